@@ -1,0 +1,604 @@
+"""AFAS Profit REST client: GetConnectors, UpdateConnectors, metainfo and the data connectors.
+
+Pure Python on ``requests`` (no frappe), so it is tested against the simulator on any machine and
+used unchanged by the frappe layer. One :class:`AfasClient` holds one keep-alive session; it is
+cheap to create per sync run.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import random
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import quote, urlencode
+
+import requests
+
+from afas_connector.afas.auth import OAuthTokenCache, encode_token
+from afas_connector.afas.config import AfasConfig
+from afas_connector.afas.errors import (
+	AfasAuthError,
+	AfasError,
+	AfasMaintenanceError,
+	AfasOutcomeUnknownError,
+	AfasPayloadTooLargeError,
+	AfasResponseError,
+	AfasTimeoutError,
+	AfasTransportError,
+	QueryTooLongError,
+	error_for_status,
+	redact,
+)
+from afas_connector.afas.filters import FilterSet
+from afas_connector.afas.update import (
+	MAX_BODY_BYTES,
+	Record,
+	UpdateResult,
+	build_body,
+	delete_path,
+	encode_body,
+	parse_update_result,
+)
+
+logger = logging.getLogger(__name__)
+
+#: AFAS's limit on the parameter string, counted from the ``?`` onward. One more → 404.
+MAX_QUERY_LENGTH = 2049
+#: AFAS's sizing rule for a page: columns × take < 150,000.
+CELLS_PER_PAGE = 150_000
+#: Used when the column count is unknown and metainfo cannot tell.
+DEFAULT_COLUMNS = 50
+
+FilterInput = FilterSet | Iterable[Any] | None
+
+
+def take_for_columns(columns: int) -> int:
+	"""The page size AFAS advises for a GetConnector with ``columns`` fields."""
+	return max(1, CELLS_PER_PAGE // max(1, int(columns)))
+
+
+@dataclass
+class Page:
+	"""One GetConnector answer."""
+
+	rows: list[dict[str, Any]]
+	skip: int
+	take: int
+
+	@property
+	def is_last(self) -> bool:
+		return self.take < 0 or len(self.rows) < self.take
+
+
+@dataclass
+class Exchange:
+	"""A redacted record of one HTTP exchange, for Sync Logs and debugging. Holds no headers."""
+
+	method: str
+	path: str
+	status: int | None
+	elapsed: float
+	attempt: int
+	request_excerpt: str = ""
+	response_excerpt: str = ""
+	error: str | None = None
+
+
+@dataclass
+class FileResult:
+	"""A file from the File/Image/Subject/Report connectors."""
+
+	filename: str | None
+	mimetype: str | None
+	data: bytes
+	raw: dict[str, Any] = field(default_factory=dict, repr=False)
+
+
+class AfasClient:
+	"""Talks to one AFAS Profit environment.
+
+	``sleep`` and ``rand`` are injectable so retry timing is testable without waiting.
+	``on_exchange`` receives an :class:`Exchange` after every HTTP attempt (redacted).
+	"""
+
+	def __init__(
+		self,
+		config: AfasConfig,
+		*,
+		session: requests.Session | None = None,
+		sleep: Callable[[float], None] = time.sleep,
+		rand: Callable[[], float] = random.random,
+		on_exchange: Callable[[Exchange], None] | None = None,
+	) -> None:
+		config.validate()
+		self.config = config
+		self.root = config.root_url
+		self._session = session or requests.Session()
+		self._sleep = sleep
+		self._rand = rand
+		self._on_exchange = on_exchange
+		self._columns: dict[str, int] = {}
+		self._secrets = tuple(s for s in (config.token, config.client_secret) if s)
+		self.request_count = 0
+		if config.auth_method == "oauth2":
+			self._oauth: OAuthTokenCache | None = OAuthTokenCache(self._fetch_oauth_token)
+			self._token_header = None
+		else:
+			self._oauth = None
+			self._token_header = "AfasToken " + encode_token(config.token)
+		self._secrets += tuple(s for s in (self._token_header,) if s)
+		self._base_headers = {"Accept": "application/json", "Accept-Language": config.language}
+		if config.integration_id:
+			self._base_headers["IntegrationId"] = config.integration_id.strip()
+
+	def __repr__(self) -> str:
+		return f"AfasClient(root={self.root!r}, auth={self.config.auth_method!r})"
+
+	def close(self) -> None:
+		self._session.close()
+
+	def __enter__(self) -> AfasClient:
+		return self
+
+	def __exit__(self, *exc: object) -> None:
+		self.close()
+
+	# ------------------------------------------------------------------ metainfo and version
+
+	def metainfo(self) -> dict[str, Any]:
+		"""The Get- and UpdateConnectors this token may use, and environment info."""
+		return self._json("GET", "/metainfo")
+
+	def metainfo_get(self, connector: str) -> dict[str, Any]:
+		"""Fields of a GetConnector (``id`` is the name to filter and sort on)."""
+		data = self._json("GET", f"/metainfo/get/{quote(connector, safe='')}")
+		self._columns[connector] = len(data.get("fields") or []) or DEFAULT_COLUMNS
+		return data
+
+	def metainfo_update(self, connector: str) -> dict[str, Any]:
+		"""Fields and nested objects of an UpdateConnector."""
+		return self._json("GET", f"/metainfo/update/{quote(connector, safe='')}")
+
+	def profit_version(self) -> str:
+		"""The Profit version of the environment, e.g. ``"22.22.5"``."""
+		return str(self._json("GET", "/ProfitVersion").get("version", ""))
+
+	def column_count(self, connector: str) -> int:
+		"""Number of fields in a GetConnector, from metainfo, asked once per client."""
+		if connector not in self._columns:
+			self.metainfo_get(connector)
+		return self._columns[connector]
+
+	# ------------------------------------------------------------------ GetConnector
+
+	def get_page(
+		self,
+		connector: str,
+		*,
+		skip: int = 0,
+		take: int = 100,
+		filters: FilterInput = None,
+		order_by: str | Iterable[str] | None = None,
+		prefer_filterjson: bool = False,
+	) -> Page:
+		"""One page of a GetConnector. Raises :class:`QueryTooLongError` before sending an over-long URL."""
+		filter_set = filters if isinstance(filters, FilterSet) else FilterSet.from_spec(filters)
+		query = self._get_query(filter_set, order_by, skip, take, prefer_filterjson)
+		if query is None:
+			raise QueryTooLongError(
+				f"The filter for {connector} makes a query string over {MAX_QUERY_LENGTH} characters even as "
+				"filterjson; use fewer values per filter or iter_rows(), which splits OR groups",
+				path=f"/connectors/{connector}",
+			)
+		data = self._json("GET", f"/connectors/{quote(connector, safe='')}", query=query)
+		rows = data.get("rows") if isinstance(data, dict) else None
+		if not isinstance(rows, list):
+			raise AfasResponseError(
+				f"GetConnector {connector} answered without a rows list", path=f"/connectors/{connector}"
+			)
+		return Page(rows=rows, skip=skip, take=take)
+
+	def iter_pages(
+		self,
+		connector: str,
+		*,
+		order_by: str | Iterable[str],
+		filters: FilterInput = None,
+		take: int | None = None,
+		columns: int | None = None,
+		start_skip: int = 0,
+	) -> Iterator[Page]:
+		"""Every page of a GetConnector, sorted stably, sized by the 150,000-cell rule.
+
+		``order_by`` is required: AFAS pages without it can skip and repeat rows. When a filter is too
+		long for one URL, its OR groups are split over several queries and rows seen twice (by the
+		order-by fields, which should include a unique key) are dropped.
+		"""
+		order = _order_list(order_by)
+		if not order:
+			raise ValueError("iter_rows/iter_pages need order_by: AFAS pages are only stable when sorted")
+		if take is None:
+			take = take_for_columns(columns if columns else self.column_count(connector))
+		filter_set = filters if isinstance(filters, FilterSet) else FilterSet.from_spec(filters)
+		parts = self._split_for_length(connector, filter_set, order, take)
+		seen: set[tuple] | None = set() if len(parts) > 1 else None
+		for part in parts:
+			skip = start_skip
+			while True:
+				page = self.get_page(connector, skip=skip, take=take, filters=part, order_by=order)
+				if seen is not None:
+					fresh = []
+					for row in page.rows:
+						ident = tuple(row.get(f.lstrip("-")) for f in order)
+						if ident not in seen:
+							seen.add(ident)
+							fresh.append(row)
+					yield Page(rows=fresh, skip=page.skip, take=page.take)
+				else:
+					yield page
+				if page.is_last:
+					break
+				skip += take
+
+	def iter_rows(self, connector: str, **kwargs: Any) -> Iterator[dict[str, Any]]:
+		"""Every row of a GetConnector; see :meth:`iter_pages` for the arguments."""
+		for page in self.iter_pages(connector, **kwargs):
+			yield from page.rows
+
+	def _get_query(
+		self, filters: FilterSet, order_by: Any, skip: int, take: int, prefer_json: bool
+	) -> str | None:
+		"""The query string (without ``?``), or None when no form fits in 2049 characters."""
+		head = {"skip": str(int(skip)), "take": str(int(take))}
+		order = _order_list(order_by)
+		tail = {"orderbyfieldids": ",".join(order)} if order else {}
+		candidates = [filters.to_query_params(prefer_json=prefer_json)]
+		if filters and not prefer_json and "filterjson" not in candidates[0]:
+			candidates.append(filters.to_query_params(prefer_json=True))
+		for params in candidates:
+			query = urlencode({**head, **params, **tail}, quote_via=quote, safe=",;-")
+			if len(query) + 1 <= MAX_QUERY_LENGTH:
+				return query
+		return None
+
+	def _split_for_length(
+		self, connector: str, filters: FilterSet, order: list[str], take: int
+	) -> list[FilterSet]:
+		"""Split the OR groups of a filter into as few queries as fit the URL limit."""
+		if self._get_query(filters, order, 0, take, False) is not None:
+			return [filters]
+		parts: list[FilterSet] = []
+		current = FilterSet()
+		for group in filters.groups:
+			trial = FilterSet(current.groups + [group])
+			if self._get_query(trial, order, 10**9, take, False) is not None:
+				current = trial
+				continue
+			if not current.groups:
+				raise QueryTooLongError(
+					f"One AND group of the filter for {connector} alone makes a query string over "
+					f"{MAX_QUERY_LENGTH} characters; shorten its values",
+					path=f"/connectors/{connector}",
+				)
+			parts.append(current)
+			current = FilterSet([group])
+			if self._get_query(current, order, 10**9, take, False) is None:
+				raise QueryTooLongError(
+					f"One AND group of the filter for {connector} alone makes a query string over "
+					f"{MAX_QUERY_LENGTH} characters; shorten its values",
+					path=f"/connectors/{connector}",
+				)
+		parts.append(current)
+		return parts
+
+	# ------------------------------------------------------------------ UpdateConnector
+
+	def insert(
+		self,
+		connector: str,
+		records: Record | list[Record] | dict[str, Any],
+		*,
+		subelement: str | None = None,
+	) -> UpdateResult:
+		"""POST: add records; returns the keys AFAS assigned (when it returns any)."""
+		return self._update("POST", connector, records, subelement)
+
+	def update(
+		self,
+		connector: str,
+		records: Record | list[Record] | dict[str, Any],
+		*,
+		subelement: str | None = None,
+	) -> UpdateResult:
+		"""PUT: change the fields sent; key fields identify the record, ``""`` clears a field."""
+		return self._update("PUT", connector, records, subelement)
+
+	def delete(self, connector: str, element: str, keys: dict[str, Any]) -> UpdateResult:
+		"""DELETE ``/connectors/{connector}/{element}/@K1,K2/v1,v2`` — final in AFAS."""
+		path = delete_path(connector, element, keys)
+		response, _ = self._send("DELETE", path)
+		return parse_update_result(connector, response.status_code, _text(response))
+
+	def _update(self, method: str, connector: str, records: Any, subelement: str | None) -> UpdateResult:
+		body = encode_body(build_body(connector, records))
+		if len(body) > MAX_BODY_BYTES:
+			raise AfasPayloadTooLargeError(
+				f"The {connector} request body is {len(body) / 1_048_576:.1f} MB; AFAS accepts at most 75 MB. "
+				"Send fewer records per call.",
+				method=method,
+				path=f"/connectors/{connector}",
+			)
+		path = f"/connectors/{quote(connector, safe='')}"
+		if subelement:
+			path += "/" + "/".join(quote(p, safe="") for p in subelement.strip("/").split("/"))
+		response, _ = self._send(method, path, body=body)
+		return parse_update_result(connector, response.status_code, _text(response))
+
+	# ------------------------------------------------------------------ data connectors
+
+	def file(self, file_id: str, filename: str) -> FileResult:
+		"""FileConnector: a file by id and its original name (404 = missing *or* no rights)."""
+		return self._file(f"/fileconnector/{quote(file_id, safe='')}/{quote(filename, safe='')}")
+
+	def image(self, image_id: str, image_format: int = 0) -> FileResult:
+		"""ImageConnector: 0 = original, 1 = thumbnail, 2 = medium."""
+		if image_format not in (0, 1, 2):
+			raise ValueError("image_format must be 0 (original), 1 (thumbnail) or 2 (medium)")
+		return self._file(f"/ImageConnector/{quote(str(image_id), safe='')}", query=f"format={image_format}")
+
+	def subject_attachment(self, subject_id: str | int, file_id: str) -> FileResult:
+		"""SubjectConnector: an attachment of a dossier item."""
+		return self._file(f"/SubjectConnector/{quote(str(subject_id), safe='')}/{quote(file_id, safe='')}")
+
+	def report(self, report_id: str, *, filters: FilterInput = None) -> FileResult:
+		"""ReportConnector: a report rendered as PDF, with the usual filter parameters."""
+		filter_set = filters if isinstance(filters, FilterSet) else FilterSet.from_spec(filters)
+		query = urlencode(filter_set.to_query_params(), quote_via=quote, safe=",;") if filter_set else ""
+		return self._file(f"/ReportConnector/{quote(report_id, safe='')}", query=query)
+
+	def _file(self, path: str, query: str = "") -> FileResult:
+		data = self._json("GET", path, query=query)
+		encoded = data.get("filedata") or ""
+		try:
+			content = base64.b64decode(encoded)
+		except ValueError as exc:
+			raise AfasResponseError(f"{path} returned filedata that is not base64", path=path) from exc
+		return FileResult(
+			filename=data.get("filename"), mimetype=data.get("mimetype"), data=content, raw=data
+		)
+
+	# ------------------------------------------------------------------ HTTP
+
+	def _json(self, method: str, path: str, *, query: str = "") -> Any:
+		return self._send(method, path, query=query, expect_json=True)[1]
+
+	def _send(
+		self, method: str, path: str, *, query: str = "", body: bytes | None = None, expect_json: bool = False
+	) -> tuple[requests.Response, Any]:
+		"""Send with the retry rules AFAS documents; raise the matching :class:`AfasError`.
+
+		With ``expect_json`` a 2xx body that is not JSON (malformed, cut off) counts as a failed
+		attempt too, repeated for reads.
+		"""
+		url = self.root + path + (("?" + query) if query else "")
+		shown = path + (("?" + query) if query else "")
+		policy = self.config.retry
+		attempt = 0
+		reauthed = False
+		while True:
+			attempt += 1
+			headers = dict(self._base_headers)
+			headers["Authorization"] = self._authorization()
+			if body is not None:
+				headers["Content-Type"] = "application/json;charset=utf-8"
+			started = time.perf_counter()
+			self.request_count += 1
+			try:
+				response = self._session.request(
+					method,
+					url,
+					data=body,
+					headers=headers,
+					timeout=(self.config.connect_timeout, self.config.timeout),
+				)
+				_ = response.content  # read the body now, so truncation surfaces here
+			except requests.exceptions.RequestException as exc:
+				error = self._transport_error(exc, method, shown)
+				self._record(method, shown, None, started, attempt, body, b"", error)
+				if method != "GET" and not _never_connected(exc):
+					error = AfasOutcomeUnknownError(
+						f"{error.message}. The request reached AFAS, which may have saved it; "
+						"check AFAS before sending it again",
+						method=method,
+						path=shown,
+					)
+				elif attempt < policy.max_attempts:
+					self._sleep(policy.delay(attempt, self._rand()))
+					continue
+				raise error from None
+			status = response.status_code
+			if status < 400:
+				data = None
+				if expect_json:
+					try:
+						data = json.loads(response.content)
+					except ValueError:
+						error = AfasResponseError(
+							f"AFAS answered {method} {shown.split('?')[0]} with a body that is not valid JSON",
+							status=status,
+							method=method,
+							path=shown,
+							body_excerpt=redact(_text(response)[:200], self._secrets),
+						)
+						self._record(method, shown, status, started, attempt, body, response.content, error)
+						if method == "GET" and attempt < policy.max_attempts:
+							self._sleep(policy.delay(attempt, self._rand()))
+							continue
+						raise error from None
+				self._record(method, shown, status, started, attempt, body, response.content, None)
+				return response, data
+			error = error_for_status(
+				status,
+				_text(response),
+				dict(response.headers),
+				method=method,
+				path=shown,
+				secrets=self._secrets,
+			)
+			self._record(method, shown, status, started, attempt, body, response.content, error)
+			if status == 401 and self._oauth is not None and not reauthed:
+				reauthed = True
+				self._oauth.invalidate()
+				continue
+			if error.retryable and attempt < policy.max_attempts:
+				wait = policy.delay(attempt, self._rand())
+				if isinstance(error, AfasMaintenanceError) and error.retry_after is not None:
+					if error.retry_after > policy.max_retry_after:
+						raise error
+					wait = error.retry_after
+				self._sleep(wait)
+				continue
+			raise error
+
+	def _authorization(self) -> str:
+		if self._oauth is not None:
+			return "Bearer " + self._oauth.bearer()
+		return self._token_header  # type: ignore[return-value]
+
+	def _transport_error(self, exc: Exception, method: str, path: str) -> AfasError:
+		where = f"{method} {self.root}{path.split('?')[0]}"
+		if isinstance(exc, requests.exceptions.ConnectTimeout):
+			return AfasTimeoutError(
+				f"Could not connect to AFAS within {self.config.connect_timeout:g} s: {where}",
+				method=method,
+				path=path,
+			)
+		if isinstance(exc, requests.exceptions.Timeout):
+			return AfasTimeoutError(
+				f"AFAS did not answer within {self.config.timeout:g} s: {where} "
+				"(AFAS may still process the request)",
+				method=method,
+				path=path,
+			)
+		if isinstance(
+			exc, requests.exceptions.ChunkedEncodingError | requests.exceptions.ContentDecodingError
+		):
+			return AfasResponseError(
+				f"AFAS's answer was cut off or unreadable: {where}", method=method, path=path
+			)
+		reason = type(_root_cause(exc)).__name__
+		return AfasTransportError(f"Could not reach AFAS ({reason}): {where}", method=method, path=path)
+
+	def _record(
+		self,
+		method: str,
+		path: str,
+		status: int | None,
+		started: float,
+		attempt: int,
+		body: bytes | None,
+		response_body: bytes,
+		error: AfasError | None,
+	) -> None:
+		elapsed = time.perf_counter() - started
+		if error is not None:
+			logger.info(
+				"AFAS %s %s -> %s after %.3fs (attempt %d): %s", method, path, status, elapsed, attempt, error
+			)
+		if self._on_exchange is None:
+			return
+		self._on_exchange(
+			Exchange(
+				method=method,
+				path=redact(path, self._secrets),
+				status=status,
+				elapsed=elapsed,
+				attempt=attempt,
+				request_excerpt=redact(body[:2000].decode("utf-8", "replace"), self._secrets) if body else "",
+				response_excerpt=redact(response_body[:2000].decode("utf-8", "replace"), self._secrets),
+				error=str(error) if error else None,
+			)
+		)
+
+	def _fetch_oauth_token(self) -> dict:
+		"""Client-credentials grant at ``/oauth/token`` (form-encoded, as AFAS requires)."""
+		url = self.root + "/oauth/token"
+		form = {
+			"grant_type": "client_credentials",
+			"client_id": self.config.client_id,
+			"client_secret": self.config.client_secret,
+		}
+		try:
+			response = self._session.post(
+				url,
+				data=form,
+				headers={"Accept": "application/json"},
+				timeout=(self.config.connect_timeout, self.config.timeout),
+			)
+		except requests.exceptions.RequestException as exc:
+			raise self._transport_error(exc, "POST", "/oauth/token") from None
+		self.request_count += 1
+		if response.status_code != 200:
+			try:
+				data = response.json()
+			except ValueError:
+				data = {}
+			code = data.get("error") if isinstance(data, dict) else None
+			description = data.get("error_description") if isinstance(data, dict) else None
+			raise AfasAuthError(
+				f"AFAS refused the OAuth client credentials ({response.status_code} {code or ''}): "
+				f"{redact(description or 'no details', self._secrets)}",
+				status=response.status_code,
+				method="POST",
+				path="/oauth/token",
+			)
+		try:
+			return response.json()
+		except ValueError:
+			raise AfasResponseError("AFAS's OAuth token answer is not JSON", path="/oauth/token") from None
+
+
+def _text(response: requests.Response) -> str:
+	"""The body as text; AFAS always sends UTF-8, so skip requests' slow charset guessing."""
+	return response.content.decode("utf-8", "replace")
+
+
+def _order_list(order_by: str | Iterable[str] | None) -> list[str]:
+	if not order_by:
+		return []
+	if isinstance(order_by, str):
+		return [p.strip() for p in order_by.split(",") if p.strip()]
+	return [str(p).strip() for p in order_by if str(p).strip()]
+
+
+def _root_cause(exc: BaseException) -> BaseException:
+	seen = exc
+	for _ in range(10):
+		nxt = getattr(seen, "reason", None) or (
+			seen.args[0] if seen.args and isinstance(seen.args[0], BaseException) else None
+		)
+		nxt = nxt or seen.__cause__ or seen.__context__
+		if not isinstance(nxt, BaseException) or nxt is seen:
+			break
+		seen = nxt
+	return seen
+
+
+def _never_connected(exc: Exception) -> bool:
+	"""True when the failure happened before the request could reach AFAS (safe to resend a write)."""
+	if isinstance(exc, requests.exceptions.ConnectTimeout):
+		return True
+	cause = _root_cause(exc)
+	names = {type(cause).__name__}
+	probe: BaseException | None = exc
+	for _ in range(10):
+		if probe is None:
+			break
+		names.add(type(probe).__name__)
+		probe = getattr(probe, "reason", None) or probe.__cause__ or probe.__context__
+	return bool(names & {"NewConnectionError", "ConnectionRefusedError", "NameResolutionError", "gaierror"})

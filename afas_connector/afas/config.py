@@ -1,0 +1,113 @@
+"""Connection settings for one AFAS Profit environment, validated before anything is sent."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+from afas_connector.afas.errors import AfasConfigError
+
+#: Environment type → host part, as in ``https://12345.resttest.afas.online``.
+ENVIRONMENT_HOSTS = {"production": "rest", "test": "resttest", "accept": "restaccept"}
+LANGUAGES = ("nl-nl", "nl-be", "fr-fr", "de-de", "en-us")
+AUTH_METHODS = ("token", "oauth2")
+_ENV_ID = re.compile(r"^[0-9]{4,8}$")
+_INTEGRATION_ID = re.compile(r"^[0-9]+_[0-9]+$")
+
+
+@dataclass
+class RetryPolicy:
+	"""Exponential back-off with full jitter: delay ≤ min(max_delay, base_delay × 2^(attempt-1))."""
+
+	max_attempts: int = 4
+	base_delay: float = 0.5
+	max_delay: float = 30.0
+	#: A 503 whose ``retry_after`` is longer than this is not waited out in-process: the caller
+	#: (scheduler, outbox) reschedules instead of holding a worker for hours.
+	max_retry_after: float = 120.0
+
+	def delay(self, attempt: int, rand: float) -> float:
+		"""Back-off before attempt ``attempt + 1``; ``rand`` in [0, 1) makes it jittered."""
+		cap = min(self.max_delay, self.base_delay * (2 ** max(0, attempt - 1)))
+		return cap * (0.5 + rand / 2)
+
+
+@dataclass
+class AfasConfig:
+	"""Everything the client needs. Secrets are kept out of ``repr`` so they never reach a log."""
+
+	environment_id: str = ""
+	environment_type: str = "production"
+	token: str = field(default="", repr=False)
+	auth_method: str = "token"
+	client_id: str = ""
+	client_secret: str = field(default="", repr=False)
+	base_url: str | None = None
+	language: str = "nl-nl"
+	integration_id: str | None = None
+	timeout: float = 30.0
+	connect_timeout: float = 10.0
+	retry: RetryPolicy = field(default_factory=RetryPolicy)
+
+	def __post_init__(self) -> None:
+		self.environment_type = (self.environment_type or "production").strip().lower()
+		self.auth_method = (self.auth_method or "token").strip().lower()
+		self.language = (self.language or "nl-nl").strip().lower()
+		self.environment_id = (self.environment_id or "").strip()
+		if self.base_url:
+			self.base_url = self.base_url.strip().rstrip("/")
+
+	def validate(self) -> None:
+		"""Raise :class:`AfasConfigError` naming the first field that is wrong, in the user's terms."""
+		for message in self.problems():
+			raise AfasConfigError(message)
+
+	def problems(self) -> list[str]:
+		"""All configuration problems, each a sentence naming the field and what was expected."""
+		found: list[str] = []
+		if self.base_url:
+			parts = urlsplit(self.base_url)
+			if parts.scheme not in ("http", "https") or not parts.netloc:
+				found.append(
+					f"Base URL {self.base_url!r} must start with https:// (or http:// for a local simulator)"
+				)
+			elif parts.scheme == "http" and parts.hostname not in ("127.0.0.1", "localhost", "::1"):
+				found.append(
+					"Base URL must use https:// unless it points at this machine (a local simulator)"
+				)
+		else:
+			if not self.environment_id:
+				found.append("Environment ID is required (the number in https://<id>.rest.afas.online)")
+			elif not _ENV_ID.match(self.environment_id):
+				found.append(f"Environment ID {self.environment_id!r} must be 4 to 8 digits, e.g. 12345")
+			if self.environment_type not in ENVIRONMENT_HOSTS:
+				found.append(
+					f"Environment type {self.environment_type!r} must be one of Production, Test, Accept"
+				)
+		if self.auth_method not in AUTH_METHODS:
+			found.append(f"Authentication method {self.auth_method!r} must be 'token' or 'oauth2'")
+		elif self.auth_method == "token" and not self.token:
+			found.append("Token is required for AfasToken authentication")
+		elif self.auth_method == "oauth2" and not (self.client_id and self.client_secret):
+			found.append("Client ID and Client Secret are required for OAuth2 authentication")
+		if self.language not in LANGUAGES:
+			found.append(f"Accept-Language {self.language!r} must be one of {', '.join(LANGUAGES)}")
+		if self.integration_id and not _INTEGRATION_ID.match(self.integration_id.strip()):
+			found.append(
+				f"IntegrationId {self.integration_id!r} must look like <subscription number>_<project number>, e.g. 12345_1"
+			)
+		if not (1 <= float(self.timeout) <= 900):
+			found.append(f"Timeout {self.timeout} must be between 1 and 900 seconds (AFAS stops at 900)")
+		if not (1 <= int(self.retry.max_attempts) <= 10):
+			found.append(f"Max attempts {self.retry.max_attempts} must be between 1 and 10")
+		if not (0 <= float(self.retry.base_delay) <= 60):
+			found.append(f"Retry base delay {self.retry.base_delay} must be between 0 and 60 seconds")
+		return found
+
+	@property
+	def root_url(self) -> str:
+		"""``…/ProfitRestServices`` for this environment (or the override)."""
+		if self.base_url:
+			return self.base_url
+		return f"https://{self.environment_id}.{ENVIRONMENT_HOSTS[self.environment_type]}.afas.online/ProfitRestServices"

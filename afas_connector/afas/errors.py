@@ -1,0 +1,286 @@
+"""One small exception hierarchy for everything AFAS Profit can answer.
+
+Every error carries what a user needs to act (HTTP status, AFAS's own ``externalMessage``, the
+``profitLogReference`` to look up in the environment logbook) and whether a retry can help. None of
+them ever holds a header, so the token cannot leak through ``str()``, ``repr()`` or a traceback.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+from typing import Any
+
+#: Substrings (lower case) in a 500's message that mark a passing condition worth a retry.
+TEMPORARY_MARKERS = (
+	"geblokkeerd",  # "de boekingslay-out is geblokkeerd door een andere gebruiker"
+	"locked",
+	"deadlock",
+	"operation timed out",
+	"connection timeout",
+	"system.outofmemoryexception",
+	"out of memory",
+	"out of string space",
+	"transport-level error",
+	"could not allocate space",
+)
+#: AFAS's own 900 s limit: the work may still run on their side, so only safe to repeat a read.
+TIMEOUT_MARKERS = ("maximale tijdsduur", "maximum duration")
+
+
+class AfasError(Exception):
+	"""Base class. ``retryable`` says whether sending the same request again can succeed."""
+
+	retryable = False
+
+	def __init__(
+		self,
+		message: str,
+		*,
+		status: int | None = None,
+		method: str | None = None,
+		path: str | None = None,
+		external_message: str | None = None,
+		error_number: int | None = None,
+		profit_log_reference: str | None = None,
+		body_excerpt: str | None = None,
+	) -> None:
+		super().__init__(message)
+		self.message = message
+		self.status = status
+		self.method = method
+		self.path = path
+		self.external_message = external_message
+		self.error_number = error_number
+		self.profit_log_reference = profit_log_reference
+		self.body_excerpt = body_excerpt
+
+	def __str__(self) -> str:
+		parts = [self.message]
+		if self.profit_log_reference:
+			parts.append(f"(AFAS log reference {self.profit_log_reference})")
+		return " ".join(parts)
+
+	def __repr__(self) -> str:
+		return f"{type(self).__name__}(status={self.status!r}, message={self.message!r})"
+
+	def to_dict(self) -> dict[str, Any]:
+		"""A JSON-safe summary for a Sync Log (no headers, no token)."""
+		return {
+			"type": type(self).__name__,
+			"status": self.status,
+			"method": self.method,
+			"path": self.path,
+			"message": self.message,
+			"external_message": self.external_message,
+			"error_number": self.error_number,
+			"profit_log_reference": self.profit_log_reference,
+			"retryable": self.retryable,
+		}
+
+
+class AfasConfigError(AfasError, ValueError):
+	"""The connection settings are incomplete or malformed; nothing was sent."""
+
+
+class AfasBadRequestError(AfasError):
+	"""400: AFAS could not read the request (missing elements, wrong URL)."""
+
+
+class AfasAuthError(AfasError):
+	"""401: bad, expired or revoked token, or the App Connector lacks the connector."""
+
+
+class AfasForbiddenError(AfasAuthError):
+	"""403: IP restriction on the App Connector."""
+
+
+class AfasNotFoundError(AfasError):
+	"""404: wrong URL, unknown file, or a query string over AFAS's 2049-character limit."""
+
+
+class QueryTooLongError(AfasNotFoundError):
+	"""Raised before sending: the query string would exceed 2049 characters and cannot be split."""
+
+
+class AfasPayloadTooLargeError(AfasError):
+	"""413, or refused before sending: the body is over AFAS's 75 MB limit."""
+
+
+class AfasValidationError(AfasError):
+	"""500 functional error from AFAS's business rules: the same request will fail again."""
+
+
+class AfasTemporaryError(AfasValidationError):
+	"""500 that marks a passing condition (record or booking layout locked, out of memory)."""
+
+	retryable = True
+
+
+class AfasMaintenanceError(AfasError):
+	"""503: AFAS is in maintenance; ``retry_after`` seconds is AFAS's own advice."""
+
+	retryable = True
+
+	def __init__(self, message: str, *, retry_after: float | None = None, **kwargs: Any) -> None:
+		super().__init__(message, **kwargs)
+		self.retry_after = retry_after
+
+	def to_dict(self) -> dict[str, Any]:
+		return {**super().to_dict(), "retry_after": self.retry_after}
+
+
+class AfasTransportError(AfasError):
+	"""The request did not complete: connection refused or reset, DNS, TLS."""
+
+	retryable = True
+
+
+class AfasTimeoutError(AfasTransportError):
+	"""No answer in time. AFAS may still process the request, so only reads are repeated."""
+
+
+class AfasOutcomeUnknownError(AfasTransportError):
+	"""A write reached AFAS but its answer was lost (timeout, reset): it may or may not have been saved.
+
+	Never repeated automatically — sending an insert twice would create a duplicate in AFAS.
+	"""
+
+	retryable = False
+
+
+class AfasResponseError(AfasError):
+	"""AFAS answered 2xx with a body that is not the JSON it should be (malformed, truncated)."""
+
+	retryable = True
+
+
+def parse_error_body(
+	text: str, headers: dict[str, str] | None = None
+) -> tuple[str | None, int | None, str | None]:
+	"""``(externalMessage, errorNumber, profitLogReference)`` from a 5xx body, else the base64 header."""
+	external = number = reference = None
+	try:
+		data = json.loads(text) if text else None
+	except ValueError:
+		data = None
+	if isinstance(data, dict):
+		external = data.get("externalMessage") or data.get("message") or data.get("internalMessage")
+		if not external and isinstance(data.get("error"), dict):
+			external = data["error"].get("message")
+		if not external and isinstance(data.get("error"), str):
+			external = data.get("error_description") or data["error"]
+		number = data.get("errorNumber")
+		reference = data.get("profitLogReference")
+	if not external and headers:
+		encoded = _header(headers, "X-Profit-Error")
+		if encoded:
+			try:
+				external = base64.b64decode(encoded).decode("utf-8", "replace")
+			except ValueError:
+				external = encoded
+	return (external.strip() if isinstance(external, str) else external), number, reference
+
+
+def error_for_status(
+	status: int,
+	text: str,
+	headers: dict[str, str] | None,
+	*,
+	method: str,
+	path: str,
+	secrets: tuple[str, ...] = (),
+) -> AfasError:
+	"""Map an HTTP error answer to the matching :class:`AfasError` subclass."""
+	external, number, reference = parse_error_body(text, headers)
+	if external:
+		external = redact(external, secrets)
+	excerpt = redact(text[:500], secrets) if text else None
+	common = {
+		"status": status,
+		"method": method,
+		"path": path,
+		"external_message": external,
+		"error_number": number,
+		"profit_log_reference": reference,
+		"body_excerpt": excerpt,
+	}
+	where = f"{method} {path}"
+	if status == 400:
+		return AfasBadRequestError(
+			f"AFAS rejected the request as malformed (400) at {where}: {external or 'no details'}", **common
+		)
+	if status == 401:
+		return AfasAuthError(
+			f"AFAS refused the credentials (401) at {where}: check the token or OAuth client, "
+			"and that the App Connector includes this connector",
+			**common,
+		)
+	if status == 403:
+		return AfasForbiddenError(
+			f"AFAS denied access (403) at {where}: check the App Connector's IP restrictions", **common
+		)
+	if status == 404:
+		return AfasNotFoundError(
+			f"AFAS found nothing at {where} (404): wrong connector id or URL, no rights, or a query string over 2049 characters",
+			**common,
+		)
+	if status == 413:
+		return AfasPayloadTooLargeError(
+			f"AFAS refused the request body as too large (413) at {where}", **common
+		)
+	if status == 503:
+		retry_after = _retry_after(text, headers)
+		return AfasMaintenanceError(
+			f"AFAS is in maintenance (503) at {where}"
+			+ (f"; retry after {retry_after:g} s" if retry_after else ""),
+			retry_after=retry_after,
+			**common,
+		)
+	if status >= 500:
+		message = external or "An unexpected error has occurred."
+		lowered = message.lower()
+		if any(marker in lowered for marker in TEMPORARY_MARKERS) or (
+			method == "GET" and any(marker in lowered for marker in TIMEOUT_MARKERS)
+		):
+			return AfasTemporaryError(f"AFAS reported a temporary error: {message}", **common)
+		return AfasValidationError(f"AFAS rejected the request: {message}", **common)
+	return AfasError(f"AFAS answered HTTP {status} at {where}: {external or 'no details'}", **common)
+
+
+def _retry_after(text: str, headers: dict[str, str] | None) -> float | None:
+	try:
+		data = json.loads(text) if text else None
+	except ValueError:
+		data = None
+	value = data.get("retry_after") if isinstance(data, dict) else None
+	if value is None and headers:
+		value = _header(headers, "Retry-After")
+	try:
+		return float(value) if value is not None else None
+	except (TypeError, ValueError):
+		return None
+
+
+def _header(headers: dict[str, str], name: str) -> str | None:
+	lowered = name.lower()
+	for key, value in headers.items():
+		if key.lower() == lowered:
+			return value
+	return None
+
+
+_AUTH_HEADER = re.compile(r"(AfasToken|Bearer|Basic)\s+[A-Za-z0-9+/=._\-]+", re.IGNORECASE)
+_TOKEN_XML = re.compile(r"<token>.*?</token>", re.IGNORECASE | re.DOTALL)
+
+
+def redact(text: str, secrets: tuple[str, ...] | list[str] = ()) -> str:
+	"""Remove credentials from text bound for a log: given secrets, auth header values, token XML."""
+	if not text:
+		return text
+	for secret in secrets:
+		if secret and len(secret) >= 4:
+			text = text.replace(secret, "***")
+	text = _TOKEN_XML.sub("<token>***</token>", text)
+	return _AUTH_HEADER.sub(lambda m: f"{m.group(1)} ***", text)

@@ -1,0 +1,191 @@
+"""AFAS Connector Mapping: one sync route between an AFAS connector and an ERPNext DocType."""
+
+from __future__ import annotations
+
+import json
+
+import frappe
+from frappe import _
+from frappe.model.document import Document
+
+from afas_connector.afas import AfasError, FilterSet
+from afas_connector.sync.mapping import FieldMap, MappingConfigError
+from afas_connector.sync.metainfo import COMPATIBLE_FIELDTYPES, NON_VALUE_FIELDTYPES
+
+STANDARD_FIELDS = {"name", "owner", "creation", "modified", "docstatus"}
+
+
+class AFASConnectorMapping(Document):
+	def validate(self) -> None:
+		self.afas_connector = (self.afas_connector or "").strip()
+		self.afas_key_field = (self.afas_key_field or "").strip()
+		if not frappe.db.exists("DocType", self.erpnext_doctype):
+			frappe.throw(_("ERPNext DocType {0} does not exist").format(self.erpnext_doctype))
+		if frappe.get_meta(self.erpnext_doctype).istable:
+			frappe.throw(
+				_("ERPNext DocType {0} is a child table; map its parent instead").format(self.erpnext_doctype)
+			)
+		self.validate_field_map()
+		self.validate_erpnext_fields()
+		self.validate_keys()
+		self.validate_inbound()
+		self.validate_outbound()
+		self.validate_against_metainfo()
+
+	def on_update(self) -> None:
+		frappe.cache.delete_value("afas_outbound_doctypes")
+
+	def on_trash(self) -> None:
+		frappe.cache.delete_value("afas_outbound_doctypes")
+
+	# -------------------------------------------------------------- checks
+
+	def field_map(self) -> FieldMap:
+		"""The compiled field map (the rules live in ``afas_connector.sync``)."""
+		return FieldMap.from_rows(
+			[row.as_dict() for row in self.field_mappings], time_zone=frappe.utils.get_system_timezone()
+		)
+
+	def validate_field_map(self) -> None:
+		try:
+			self.field_map()
+		except MappingConfigError as exc:
+			frappe.throw(_("Field Mapping: {0}").format(str(exc)), title=_("Invalid field mapping"))
+
+	def validate_erpnext_fields(self) -> None:
+		meta = frappe.get_meta(self.erpnext_doctype)
+		for row in self.field_mappings:
+			target_meta, fieldname = meta, row.erpnext_field.strip()
+			if "." in fieldname:
+				table, fieldname = fieldname.split(".", 1)
+				table_field = meta.get_field(table)
+				if not table_field or table_field.fieldtype != "Table":
+					frappe.throw(
+						_("Row {0}: {1} is not a child table of {2}").format(
+							row.idx, table, self.erpnext_doctype
+						)
+					)
+				target_meta = frappe.get_meta(table_field.options)
+			if fieldname in STANDARD_FIELDS:
+				continue
+			field = target_meta.get_field(fieldname)
+			if not field:
+				frappe.throw(
+					_("Row {0}: ERPNext field {1} does not exist on {2}").format(
+						row.idx, fieldname, target_meta.name
+					),
+					title=_("Unknown field"),
+				)
+			if field.fieldtype in NON_VALUE_FIELDTYPES:
+				frappe.throw(
+					_("Row {0}: {1} is a {2} field and cannot hold a value").format(
+						row.idx, fieldname, field.fieldtype
+					)
+				)
+			allowed = COMPATIBLE_FIELDTYPES.get(row.transform or "")
+			if allowed and field.fieldtype not in allowed:
+				frappe.throw(
+					_("Row {0}: transform {1} cannot write into {2} ({3}); expected one of: {4}").format(
+						row.idx, row.transform, fieldname, field.fieldtype, ", ".join(sorted(allowed))
+					),
+					title=_("Incompatible field type"),
+				)
+
+	def validate_keys(self) -> None:
+		if not self.afas_key_field:
+			frappe.throw(_("AFAS Key Field is required"))
+		if self.erpnext_key_field:
+			if self.erpnext_key_field not in STANDARD_FIELDS and not frappe.get_meta(
+				self.erpnext_doctype
+			).get_field(self.erpnext_key_field):
+				frappe.throw(
+					_("ERPNext Key Field {0} does not exist on {1}").format(
+						self.erpnext_key_field, self.erpnext_doctype
+					)
+				)
+			mapped = {(r.afas_field, r.erpnext_field) for r in self.field_mappings}
+			if (self.afas_key_field, self.erpnext_key_field) not in mapped:
+				frappe.throw(
+					_("Key fields must be mapped: add a row {0} → {1} to the field mapping").format(
+						self.afas_key_field, self.erpnext_key_field
+					)
+				)
+
+	def validate_inbound(self) -> None:
+		if self.direction != "Inbound":
+			return
+		if self.filters and self.filters.strip():
+			try:
+				FilterSet.from_spec(json.loads(self.filters))
+			except (ValueError, TypeError) as exc:
+				frappe.throw(
+					_('Filters must be JSON like [["Blocked", "=", 0]]: {0}').format(str(exc)),
+					title=_("Invalid filters"),
+				)
+		if self.schedule == "Every N Minutes" and not (1 <= int(self.interval_minutes or 0) <= 10080):
+			frappe.throw(_("Interval (minutes) must be between 1 and 10080"))
+		if self.schedule == "Cron":
+			from croniter import croniter
+
+			if not self.cron_expression or not croniter.is_valid(self.cron_expression):
+				frappe.throw(
+					_("Cron Expression {0} is not valid, e.g. */15 * * * *").format(
+						self.cron_expression or ""
+					)
+				)
+		if self.deletion_mode == "Deletion Log Connector" and not self.deletion_connector:
+			frappe.throw(_("Deletion Log Connector is required when Deletions is 'Deletion Log Connector'"))
+
+	def validate_outbound(self) -> None:
+		if self.direction != "Outbound" or not self.condition:
+			return
+		try:
+			compile(self.condition, "<condition>", "eval")
+		except SyntaxError as exc:
+			frappe.throw(
+				_("Condition is not a valid expression: {0}").format(exc.msg), title=_("Invalid condition")
+			)
+
+	def validate_against_metainfo(self) -> None:
+		"""AFAS fields must exist in the connector's metainfo — checked when AFAS can be reached."""
+		from afas_connector.metainfo import connector_fields, kind_for
+
+		if not frappe.db.get_single_value("AFAS Settings", "enabled"):
+			return
+		kind = kind_for(self.direction)
+		try:
+			known = connector_fields(self.afas_connector, kind)
+		except AfasError as exc:
+			if exc.status in (404, 500) and exc.status is not None:
+				frappe.throw(
+					_("AFAS does not know {0} connector {1}: {2}").format(
+						kind, self.afas_connector, str(exc)
+					),
+					title=_("Unknown AFAS connector"),
+				)
+			frappe.msgprint(
+				_("Could not check the fields against AFAS metainfo: {0}").format(str(exc)),
+				indicator="orange",
+				alert=True,
+			)
+			return
+		wanted = [(r.idx, r.afas_field) for r in self.field_mappings if r.transform != "constant"]
+		if self.direction == "Inbound":
+			wanted.append((None, self.afas_key_field))
+			for extra in (self.modified_field, self.order_by):
+				if extra:
+					wanted.append((None, extra.lstrip("-")))
+		for idx, name in wanted:
+			if name and name not in known:
+				where = _("Row {0}: ").format(idx) if idx else ""
+				frappe.throw(
+					where
+					+ _("AFAS field {0} is not in {1} connector {2} (metainfo)").format(
+						name, kind, self.afas_connector
+					),
+					title=_("Unknown AFAS field"),
+				)
+		for row in self.field_mappings:
+			info = known.get(row.afas_field) or {}
+			row.afas_label = info.get("label") or row.afas_label
+			row.afas_data_type = info.get("dataType") or row.afas_data_type

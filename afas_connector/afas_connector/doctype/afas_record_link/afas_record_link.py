@@ -1,0 +1,20 @@
+"""AFAS Record Link: which ERPNext document an AFAS record became, and the hash of what was written.
+
+A link DocType rather than a custom field on every mapped DocType: it works for any DocType without
+altering ERPNext's tables, one ERPNext document can be linked from several mappings, and the content
+hash and "missing in AFAS" flag have a home.
+"""
+
+import frappe
+from frappe.model.document import Document
+
+
+class AFASRecordLink(Document):
+	pass
+
+
+def on_doctype_update() -> None:
+	frappe.db.add_unique(
+		"AFAS Record Link", ["mapping", "afas_key"], constraint_name="unique_mapping_afas_key"
+	)
+	frappe.db.add_index("AFAS Record Link", ["reference_doctype", "reference_name"])

@@ -1,0 +1,24 @@
+frappe.listview_settings["AFAS Sync Log"] = {
+	add_fields: ["status", "direction"],
+	get_indicator(doc) {
+		const colors = {
+			Queued: "orange",
+			Running: "blue",
+			Retrying: "yellow",
+			Success: "green",
+			Partial: "orange",
+			Failed: "red",
+		};
+		return [__(doc.status), colors[doc.status] || "gray", `status,=,${doc.status}`];
+	},
+	onload(listview) {
+		listview.page.add_action_item(__("Retry"), () => {
+			const names = listview.get_checked_items(true);
+			if (!names.length) return;
+			frappe.call({ method: "afas_connector.api.retry_logs", args: { names } }).then((r) => {
+				frappe.show_alert({ message: __("{0} queued again", [(r.message || {}).queued || 0]), indicator: "green" });
+				listview.refresh();
+			});
+		});
+	},
+};

@@ -1,0 +1,326 @@
+"""Whitelisted methods: the desk buttons, ``frappe.call`` from client scripts, and ``/api/method/`` callers.
+
+Every method is ``@frappe.whitelist()`` over ``@rate_limit(...)`` (in that order, or the endpoint
+403s), checks the caller's role here and nowhere else, and is POST-only when it changes state.
+Limits fit the cost: calls that reach AFAS are tighter than reads of local state.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import frappe
+from frappe import _
+from frappe.rate_limiter import rate_limit
+
+from afas_connector.afas import AfasError, FilterSet
+
+MANAGER_ROLES = ("AFAS Manager", "System Manager")
+MAPPING = "AFAS Connector Mapping"
+LOG = "AFAS Sync Log"
+
+
+def require_manager() -> None:
+	"""Only AFAS Managers and System Managers may use the connector's API."""
+	if frappe.session.user == "Guest" or not set(frappe.get_roles()) & set(MANAGER_ROLES):
+		raise frappe.PermissionError(_("Only an AFAS Manager or System Manager may do this"))
+
+
+def _mapping(name: str) -> Any:
+	if not name or not isinstance(name, str):
+		frappe.throw(_("mapping is required: the name of an AFAS Connector Mapping"), frappe.ValidationError)
+	if not frappe.db.exists(MAPPING, name):
+		raise frappe.DoesNotExistError(_("AFAS Connector Mapping {0} not found").format(name))
+	return frappe.get_doc(MAPPING, name)
+
+
+def _int_arg(value: Any, name: str, low: int, high: int) -> int:
+	try:
+		number = int(value)
+	except (TypeError, ValueError):
+		frappe.throw(_("{0} must be a whole number between {1} and {2}").format(name, low, high))
+	if not low <= number <= high:
+		frappe.throw(_("{0} must be between {1} and {2}").format(name, low, high))
+	return number
+
+
+def _names_arg(value: str | list | None) -> list[str]:
+	names = frappe.parse_json(value) if isinstance(value, str) else value
+	if isinstance(names, str):
+		names = [names]
+	if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+		frappe.throw(_("names must be a list of AFAS Sync Log names"))
+	if len(names) > 500:
+		frappe.throw(_("At most 500 logs at once"))
+	return names
+
+
+# ------------------------------------------------------------------ connection and metainfo
+
+
+@frappe.whitelist(methods=["POST"])
+@rate_limit(limit=10, seconds=60)
+def test_connection() -> dict[str, Any]:
+	"""Ask AFAS for metainfo and the Profit version; the outcome is stored on AFAS Settings."""
+	require_manager()
+	from afas_connector.connection import test_connection as run
+
+	return run()
+
+
+@frappe.whitelist(methods=["GET"])
+@rate_limit(limit=30, seconds=60)
+def get_connectors() -> dict[str, Any]:
+	"""The GetConnectors and UpdateConnectors this App Connector may use."""
+	require_manager()
+	from afas_connector.connection import get_client
+
+	try:
+		with get_client() as client:
+			meta = client.metainfo()
+	except AfasError as exc:
+		frappe.throw(str(exc), title=_("AFAS"))
+	return {
+		"get_connectors": meta.get("getConnectors") or [],
+		"update_connectors": meta.get("updateConnectors") or [],
+	}
+
+
+@frappe.whitelist(methods=["GET"])
+@rate_limit(limit=30, seconds=60)
+def get_connector_fields(connector: str, kind: str = "get") -> list[dict[str, Any]]:
+	"""Fields of a GetConnector (``kind=get``) or UpdateConnector (``kind=update``), nested as paths."""
+	require_manager()
+	from afas_connector.metainfo import connector_fields
+
+	if kind not in ("get", "update"):
+		frappe.throw(_("kind must be 'get' or 'update'"))
+	if not connector or len(connector) > 140:
+		frappe.throw(_("connector must be an AFAS connector id"))
+	try:
+		fields = connector_fields(connector, kind, use_cache=False)
+	except AfasError as exc:
+		frappe.throw(str(exc), title=_("AFAS"))
+	return [{"path": path, **info} for path, info in fields.items()]
+
+
+@frappe.whitelist(methods=["POST"])
+@rate_limit(limit=10, seconds=60)
+def fetch_fields(mapping: str, replace: int | str = 0) -> list[dict[str, Any]]:
+	"""Fill a mapping's field table from AFAS metainfo, suggesting ERPNext fields by label."""
+	require_manager()
+	from afas_connector.metainfo import connector_fields, kind_for
+	from afas_connector.sync.metainfo import suggest_mappings
+
+	doc = _mapping(mapping)
+	doc.check_permission("write")
+	try:
+		fields = connector_fields(doc.afas_connector, kind_for(doc.direction), use_cache=False)
+	except AfasError as exc:
+		frappe.throw(str(exc), title=_("AFAS"))
+	erpnext_fields = [f.as_dict() for f in frappe.get_meta(doc.erpnext_doctype).fields]
+	erpnext_fields.append({"fieldname": "name", "label": "ID", "fieldtype": "Data"})
+	suggestions = suggest_mappings(fields, erpnext_fields)
+	if frappe.utils.cint(replace):
+		doc.set("field_mappings", [])
+	existing = {row.afas_field for row in doc.field_mappings}
+	added = [s for s in suggestions if s["erpnext_field"] and s["afas_field"] not in existing]
+	for row in added:
+		doc.append("field_mappings", row)
+	doc.save()
+	return [
+		{k: row.get(k) for k in ("afas_field", "erpnext_field", "transform", "afas_label")}
+		for row in doc.field_mappings
+	] + [
+		{"afas_field": s["afas_field"], "erpnext_field": "", "afas_label": s["afas_label"], "unmatched": 1}
+		for s in suggestions
+		if not s["erpnext_field"]
+	]
+
+
+@frappe.whitelist(methods=["GET", "POST"])
+@rate_limit(limit=20, seconds=60)
+def preview_mapping(mapping: str, limit: int | str = 5, docname: str | None = None) -> dict[str, Any]:
+	"""Show what a mapping would write, without writing: mapped values per AFAS row (inbound) or the
+	UpdateConnector body for one document (outbound)."""
+	require_manager()
+	doc = _mapping(mapping)
+	limit = _int_arg(limit, "limit", 1, 50)
+	field_map = doc.field_map()
+	if doc.direction == "Outbound":
+		from afas_connector.afas.update import build_body
+
+		name = docname or frappe.db.get_value(doc.erpnext_doctype, {}, "name", order_by="modified desc")
+		if not name:
+			frappe.throw(_("There is no {0} to preview").format(doc.erpnext_doctype))
+		source = frappe.get_doc(doc.erpnext_doctype, name)
+		source.check_permission("read")
+		record, errors = field_map.to_afas(source.as_dict(convert_dates_to_str=True), key=name)
+		return {
+			"direction": "Outbound",
+			"document": name,
+			"body": build_body(doc.afas_connector, record),
+			"errors": [e.to_dict() for e in errors],
+		}
+	from afas_connector.connection import get_client
+
+	filters = FilterSet.from_spec(json.loads(doc.filters)) if doc.filters else FilterSet()
+	try:
+		with get_client() as client:
+			page = client.get_page(
+				doc.afas_connector, take=limit, filters=filters, order_by=doc.order_by or doc.afas_key_field
+			)
+	except AfasError as exc:
+		frappe.throw(str(exc), title=_("AFAS"))
+	rows = []
+	for row in page.rows:
+		key = row.get(doc.afas_key_field)
+		values, errors = field_map.to_erpnext(row, key=str(key))
+		rows.append(
+			{"afas_key": key, "values": values, "errors": [e.to_dict() for e in errors], "afas_row": row}
+		)
+	return {"direction": "Inbound", "doctype": doc.erpnext_doctype, "rows": rows}
+
+
+# ------------------------------------------------------------------ inbound
+
+
+@frappe.whitelist(methods=["POST"])
+@rate_limit(limit=10, seconds=60)
+def sync_now(mapping: str, full: int | str = 0) -> dict[str, Any]:
+	"""Queue an inbound run of a mapping on the long queue (once: a second click while queued is a no-op)."""
+	require_manager()
+	from afas_connector.tasks import enqueue_sync
+
+	doc = _mapping(mapping)
+	if doc.direction != "Inbound":
+		frappe.throw(_("{0} is an outbound mapping; use push_document").format(mapping))
+	job = enqueue_sync(
+		doc.name,
+		trigger="API" if frappe.request and not _from_desk() else "Manual",
+		full=bool(frappe.utils.cint(full)),
+	)
+	return {
+		"mapping": doc.name,
+		"queued": job is not None,
+		"message": _("Sync of {0} queued").format(doc.name)
+		if job is not None
+		else _("A sync of {0} is already queued").format(doc.name),
+	}
+
+
+def _from_desk() -> bool:
+	return bool(frappe.get_request_header("X-Frappe-CSRF-Token"))
+
+
+@frappe.whitelist(methods=["GET"])
+@rate_limit(limit=60, seconds=60)
+def sync_status(mapping: str | None = None, log: str | None = None) -> dict[str, Any]:
+	"""One run (``log``), the latest runs of a ``mapping``, or a summary of everything."""
+	require_manager()
+	fields = [
+		"name",
+		"mapping",
+		"direction",
+		"trigger",
+		"status",
+		"started_at",
+		"finished_at",
+		"duration",
+		"rows_read",
+		"inserted",
+		"updated",
+		"unchanged",
+		"failed",
+		"flagged",
+		"error",
+		"reference_doctype",
+		"reference_name",
+		"attempts",
+		"next_attempt",
+	]
+	if log:
+		if not frappe.db.exists(LOG, log):
+			raise frappe.DoesNotExistError(_("AFAS Sync Log {0} not found").format(log))
+		return {"log": frappe.db.get_value(LOG, log, fields, as_dict=True)}
+	if mapping:
+		doc = _mapping(mapping)
+		return {
+			"mapping": doc.name,
+			"watermark": doc.watermark,
+			"last_run": doc.last_run,
+			"running": bool(json.loads(doc.sync_state or "{}").get("run_started")),
+			"logs": frappe.get_all(
+				LOG, filters={"mapping": doc.name}, fields=fields, order_by="creation desc", limit=10
+			),
+		}
+	counts = frappe.get_all(LOG, fields=["status", "count(name) as count"], group_by="status")
+	return {
+		"by_status": {row.status: row["count"] for row in counts},
+		"mappings": frappe.get_all(MAPPING, fields=["name", "direction", "enabled", "last_run", "watermark"]),
+	}
+
+
+# ------------------------------------------------------------------ outbound and retries
+
+
+@frappe.whitelist(methods=["POST"])
+@rate_limit(limit=30, seconds=60)
+def retry_log(name: str) -> dict[str, Any]:
+	"""Queue a failed outbound change again, or re-run a failed inbound sync."""
+	require_manager()
+	if not name or not frappe.db.exists(LOG, name):
+		raise frappe.DoesNotExistError(_("AFAS Sync Log {0} not found").format(name))
+	return _retry([name])
+
+
+@frappe.whitelist(methods=["POST"])
+@rate_limit(limit=10, seconds=60)
+def retry_logs(names: str | list | None = None) -> dict[str, Any]:
+	"""Retry the given logs, or every Failed one when ``names`` is empty."""
+	require_manager()
+	chosen = (
+		_names_arg(names)
+		if names
+		else frappe.get_all(LOG, filters={"status": "Failed"}, pluck="name", limit=500)
+	)
+	return _retry(chosen)
+
+
+def _retry(names: list[str]) -> dict[str, Any]:
+	from afas_connector.outbound import retry
+	from afas_connector.tasks import enqueue_sync
+
+	outbound = [n for n in names if frappe.db.get_value(LOG, n, "direction") == "Outbound"]
+	inbound = {frappe.db.get_value(LOG, n, "mapping") for n in names if n not in outbound}
+	queued = retry(outbound)
+	for mapping in filter(None, inbound):
+		if enqueue_sync(mapping, trigger="Manual") is not None:
+			queued += 1
+	return {"queued": queued}
+
+
+@frappe.whitelist(methods=["POST"])
+@rate_limit(limit=30, seconds=60)
+def push_document(doctype: str, name: str, mapping: str | None = None) -> dict[str, Any]:
+	"""Queue a push of one document through its outbound mapping(s), whatever changed."""
+	require_manager()
+	from afas_connector.events import outbound_doctypes
+	from afas_connector.outbound import queue_change
+
+	if not doctype or not frappe.db.exists("DocType", doctype):
+		raise frappe.DoesNotExistError(_("DocType {0} not found").format(doctype))
+	if not name or not frappe.db.exists(doctype, name):
+		raise frappe.DoesNotExistError(_("{0} {1} not found").format(doctype, name))
+	doc = frappe.get_doc(doctype, name)
+	doc.check_permission("read")
+	mappings = [mapping] if mapping else outbound_doctypes().get(doctype, [])
+	if mapping:
+		m = _mapping(mapping)
+		if m.direction != "Outbound" or m.erpnext_doctype != doctype:
+			frappe.throw(_("{0} is not an outbound mapping for {1}").format(mapping, doctype))
+	if not mappings:
+		frappe.throw(_("No enabled outbound mapping covers {0}").format(doctype))
+	logs = [queue_change(doc, "on_update", m, trigger="Manual") for m in mappings]
+	return {"queued": [log.name for log in logs if log], "message": _("Push to AFAS queued")}

@@ -1,0 +1,96 @@
+"""AFAS Settings → a configured :class:`AfasClient`. The only place that reads the stored secrets."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import frappe
+from frappe import _
+
+from afas_connector.afas import AfasClient, AfasConfig, AfasError, RetryPolicy
+from afas_connector.afas.client import Exchange
+
+SETTINGS = "AFAS Settings"
+AUTH_METHODS = {"AfasToken": "token", "OAuth2 Client Credentials": "oauth2"}
+
+
+def get_settings() -> Any:
+	return frappe.get_cached_doc(SETTINGS)
+
+
+def config_from_settings(settings: Any | None = None) -> AfasConfig:
+	"""Build the client configuration, decrypting the token or client secret only here."""
+	settings = settings or frappe.get_doc(SETTINGS)
+	auth = AUTH_METHODS.get(settings.auth_method or "AfasToken", "token")
+	return AfasConfig(
+		environment_id=(settings.environment_id or "").strip(),
+		environment_type=(settings.environment_type or "Production").lower(),
+		token=(settings.get_password("token", raise_exception=False) or "") if auth == "token" else "",
+		auth_method=auth,
+		client_id=settings.client_id or "",
+		client_secret=(settings.get_password("client_secret", raise_exception=False) or "")
+		if auth == "oauth2"
+		else "",
+		base_url=(settings.base_url or "").strip() or None,
+		language=settings.language or "nl-nl",
+		integration_id=(settings.integration_id or "").strip() or None,
+		timeout=float(settings.timeout or 30),
+		retry=RetryPolicy(
+			max_attempts=int(settings.max_attempts or 4), base_delay=float(settings.base_delay or 0)
+		),
+	)
+
+
+def get_client(
+	settings: Any | None = None, on_exchange: Callable[[Exchange], None] | None = None
+) -> AfasClient:
+	"""A client for the configured environment; raises a readable ``frappe.ValidationError`` when misconfigured."""
+	config = config_from_settings(settings)
+	problems = config.problems()
+	if problems:
+		frappe.throw(
+			_("AFAS Settings are incomplete: {0}").format("; ".join(problems)), title=_("AFAS Settings")
+		)
+	return AfasClient(config, on_exchange=on_exchange)
+
+
+def test_connection(settings: Any | None = None) -> dict[str, Any]:
+	"""Ask metainfo and ProfitVersion; store the outcome on the settings; never raise for AFAS errors."""
+	settings = settings or frappe.get_doc(SETTINGS)
+	result: dict[str, Any] = {"ok": False}
+	try:
+		with get_client(settings) as client:
+			meta = client.metainfo()
+			info = meta.get("info") or {}
+			try:
+				version = client.profit_version()
+			except AfasError as exc:  # the version connector is optional on an App Connector
+				version = _("unknown ({0})").format(exc.status or exc.message)
+			result = {
+				"ok": True,
+				"profit_version": version,
+				"environment": info.get("envid") or "",
+				"token_expiry": info.get("tokenExpiry") or "",
+				"get_connectors": len(meta.get("getConnectors") or []),
+				"update_connectors": len(meta.get("updateConnectors") or []),
+			}
+			result["message"] = _(
+				"Connected to AFAS environment {0} (Profit {1}): {2} GetConnectors, {3} UpdateConnectors"
+			).format(
+				result["environment"] or "?", version, result["get_connectors"], result["update_connectors"]
+			)
+	except AfasError as exc:
+		result = {"ok": False, "message": str(exc), "status": exc.status}
+	settings.db_set(
+		{
+			"last_connection_test": frappe.utils.now_datetime(),
+			"connection_ok": 1 if result["ok"] else 0,
+			"connection_message": result["message"][:1000],
+			"profit_version": result.get("profit_version") or settings.profit_version,
+			"token_expiry": result.get("token_expiry") or settings.token_expiry,
+			"afas_environment": result.get("environment") or settings.afas_environment,
+		},
+		update_modified=False,
+	)
+	return result

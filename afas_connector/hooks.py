@@ -1,0 +1,39 @@
+app_name = "afas_connector"
+app_title = "AFAS Connector"
+app_publisher = "afas_connector contributors"
+app_description = "Sync ERPNext with AFAS Profit through AFAS's REST API"
+app_email = "dev@afas-connector.local"
+app_license = "mit"
+
+# "org/repo" keeps install-app from asking GitHub for erpnext when offline.
+required_apps = ["frappe/erpnext"]
+
+export_python_type_annotations = True
+
+# Each scheduled function name is distinctive: v15 names Scheduled Job Types by the last two parts.
+scheduler_events = {
+	"cron": {
+		"* * * * *": ["afas_connector.tasks.afas_inbound_tick"],
+		"*/5 * * * *": ["afas_connector.tasks.afas_outbound_sweep"],
+	},
+	"daily": ["afas_connector.tasks.afas_clear_old_sync_logs"],
+}
+
+_OUTBOUND = "afas_connector.events.on_document_event"
+doc_events = {
+	"*": {
+		"after_insert": _OUTBOUND,
+		"on_update": _OUTBOUND,
+		"on_submit": _OUTBOUND,
+		"on_cancel": _OUTBOUND,
+		"on_trash": _OUTBOUND,
+		"on_update_after_submit": _OUTBOUND,
+	}
+}
+
+after_install = "afas_connector.install.after_install"
+after_migrate = "afas_connector.install.after_install"
+
+# Our links to a document must never block deleting or cancelling it (the delete is pushed to AFAS).
+ignore_links_on_delete = ["AFAS Record Link", "AFAS Sync Log"]
+auto_cancel_exempted_doctypes = ["AFAS Sync Log"]

@@ -1,0 +1,74 @@
+"""``/__simulator/…``: drive a simulator running in another process (no auth; never logged).
+
+GET ``requests`` | ``faults`` | ``rows?connector=`` | ``records?connector=``;
+POST ``faults`` (same arguments as ``faults.add``) | ``reset`` | ``generate`` ({"connector","n","seed"}) |
+``add_rows`` ({"connector","rows"}) | ``update_row`` ({"connector","key","changes"}) |
+``delete_row`` ({"connector","key"}) | ``revoke_token`` | ``restore_token``; DELETE ``faults``.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from typing import TYPE_CHECKING, Any
+
+from afas_connector.simulator.responses import Response, json_response, message_response
+from afas_connector.simulator.store import FunctionalError
+
+if TYPE_CHECKING:
+	from afas_connector.simulator.server import AfasSimulator
+
+
+def handle(sim: AfasSimulator, method: str, action: str, query: dict[str, str], raw_body: bytes) -> Response:
+	"""Run one control action; bad input is a 400 with a message."""
+	try:
+		body: Any = json.loads(raw_body.decode("utf-8")) if raw_body.strip() else {}
+	except ValueError:
+		return message_response(400, "Control bodies are JSON.")
+	action = action.strip("/").lower()
+	try:
+		if method == "GET" and action == "requests":
+			return json_response(200, [record.to_json() for record in sim.requests])
+		if method == "GET" and action == "faults":
+			return json_response(200, [asdict(f) for f in sim.faults.list()])
+		if method == "GET" and action == "rows":
+			return json_response(200, sim.rows(query["connector"]))
+		if method == "GET" and action == "records":
+			return json_response(200, sim.records(query["connector"]))
+		if method == "DELETE" and action == "faults":
+			sim.faults.clear()
+			return json_response(200, {"ok": True})
+		if method == "POST":
+			return _post(sim, action, body)
+	except (KeyError, TypeError, ValueError, FunctionalError) as exc:
+		return message_response(400, f"Bad control request: {exc}")
+	return message_response(404, f"Unknown control action {method} {action!r}")
+
+
+def _post(sim: AfasSimulator, action: str, body: dict[str, Any]) -> Response:
+	if action == "faults":
+		fault = sim.faults.add(**body)
+		return json_response(201, asdict(fault))
+	if action == "reset":
+		sim.faults.clear()
+		sim.clear_requests()
+		return json_response(200, {"ok": True})
+	if action == "generate":
+		count = sim.generate_rows(body["connector"], int(body["n"]), int(body.get("seed", 1)))
+		return json_response(200, {"connector": body["connector"], "rows": count})
+	if action == "add_rows":
+		sim.add_rows(body["connector"], body["rows"])
+		return json_response(200, {"ok": True})
+	if action == "update_row":
+		sim.update_row(body["connector"], body["key"], body.get("changes", {}))
+		return json_response(200, {"ok": True})
+	if action == "delete_row":
+		sim.delete_row(body["connector"], body["key"])
+		return json_response(200, {"ok": True})
+	if action == "revoke_token":
+		sim.revoke_token()
+		return json_response(200, {"ok": True})
+	if action == "restore_token":
+		sim.restore_token()
+		return json_response(200, {"ok": True})
+	return message_response(404, f"Unknown control action POST {action!r}")

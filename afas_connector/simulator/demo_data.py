@@ -1,0 +1,446 @@
+"""A small, deterministic Dutch AFAS environment, plus a fast generator for big GetConnectors.
+
+Some cells are deliberately empty (an e-mail address, an IBAN) so operators 8/9 have something to find.
+"""
+
+from __future__ import annotations
+
+import base64
+import random
+from datetime import datetime, timedelta
+from typing import Any
+
+from afas_connector.simulator.connectors import GET_CONNECTORS, UPDATE_CONNECTORS
+from afas_connector.simulator.store import GetConnectorSpec, Store, StoredFile
+
+# --- demo rows ---------------------------------------------------------------------------------------------
+
+# name, city, zip, street, house number, country, currency, e-mail?, blocked, credit limit
+_DEBTORS = (
+	(
+		"Bakkerij De Gouden Korenschoof B.V.",
+		"Utrecht",
+		"3511AB",
+		"Oudegracht",
+		112,
+		"NL",
+		"EUR",
+		True,
+		False,
+		5000,
+	),
+	(
+		"Van der Meer Installatietechniek B.V.",
+		"Amersfoort",
+		"3811CD",
+		"Utrechtseweg",
+		45,
+		"NL",
+		"EUR",
+		True,
+		False,
+		15000,
+	),
+	("Jansen & Zonen Transport", "Rotterdam", "3011AA", "Coolsingel", 10, "NL", "EUR", True, False, 25000),
+	("Bloemenhandel De Tulp V.O.F.", "Haarlem", "2011HP", "Grote Markt", 7, "NL", "EUR", True, False, 2500),
+	("Hendriks Bouw B.V.", "Eindhoven", "5611AZ", "Stratumseind", 22, "NL", "EUR", True, False, 50000),
+	("De Vries Advies", "Groningen", "9711LM", "Herestraat", 88, "NL", "EUR", False, False, 1000),
+	("Smit Logistiek N.V.", "Zwolle", "8011CW", "Diezerstraat", 3, "NL", "EUR", True, False, 40000),
+	("Visser Houthandel B.V.", "Leeuwarden", "8911BE", "Nieuwestad", 51, "NL", "EUR", True, False, 12500),
+	("Brasserie 't Pleintje", "Maastricht", "6211CS", "Vrijthof", 12, "NL", "EUR", True, False, 3000),
+	("Mulder Automatisering B.V.", "Amsterdam", "1012JS", "Damrak", 70, "NL", "EUR", True, False, 20000),
+	("Bos Tuinarchitecten", "Arnhem", "6811CL", "Jansstraat", 19, "NL", "EUR", True, True, 0),
+	("Dekker Schilderwerken", "Leiden", "2311EX", "Breestraat", 101, "NL", "EUR", True, False, 7500),
+	("Brouwerij Het Anker", "Mechelen", "2800", "Guido Gezellelaan", 49, "BE", "EUR", True, False, 10000),
+	("Meijer Fietsen B.V.", "Den Haag", "2511BT", "Spui", 180, "NL", "EUR", True, False, 8000),
+	("Bouwbedrijf De Boer", "Apeldoorn", "7311KZ", "Hoofdstraat", 160, "NL", "EUR", True, False, 60000),
+	("Koster Elektro V.O.F.", "Deventer", "7411KE", "Brink", 56, "NL", "EUR", False, False, 4000),
+	("Peters Medical GmbH", "Aachen", "52062", "Markt", 39, "DE", "EUR", True, False, 30000),
+	("Van Dijk Catering", "Delft", "2611GK", "Markt", 87, "NL", "EUR", True, False, 6000),
+	("Schouten Drukkerij B.V.", "Tilburg", "5038CJ", "Heuvelring", 122, "NL", "EUR", True, False, 9000),
+	("Willems Kantoorartikelen", "Breda", "4811XJ", "Grote Markt", 29, "NL", "EUR", True, False, 3500),
+	("Hoekstra Zuivel B.V.", "Sneek", "8601BB", "Marktstraat", 14, "NL", "EUR", True, False, 18000),
+	("Kok & Partners Accountants", "Nijmegen", "6511KH", "Burchtstraat", 33, "NL", "EUR", True, False, 11000),
+	("Groot Agrarisch Loonbedrijf", "Emmen", "7811AA", "Hoofdstraat", 5, "NL", "EUR", True, False, 22000),
+	(
+		"Vermeulen Installaties B.V.",
+		"'s-Hertogenbosch",
+		"5211HX",
+		"Hinthamerstraat",
+		64,
+		"NL",
+		"EUR",
+		True,
+		True,
+		0,
+	),
+	("Post Verhuizingen", "Enschede", "7511JE", "Oude Markt", 2, "NL", "EUR", True, False, 5500),
+	("Kuipers Bakkers Groothandel", "Alkmaar", "1811KA", "Langestraat", 97, "NL", "EUR", True, False, 14000),
+	("Van Leeuwen Yachting Ltd", "London", "EC1A 1BB", "Cheapside", 15, "GB", "GBP", True, False, 45000),
+	("Prins Bloembollen B.V.", "Lisse", "2161AA", "Heereweg", 345, "NL", "EUR", True, False, 16000),
+	("Wouters Techniek BVBA", "Antwerpen", "2000", "Meir", 78, "BE", "EUR", True, False, 9500),
+	("Huisman Zorgadvies", "Hilversum", "1211BA", "Kerkstraat", 61, "NL", "EUR", False, False, 2000),
+)
+
+_CREDITORS = (
+	("Koninklijke Verpakkingen Nederland B.V.", "Zaandam", "NL"),
+	("Staalhandel Van Gelder", "Dordrecht", "NL"),
+	("Energie Direct Zakelijk", "Arnhem", "NL"),
+	("Kantoorinrichting Oost", "Hengelo", "NL"),
+	("Schoonmaakbedrijf Helder", "Utrecht", "NL"),
+	("IT Services Brabant B.V.", "Eindhoven", "NL"),
+	("Transportbedrijf Snel", "Venlo", "NL"),
+	("Drukwerkdeal Noord", "Groningen", "NL"),
+	("Glasgroothandel Vlaanderen", "Gent", "BE"),
+	("Chemie Handel Rhein GmbH", "Düsseldorf", "DE"),
+	("Papierfabriek De Hoop", "Apeldoorn", "NL"),
+	("Beveiliging Totaal", "Amsterdam", "NL"),
+	("Bedrijfskleding Jansen", "Tilburg", "NL"),
+	("Autolease Centraal", "Amersfoort", "NL"),
+	("Telecom Zakelijk Nederland", "Den Haag", "NL"),
+	("Koffie & Catering Service", "Rotterdam", "NL"),
+	("Houtimport Scandinavië", "Zwolle", "NL"),
+	("Elektrotechniek Limburg", "Maastricht", "NL"),
+	("Reclamebureau Blauw", "Haarlem", "NL"),
+	("Accountancy Partners Zuid", "Breda", "NL"),
+)
+
+# code, description, group, unit, price
+_ITEMS = (
+	("ART-1001", "Volkoren brood 800g", "BAKKERIJ", "stk", 2.95),
+	("ART-1002", "Wit brood 800g", "BAKKERIJ", "stk", 2.65),
+	("ART-1003", "Krentenbollen 6 stuks", "BAKKERIJ", "zak", 3.49),
+	("ART-1004", "Stroopwafels 10 stuks", "BAKKERIJ", "pak", 2.19),
+	("ART-2001", "Montagekit kozijn", "BOUW", "set", 49.95),
+	("ART-2002", "Houten balk 2,5 m", "BOUW", "stk", 18.5),
+	("ART-2003", "Schroeven RVS 4x40 (200)", "BOUW", "doos", 12.75),
+	("ART-2004", "Betonmix 25 kg", "BOUW", "zak", 6.99),
+	("ART-3001", "Laptop 14 inch zakelijk", "ICT", "stk", 899.0),
+	("ART-3002", "Monitor 27 inch", "ICT", "stk", 279.0),
+	("ART-3003", "Toetsenbord draadloos", "ICT", "stk", 49.0),
+	("ART-3004", "USB-C dockingstation", "ICT", "stk", 189.0),
+	("ART-4001", "Tulpenbollen gemengd (50)", "TUIN", "zak", 14.95),
+	("ART-4002", "Potgrond 40 l", "TUIN", "zak", 4.49),
+	("ART-4003", "Tuinslang 25 m", "TUIN", "stk", 29.95),
+	("ART-5001", "Printpapier A4 80 g (500)", "KANTOOR", "pak", 5.95),
+	("ART-5002", "Ordner A4 80 mm", "KANTOOR", "stk", 3.25),
+	("ART-5003", "Balpen blauw (10)", "KANTOOR", "doos", 4.5),
+	("ART-6001", "Installatie per uur", "DIENST", "uur", 65.0),
+	("ART-6002", "Voorrijkosten", "DIENST", "stk", 35.0),
+	("ART-6003", "Adviesgesprek", "DIENST", "uur", 95.0),
+	("ART-7001", "Melk vol 1 l", "ZUIVEL", "pak", 1.29),
+	("ART-7002", "Goudse kaas jong belegen 1 kg", "ZUIVEL", "kg", 11.9),
+	("ART-7003", "Roomboter 250 g", "ZUIVEL", "stk", 2.89),
+	("ART-9999", "Vervallen artikel", "OVERIG", "stk", 0.0),
+)
+
+# first, last, birthdate, department, function, start
+_EMPLOYEES = (
+	("Sanne", "de Jong", "1988-04-12", "Verkoop", "Accountmanager", "2015-03-01"),
+	("Daan", "Jansen", "1979-11-03", "Directie", "Algemeen directeur", "2008-01-01"),
+	("Emma", "de Vries", "1995-07-21", "Financiën", "Financieel medewerker", "2019-09-01"),
+	("Lucas", "van den Berg", "1991-02-14", "ICT", "Systeembeheerder", "2017-05-15"),
+	("Julia", "van Dijk", "1986-09-30", "HR", "HR-adviseur", "2014-02-01"),
+	("Sem", "Bakker", "1999-12-05", "Magazijn", "Orderpicker", "2021-06-01"),
+	("Tess", "Janssen", "1983-05-18", "Verkoop", "Binnendienst", "2012-10-01"),
+	("Noah", "Visser", "1990-08-08", "Productie", "Teamleider productie", "2016-01-01"),
+	("Sophie", "Smit", "1993-03-27", "Marketing", "Marketeer", "2018-04-01"),
+	("Milan", "Meijer", "1975-06-11", "Financiën", "Controller", "2005-09-01"),
+	("Zoë", "de Boer", "1997-10-02", "Klantenservice", "Klantadviseur", "2020-02-01"),
+	("Levi", "Mulder", "1989-01-23", "ICT", "Developer", "2016-08-15"),
+	("Anna", "de Groot", "1984-04-04", "Inkoop", "Inkoper", "2011-03-01"),
+	("Finn", "Bos", "2000-09-14", "Magazijn", "Chauffeur", "2022-01-10"),
+	("Eva", "Vos", "1992-12-19", "HR", "Salarisadministrateur", "2018-11-01"),
+	("Jesse", "Peters", "1981-07-07", "Productie", "Monteur", "2009-05-01"),
+	("Lisa", "Hendriks", "1996-02-29", "Verkoop", "Accountmanager", "2020-09-01"),
+	("Thijs", "van Leeuwen", "1987-11-11", "Directie", "Operationeel directeur", "2013-01-01"),
+	("Fenna", "Dekker", "1994-05-05", "Klantenservice", "Teamleider klantenservice", "2017-02-01"),
+	("Bram", "Brouwer", "1978-08-16", "Financiën", "Boekhouder", "2007-06-01"),
+)
+
+_BASE = datetime(2024, 1, 15, 9, 0, 0)
+
+
+def _modified(i: int) -> datetime:
+	"""Deterministic modified stamps a week apart, with sub-second precision like AFAS stores them."""
+	return _BASE + timedelta(
+		days=7 * i,
+		hours=i % 5,
+		minutes=(7 * i) % 60,
+		seconds=(13 * i) % 60,
+		microseconds=(137911 * i + 250000) % 1000000,
+	)
+
+
+def _slug(name: str) -> str:
+	keep = "".join(ch for ch in name.lower() if ch.isalnum() or ch == " ")
+	words = [
+		w
+		for w in keep.split()
+		if w not in ("bv", "nv", "vof", "gmbh", "ltd", "bvba", "van", "de", "der", "het", "t")
+	]
+	return "".join(words[:2]) or "bedrijf"
+
+
+def _vat(country: str, i: int) -> str:
+	if country == "NL":
+		return f"NL{800000000 + i * 10417:09d}B01"
+	if country == "BE":
+		return f"BE0{400000000 + i * 7919:09d}"
+	if country == "DE":
+		return f"DE{100000000 + i * 3571:09d}"
+	return f"GB{200000000 + i * 1231:09d}"
+
+
+def debtor_rows() -> list[dict[str, Any]]:
+	rows = []
+	for i, (name, city, zip_code, street, number, country, currency, has_mail, blocked, limit) in enumerate(
+		_DEBTORS
+	):
+		rows.append(
+			{
+				"DebtorId": str(10001 + i),
+				"BcCo": str(1000001 + i),
+				"Name": name,
+				"SearchName": name.split()[0].upper()[:10],
+				"Email": f"info@{_slug(name)}.{country.lower() if country != 'GB' else 'co.uk'}"
+				if has_mail
+				else None,
+				"Phone": f"+31 {20 + i} {5550000 + i * 1117}" if country == "NL" else None,
+				"CountryId": country,
+				"City": city,
+				"ZipCode": zip_code,
+				"Street": street,
+				"HouseNumber": number,
+				"VatNumber": _vat(country, i),
+				"CocNumber": f"{30000000 + i * 1234567 % 70000000:08d}" if country == "NL" else None,
+				"Blocked": blocked,
+				"CreditLimit": float(limit),
+				"Currency": currency,
+				"Modified": _modified(i),
+			}
+		)
+	return rows
+
+
+def creditor_rows() -> list[dict[str, Any]]:
+	rows = []
+	for i, (name, city, country) in enumerate(_CREDITORS):
+		rows.append(
+			{
+				"CreditorId": str(20001 + i),
+				"BcCo": str(1100001 + i),
+				"Name": name,
+				"SearchName": name.split()[0].upper()[:10],
+				"Email": f"facturen@{_slug(name)}.{country.lower()}" if i % 7 != 3 else None,
+				"Phone": f"+31 {30 + i} {4440000 + i * 733}" if country == "NL" else None,
+				"CountryId": country,
+				"City": city,
+				"Iban": f"NL{10 + i:02d}INGB{3000000000 + i * 98765:010d}" if i % 5 != 4 else None,
+				"VatNumber": _vat(country, 50 + i),
+				"Blocked": i == 13,
+				"Currency": "EUR",
+				"Modified": _modified(i + 3),
+			}
+		)
+	return rows
+
+
+def item_rows() -> list[dict[str, Any]]:
+	return [
+		{
+			"ItemCode": code,
+			"Description": description,
+			"ItemGroup": group,
+			"Unit": unit,
+			"SalesPrice": price,
+			"Blocked": code == "ART-9999",
+			"Modified": _modified(i + 1),
+		}
+		for i, (code, description, group, unit, price) in enumerate(_ITEMS)
+	]
+
+
+def _email(first: str, last: str, domain: str) -> str:
+	return f"{first.lower().replace('ë', 'e')}.{last.lower().replace(' ', '')}@{domain}"
+
+
+def employee_rows() -> list[dict[str, Any]]:
+	return [
+		{
+			"EmployeeId": str(1001 + i),
+			"FirstName": first,
+			"LastName": last,
+			"Birthdate": datetime.fromisoformat(birth),
+			"Email": _email(first, last, "voorbeeld-bv.nl"),
+			"Department": department,
+			"Function": function,
+			"StartDate": datetime.fromisoformat(start),
+			"Modified": _modified(i + 2),
+		}
+		for i, (first, last, birth, department, function, start) in enumerate(_EMPLOYEES)
+	]
+
+
+def person_rows() -> list[dict[str, Any]]:
+	return [
+		{
+			"BcCo": str(2000001 + i),
+			"FirstName": first,
+			"LastName": last,
+			"Email": _email(first, last, "example.nl") if i % 6 != 5 else None,
+			"Modified": _modified(i + 4),
+		}
+		for i, (first, last, *_rest) in enumerate(_EMPLOYEES)
+	]
+
+
+MINI_PDF = (
+	b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+	b"3 0 obj<</Type/Page/MediaBox[0 0 200 200]/Parent 2 0 R>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+)
+MINI_PNG = base64.b64decode(
+	"iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
+)
+DEMO_FILE_GUID = "6E4A1F0C-2B3D-4E5F-8A9B-0C1D2E3F4A5B"
+DEMO_FILE_NAME = "Algemene voorwaarden.pdf"
+DEMO_IMAGE_ID = "1001"
+DEMO_SUBJECT_ID = "49946"
+DEMO_SUBJECT_FILE_ID = "5C05A1B2C3D4E5F60718293A4B5C6D7E"
+DEMO_REPORT_ID = "0A1B2C3D-4E5F-6071-8293-A4B5C6D7E8F9"
+
+
+def load_demo(store: Store, with_rows: bool = True) -> None:
+	"""Define every demo connector and, unless ``with_rows`` is false, fill them."""
+	for spec in GET_CONNECTORS:
+		store.define_get_connector(spec)
+	for spec in UPDATE_CONNECTORS:
+		store.define_update_connector(spec)
+	store.counter_floors.update({"SbId": 50000, "BcId": 500000})
+	if not with_rows:
+		return
+	store.add_rows("ERP_Debtors", debtor_rows())
+	store.add_rows(
+		"ERP_Debtors_Deleted",
+		[
+			{"DebtorId": "9998", "DeletedAt": datetime(2023, 11, 2, 14, 5, 33, 120000)},
+			{"DebtorId": "9999", "DeletedAt": datetime(2023, 12, 20, 8, 41, 2, 870000)},
+		],
+	)
+	store.add_rows("ERP_Creditors", creditor_rows())
+	store.add_rows("ERP_Items", item_rows())
+	store.add_rows("ERP_Employees", employee_rows())
+	store.add_rows("ERP_Persons", person_rows())
+	store.files[(DEMO_FILE_GUID.lower(), DEMO_FILE_NAME)] = StoredFile(
+		DEMO_FILE_NAME, "application/pdf", MINI_PDF
+	)
+	store.images[DEMO_IMAGE_ID] = StoredFile("artikel-1001.png", "image/png", MINI_PNG)
+	store.subject_files[(DEMO_SUBJECT_ID, DEMO_SUBJECT_FILE_ID.lower())] = StoredFile(
+		"offerte.txt", "text/plain", b"Offerte 2024-031 voor Bakkerij De Gouden Korenschoof.\n"
+	)
+	store.reports[DEMO_REPORT_ID.lower()] = StoredFile("Debiteurenlijst.pdf", "application/pdf", MINI_PDF)
+
+
+# --- generator ---------------------------------------------------------------------------------------------
+
+_SURNAMES = (
+	"Jansen", "de Vries", "van den Berg", "van Dijk", "Bakker", "Janssen", "Visser", "Smit", "Meijer", "de Boer",
+	"Mulder", "de Groot", "Bos", "Vos", "Peters", "Hendriks", "van Leeuwen", "Dekker", "Brouwer", "de Wit",
+	"Dijkstra", "Smits", "de Graaf", "van der Meer", "van der Linden", "Kok", "Jacobs", "de Haan", "Vermeulen",
+	"van den Heuvel", "van der Veen", "van den Broek", "de Bruijn", "de Bruin", "van der Heijden", "Schouten",
+	"van Beek", "Willems", "van Vliet", "van de Ven", "Hoekstra", "Maas", "Verhoeven", "Koster", "van Dam",
+)  # fmt: skip
+_TRADES = (
+	"Bouw", "Installatietechniek", "Transport", "Advies", "Automatisering", "Bakkerij", "Schilderwerken", "Catering",
+	"Logistiek", "Drukkerij", "Tuinen", "Elektro", "Kozijnen", "Accountants", "Makelaardij", "Zorg", "Techniek",
+	"Metaal", "Dakwerken", "Fietsen",
+)  # fmt: skip
+_FORMS = ("B.V.", "B.V.", "B.V.", "V.O.F.", "", "& Zonen", "Groep B.V.", "N.V.")
+_CITIES = (
+	("Amsterdam", "10"), ("Rotterdam", "30"), ("Den Haag", "25"), ("Utrecht", "35"), ("Eindhoven", "56"),
+	("Groningen", "97"), ("Tilburg", "50"), ("Almere", "13"), ("Breda", "48"), ("Nijmegen", "65"),
+	("Apeldoorn", "73"), ("Haarlem", "20"), ("Arnhem", "68"), ("Enschede", "75"), ("Amersfoort", "38"),
+	("Zwolle", "80"), ("Leiden", "23"), ("Maastricht", "62"), ("Dordrecht", "33"), ("Zoetermeer", "27"),
+)  # fmt: skip
+_STREETS = (
+	"Dorpsstraat", "Kerkstraat", "Stationsweg", "Molenweg", "Schoolstraat", "Industrieweg", "Hoofdstraat",
+	"Julianastraat", "Beatrixlaan", "Parallelweg", "Nieuwstraat", "Marktplein",
+)  # fmt: skip
+_LETTERS = "ABCDEFGHJKLMNPRSTVWXZ"
+
+
+def generate_rows(spec: GetConnectorSpec, n: int, seed: int = 1) -> list[dict[str, Any]]:
+	"""``n`` distinct, deterministic typed rows for ``spec`` (debtors realistic, others generic), fast."""
+	if spec.id == "ERP_Debtors":
+		return _generate_debtors(n, seed)
+	return _generate_generic(spec, n, seed)
+
+
+def _spread(rng: random.Random, n: int) -> list[datetime]:
+	"""Modified stamps spread over two years, sub-second, in no particular order."""
+	span = 2 * 365 * 24 * 3600
+	base = datetime(2023, 1, 1)
+	return [base + timedelta(seconds=rng.random() * span) for _ in range(n)]
+
+
+def _generate_debtors(n: int, seed: int) -> list[dict[str, Any]]:
+	rng = random.Random(seed)
+	surnames = rng.choices(_SURNAMES, k=n)
+	trades = rng.choices(_TRADES, k=n)
+	forms = rng.choices(_FORMS, k=n)
+	cities = rng.choices(_CITIES, k=n)
+	streets = rng.choices(_STREETS, k=n)
+	numbers = [rng.randint(1, 250) for _ in range(n)]
+	limits = rng.choices((0.0, 1000.0, 2500.0, 5000.0, 10000.0, 25000.0, 50000.0), k=n)
+	stamps = _spread(rng, n)
+	rows = []
+	for i in range(n):
+		name = f"{surnames[i]} {trades[i]} {forms[i]}".strip()
+		city, zip_prefix = cities[i]
+		rows.append(
+			{
+				"DebtorId": str(100001 + i),
+				"BcCo": str(3000001 + i),
+				"Name": name,
+				"SearchName": surnames[i].split()[-1].upper()[:10],
+				"Email": f"info{i}@{surnames[i].replace(' ', '').lower()}-{trades[i].lower()}.nl"
+				if i % 11
+				else None,
+				"Phone": f"+31 {zip_prefix} {1000000 + (i * 7919) % 9000000}",
+				"CountryId": "NL",
+				"City": city,
+				"ZipCode": f"{zip_prefix}{i % 100:02d}{_LETTERS[i % 21]}{_LETTERS[(i // 21) % 21]}",
+				"Street": streets[i],
+				"HouseNumber": numbers[i],
+				"VatNumber": f"NL{(100000000 + i * 7) % 1000000000:09d}B01",
+				"CocNumber": f"{(50000000 + i) % 100000000:08d}",
+				"Blocked": i % 97 == 0,
+				"CreditLimit": limits[i],
+				"Currency": "EUR",
+				"Modified": stamps[i],
+			}
+		)
+	return rows
+
+
+def _generate_generic(spec: GetConnectorSpec, n: int, seed: int) -> list[dict[str, Any]]:
+	rng = random.Random(seed)
+	stamps = _spread(rng, n)
+	rows = []
+	for i in range(n):
+		row: dict[str, Any] = {}
+		for f in spec.fields:
+			if f.id == spec.key:
+				row[f.id] = str(100001 + i) if f.data_type == "string" else 100001 + i
+			elif f.data_type == "string":
+				row[f.id] = f"{f.label_nl} {i}"
+			elif f.data_type == "int":
+				row[f.id] = (i * 31) % 1000
+			elif f.data_type == "decimal":
+				row[f.id] = round((i * 37) % 100000 / 100, 2)
+			elif f.data_type == "boolean":
+				row[f.id] = i % 13 == 0
+			else:
+				row[f.id] = stamps[i]
+		rows.append(row)
+	return rows

@@ -1,0 +1,683 @@
+"""The simulator's data: GetConnector rows, UpdateConnector records, metainfo and data-connector files.
+
+One :class:`Store` guards everything with one lock. Each GetConnector keeps its rows in insertion order
+plus a version; a page is served from a cached filtered+sorted *view* keyed by (filter, order) that is
+dropped whenever the connector's version changes, so paging through 100k rows never re-sorts per request.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import mimetypes
+import re
+import threading
+import uuid
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from afas_connector.afas.filters import FilterSet
+from afas_connector.simulator.query import (
+	QueryError,
+	canonical_filter,
+	coerce_value,
+	compile_filter,
+	parse_order,
+	render_value,
+	sort_rows,
+)
+
+_CUSTOM_FIELD = re.compile(r"^U[0-9A-Fa-f]{32}$")
+_VIEW_CACHE_SIZE = 32
+
+
+class FunctionalError(Exception):
+	"""An AFAS 500 functional/validation error; the message becomes ``externalMessage``."""
+
+
+class UnknownConnector(FunctionalError):
+	"""The connector does not exist or is not in the App Connector (AFAS answers 500, not 404)."""
+
+
+@dataclass(frozen=True)
+class GetField:
+	"""One GetConnector column as ``/metainfo/get`` describes it."""
+
+	id: str
+	data_type: str
+	label_nl: str
+	label_en: str
+	length: int = 0
+	decimals: int = 0
+	field_id: str = ""
+	control_type: int = 1
+
+	def metainfo(self, english: bool) -> dict[str, Any]:
+		return {
+			"id": self.id,
+			"fieldId": self.field_id or self.id,
+			"dataType": self.data_type,
+			"label": self.label_en if english else self.label_nl,
+			"length": self.length,
+			"controlType": self.control_type,
+			"decimals": self.decimals,
+			"decimalsFieldId": "",
+		}
+
+
+@dataclass(frozen=True)
+class GetConnectorSpec:
+	"""A GetConnector: its columns, the key used by ``update_row``/``delete_row`` and its modified-date column."""
+
+	id: str
+	description: str
+	fields: tuple[GetField, ...]
+	key: str | None = None
+	modified: str | None = None
+	deletion_log: str | None = None  # GetConnector that receives (key, DeletedAt) when a row is deleted
+
+	@property
+	def data_types(self) -> dict[str, str]:
+		return {f.id: f.data_type for f in self.fields}
+
+
+@dataclass(frozen=True)
+class UpdateField:
+	"""One UpdateConnector field as ``/metainfo/update`` describes it."""
+
+	field_id: str
+	data_type: str
+	label_nl: str
+	label_en: str
+	mandatory: bool = False
+	primary_key: bool = False
+	length: int = 0
+	decimals: int = 0
+	values: tuple[tuple[str, str], ...] = ()
+	control_type: int = 1
+
+	def metainfo(self, english: bool) -> dict[str, Any]:
+		return {
+			"fieldId": self.field_id,
+			"primaryKey": self.primary_key,
+			"dataType": self.data_type,
+			"label": self.label_en if english else self.label_nl,
+			"mandatory": self.mandatory,
+			"length": self.length,
+			"decimals": self.decimals,
+			"decimalFieldId": "",
+			"notzero": False,
+			"controlType": self.control_type,
+			"values": [{"id": k, "description": d} for k, d in self.values],
+		}
+
+
+@dataclass(frozen=True)
+class UpdateObject:
+	"""An element of an UpdateConnector body (the root element or a nested object)."""
+
+	name: str
+	fields: tuple[UpdateField, ...]
+	objects: tuple[UpdateObject, ...] = ()
+
+	def field(self, field_id: str) -> UpdateField | None:
+		for f in self.fields:
+			if f.field_id == field_id:
+				return f
+		return None
+
+	def object(self, name: str) -> UpdateObject | None:
+		for o in self.objects:
+			if o.name == name:
+				return o
+		return None
+
+	def find(self, name: str) -> UpdateObject | None:
+		if self.name.lower() == name.lower():
+			return self
+		for o in self.objects:
+			hit = o.find(name)
+			if hit:
+				return hit
+		return None
+
+	def metainfo(self, english: bool) -> dict[str, Any]:
+		return {
+			"name": self.name,
+			"fields": [f.metainfo(english) for f in self.fields],
+			"objects": [o.metainfo(english) for o in self.objects],
+		}
+
+
+@dataclass(frozen=True)
+class UpdateConnectorSpec:
+	"""An UpdateConnector and, declaratively, how its writes surface in a GetConnector.
+
+	``field_map`` maps a dotted path in the stored record (``"KnOrganisation.Nm"``) to a GetConnector column;
+	``autonumber`` maps a path to a counter (``"key"`` = the linked GetConnector's key, else a shared name).
+	"""
+
+	id: str
+	description: str
+	root: UpdateObject
+	key: str
+	result_keys: tuple[str, ...]
+	get_connector: str | None = None
+	field_map: dict[str, str] = field(default_factory=dict)
+	autonumber: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class StoredFile:
+	filename: str
+	mimetype: str
+	data: bytes
+
+
+class _Row:
+	"""A stored row: typed values for filtering/sorting and the pre-rendered JSON form for paging."""
+
+	__slots__ = ("values", "wire")
+
+	def __init__(self, values: dict[str, Any]) -> None:
+		self.values = values
+		self.wire = {k: render_value(v) for k, v in values.items()}
+
+
+class _Table:
+	def __init__(self, spec: GetConnectorSpec) -> None:
+		self.spec = spec
+		self.rows: list[_Row] = []
+		self.index: dict[Any, _Row] = {}
+		self.version = 0
+		self.views: OrderedDict[tuple, list[_Row]] = OrderedDict()
+
+	def changed(self) -> None:
+		self.version += 1
+		self.views.clear()
+
+
+def amsterdam_now() -> datetime:
+	"""Naive Amsterdam local time with microseconds: what AFAS stores (and renders with a misleading Z)."""
+	try:
+		from zoneinfo import ZoneInfo
+
+		return datetime.now(ZoneInfo("Europe/Amsterdam")).replace(tzinfo=None)
+	except Exception:  # no tz database: local time is close enough for a simulator
+		return datetime.now()
+
+
+class Store:
+	"""Thread-safe in-memory AFAS environment."""
+
+	def __init__(self, clock: Callable[[], datetime] = amsterdam_now) -> None:
+		self.lock = threading.RLock()
+		self.clock = clock
+		self.tables: dict[str, _Table] = {}
+		self.update_specs: dict[str, UpdateConnectorSpec] = {}
+		self.records_by_connector: dict[str, dict[str, dict[str, Any]]] = {}
+		self.files: dict[tuple[str, str], StoredFile] = {}
+		self.images: dict[str, StoredFile] = {}
+		self.subject_files: dict[tuple[str, str], StoredFile] = {}
+		self.reports: dict[str, StoredFile] = {}
+		self.counters: dict[str, int] = {}
+		self.counter_floors: dict[str, int] = {}
+
+	# --- definitions -------------------------------------------------------------------------------------
+
+	def define_get_connector(self, spec: GetConnectorSpec) -> None:
+		with self.lock:
+			self.tables[spec.id.lower()] = _Table(spec)
+
+	def define_update_connector(self, spec: UpdateConnectorSpec) -> None:
+		with self.lock:
+			self.update_specs[spec.id.lower()] = spec
+			self.records_by_connector.setdefault(spec.id, {})
+
+	def table(self, connector_id: str) -> _Table:
+		table = self.tables.get(connector_id.lower())
+		if table is None:
+			raise UnknownConnector(
+				f"GetConnector '{connector_id}' bestaat niet of is niet geautoriseerd in de App Connector."
+			)
+		return table
+
+	def update_spec(self, connector_id: str) -> UpdateConnectorSpec:
+		spec = self.update_specs.get(connector_id.lower())
+		if spec is None:
+			raise UnknownConnector(
+				f"UpdateConnector '{connector_id}' bestaat niet of is niet geautoriseerd in de App Connector."
+			)
+		return spec
+
+	# --- rows ----------------------------------------------------------------------------------------------
+
+	def _make_row(self, spec: GetConnectorSpec, data: dict[str, Any], stamp: bool) -> _Row:
+		types = spec.data_types
+		unknown = set(data) - set(types)
+		if unknown:
+			raise KeyError(f"Unknown field(s) {sorted(unknown)} for GetConnector {spec.id}")
+		values = {name: coerce_value(dt, data.get(name), name) for name, dt in types.items()}
+		if spec.modified and (stamp or values.get(spec.modified) is None):
+			values[spec.modified] = self.clock()
+		return _Row(values)
+
+	def add_rows(self, connector_id: str, rows: list[dict[str, Any]], stamp: bool = False) -> None:
+		with self.lock:
+			table = self.table(connector_id)
+			for data in rows:
+				row = self._make_row(table.spec, data, stamp)
+				key = table.spec.key
+				if key is not None and row.values.get(key) is not None:
+					if row.values[key] in table.index:
+						raise ValueError(f"{connector_id}: key {row.values[key]!r} already exists")
+					table.index[row.values[key]] = row
+				table.rows.append(row)
+			table.changed()
+
+	def replace_rows(self, connector_id: str, rows: list[dict[str, Any]]) -> None:
+		"""Swap in a whole new set of typed rows (used by the generator; skips per-row checks for speed)."""
+		with self.lock:
+			table = self.table(connector_id)
+			key = table.spec.key
+			table.rows = [_Row(values) for values in rows]
+			table.index = {r.values[key]: r for r in table.rows} if key else {}
+			self.counters.clear()
+			table.changed()
+
+	def _lookup(self, table: _Table, key_value: Any) -> _Row:
+		if table.spec.key is None:
+			raise KeyError(f"GetConnector {table.spec.id} has no key")
+		key = coerce_value(table.spec.data_types[table.spec.key], key_value, table.spec.key)
+		row = table.index.get(key)
+		if row is None:
+			raise KeyError(f"{table.spec.id}: no row with {table.spec.key}={key_value!r}")
+		return row
+
+	def update_row(self, connector_id: str, key_value: Any, changes: dict[str, Any]) -> None:
+		with self.lock:
+			table = self.table(connector_id)
+			old = self._lookup(table, key_value)
+			merged = {**old.values, **changes}
+			if table.spec.modified and table.spec.modified not in changes:
+				merged[table.spec.modified] = None
+			new = self._make_row(table.spec, merged, stamp=table.spec.modified not in changes)
+			self._replace(table, old, new)
+
+	def _replace(self, table: _Table, old: _Row, new: _Row) -> None:
+		key = table.spec.key
+		table.rows[table.rows.index(old)] = new
+		if key:
+			del table.index[old.values[key]]
+			table.index[new.values[key]] = new
+		table.changed()
+
+	def delete_row(self, connector_id: str, key_value: Any) -> None:
+		with self.lock:
+			table = self.table(connector_id)
+			row = self._lookup(table, key_value)
+			table.rows.remove(row)
+			del table.index[row.values[table.spec.key]]
+			table.changed()
+			if table.spec.deletion_log:
+				log = self.table(table.spec.deletion_log)
+				log.rows.append(_Row({table.spec.key: row.values[table.spec.key], "DeletedAt": self.clock()}))
+				log.changed()
+
+	def rows(self, connector_id: str) -> list[dict[str, Any]]:
+		with self.lock:
+			return [dict(r.wire) for r in self.table(connector_id).rows]
+
+	def has_row(self, connector_id: str, key_value: Any) -> bool:
+		with self.lock:
+			try:
+				self._lookup(self.table(connector_id), key_value)
+				return True
+			except KeyError:
+				return False
+
+	# --- GetConnector reads ------------------------------------------------------------------------------
+
+	def view(self, connector_id: str, filters: FilterSet, order_text: str) -> list[_Row]:
+		"""The filtered+sorted rows, cached per (filter, order) until the connector changes."""
+		with self.lock:
+			table = self.table(connector_id)
+			types = table.spec.data_types
+			order = parse_order(order_text, types, table.spec.id)
+			cache_key = (canonical_filter(filters), order)
+			cached = table.views.get(cache_key)
+			if cached is not None:
+				table.views.move_to_end(cache_key)
+				return cached
+			predicate = compile_filter(filters, types, table.spec.id)
+			rows = table.rows if predicate is None else [r for r in table.rows if predicate(r.values)]
+			if order:
+				rows = sort_rows(rows, order, lambda r: r.values)
+			else:
+				rows = list(rows)
+			table.views[cache_key] = rows
+			if len(table.views) > _VIEW_CACHE_SIZE:
+				table.views.popitem(last=False)
+			return rows
+
+	# --- UpdateConnector writes --------------------------------------------------------------------------
+
+	def records(self, connector_id: str) -> dict[str, dict[str, Any]]:
+		with self.lock:
+			spec = self.update_spec(connector_id)
+			return _deep_copy(self.records_by_connector.get(spec.id, {}))
+
+	def write(self, connector_id: str, method: str, body: Any, subelement: str | None = None) -> list[dict]:
+		"""Apply a POST (insert) or PUT (update) body; return the result keys per element.
+
+		Simplifications: a POST whose key already exists is a 500 "already exists" (no upsert); missing keys
+		are auto-numbered (``DbId`` 10031, 10032 … after the highest existing one); ``MatchOga`` 6 /
+		``MatchPer`` 7 always number a new organisation/person code; other match strategies just keep the code
+		sent. A POST to ``/connectors/{id}/{subelement}`` updates the existing main record (key required) and
+		adds the sub-object. Unknown fields or objects are 500s naming them (custom ``U<32 hex>`` fields pass).
+		Mandatory fields are checked on POST for every object present in the body.
+		"""
+		with self.lock:
+			spec = self.update_spec(connector_id)
+			if subelement and spec.root.find(subelement) is None:
+				raise FunctionalError(f"Object '{subelement}' bestaat niet in UpdateConnector '{spec.id}'.")
+			if not isinstance(body, dict) or len(body) != 1:
+				raise FunctionalError(f"De body moet één root-element '{spec.root.name}' bevatten.")
+			((root_name, payload),) = body.items()
+			if root_name.lower() not in (spec.root.name.lower(), spec.id.lower()):
+				raise FunctionalError(f"Onbekend root-element '{root_name}'; verwacht '{spec.root.name}'.")
+			elements = _elements(payload, root_name)
+			insert = method == "POST" and not subelement
+			parsed = [_parse_element(element, spec.root, []) for element in elements]
+			try:
+				return [self._write_one(spec, record, insert) for record in parsed]
+			except QueryError as exc:
+				raise FunctionalError(str(exc)) from None
+
+	def _write_one(self, spec: UpdateConnectorSpec, record: dict[str, Any], insert: bool) -> dict[str, Any]:
+		records = self.records_by_connector.setdefault(spec.id, {})
+		incoming = record
+		key_value = record.get(spec.key)
+		if key_value in ("", None):
+			key_value = None
+		if insert:
+			_check_mandatory(spec.root, record, [])
+			if key_value is not None and self._exists(spec, str(key_value)):
+				raise FunctionalError(
+					f"{spec.root.name}: een record met {spec.key} '{key_value}' bestaat al. (Record already exists.)"
+				)
+			for path, counter in spec.autonumber.items():
+				if _get_path(record, path) in (None, "") or (counter != "key" and _always_new(record, path)):
+					_set_path(record, path, self._next_number(spec, counter))
+			key_value = str(record[spec.key])
+			records[key_value] = record
+		else:
+			if key_value is None:
+				raise FunctionalError(
+					f"{spec.root.name}: het sleutelveld {spec.key} ontbreekt. (Key missing.)"
+				)
+			key_value = str(key_value)
+			if not self._exists(spec, key_value):
+				raise FunctionalError(
+					f"{spec.root.name}: record met {spec.key} '{key_value}' niet gevonden. (Record not found.)"
+				)
+			records[key_value] = _merge(records.get(key_value, {}), record)
+		self._surface(spec, records[key_value], changed=incoming)
+		self._store_attachments(records[key_value], key_value)
+		return {name: _get_path(records[key_value], path) for name, path in _result_paths(spec)}
+
+	def _store_attachments(self, record: dict[str, Any], key_value: str) -> None:
+		"""KnSubject attachments become readable through the SubjectConnector (``FileId`` added to the record)."""
+		value = record.get("KnSubjectAttachment")
+		for item in value if isinstance(value, list) else [value] if value else []:
+			if item.get("FileId") or not item.get("FileStream"):
+				continue
+			try:
+				data = base64.b64decode(item["FileStream"], validate=True)
+			except (binascii.Error, ValueError):
+				raise FunctionalError("KnSubjectAttachment.FileStream is geen geldige Base64.") from None
+			file_id = uuid.uuid4().hex.upper()
+			item["FileId"] = file_id
+			name = str(item.get("FileName") or file_id)
+			mimetype = mimetypes.guess_type(name)[0] or "application/octet-stream"
+			self.subject_files[(key_value, file_id.lower())] = StoredFile(name, mimetype, data)
+
+	def _exists(self, spec: UpdateConnectorSpec, key_value: str) -> bool:
+		if key_value in self.records_by_connector.get(spec.id, {}):
+			return True
+		return bool(spec.get_connector) and self.has_row(spec.get_connector, key_value)
+
+	def _next_number(self, spec: UpdateConnectorSpec, counter: str) -> str:
+		name = f"{spec.id}:key" if counter == "key" else counter
+		if name not in self.counters:
+			self.counters[name] = self._highest(spec, counter)
+		while True:
+			self.counters[name] += 1
+			candidate = str(self.counters[name])
+			if counter != "key" or not self._exists(spec, candidate):
+				return candidate
+
+	def _highest(self, spec: UpdateConnectorSpec, counter: str) -> int:
+		values: list[Any] = []
+		if counter == "key":
+			values += list(self.records_by_connector.get(spec.id, {}))
+			if spec.get_connector:
+				values += list(self.table(spec.get_connector).index)
+		else:
+			for table in self.tables.values():
+				if counter in table.spec.data_types:
+					values += [r.values.get(counter) for r in table.rows]
+			for other in self.update_specs.values():
+				for path, name in other.autonumber.items():
+					if name == counter:
+						values += [
+							_get_path(r, path) for r in self.records_by_connector.get(other.id, {}).values()
+						]
+		numbers = [int(v) for v in values if isinstance(v, (int, str)) and str(v).isdigit()]
+		floor = self.counter_floors.get(counter, 10000 if counter == "key" else 0)
+		return max(numbers, default=floor) if counter == "key" else max([floor, *numbers])
+
+	def _surface(self, spec: UpdateConnectorSpec, record: dict[str, Any], changed: dict[str, Any]) -> None:
+		"""Reflect a stored record in the linked GetConnector (the round trip a sync relies on)."""
+		if not spec.get_connector:
+			return
+		table = self.table(spec.get_connector)
+		types = table.spec.data_types
+		values: dict[str, Any] = {}
+		for path, column in spec.field_map.items():
+			if column in types:
+				values[column] = _get_path(record, path)
+		key_column = spec.field_map.get(spec.key, table.spec.key)
+		key_value = values.get(key_column)
+		try:
+			old = self._lookup(table, key_value)
+		except KeyError:
+			old = None
+		if old is None:
+			new = self._make_row(table.spec, _coerce_all(values, types), stamp=True)
+			if table.spec.key:
+				table.index[new.values[table.spec.key]] = new
+			table.rows.append(new)
+			table.changed()
+		else:
+			merged = dict(old.values)
+			for path, column in spec.field_map.items():
+				if column in types and _has_path(changed, path):
+					merged[column] = _get_path(changed, path)
+			new = self._make_row(table.spec, _coerce_all(merged, types), stamp=True)
+			self._replace(table, old, new)
+
+	def delete(self, connector_id: str, element: str, key_names: list[str], key_values: list[str]) -> None:
+		"""``DELETE /connectors/{id}/{element}/{@Key}/{value}``: remove the record and its GetConnector row."""
+		with self.lock:
+			spec = self.update_spec(connector_id)
+			if element.lower() not in (spec.root.name.lower(), spec.id.lower()):
+				raise FunctionalError(
+					f"Verwijderen van '{element}' wordt niet ondersteund; gebruik het root-element '{spec.root.name}'."
+				)
+			names = [n.lstrip("@") for n in key_names]
+			if len(names) != len(key_values):
+				raise FunctionalError("Het aantal sleutelvelden en waarden verschilt.")
+			if spec.key not in names:
+				raise FunctionalError(f"Het sleutelveld {spec.key} ontbreekt in de URL.")
+			key_value = key_values[names.index(spec.key)]
+			if not self._exists(spec, key_value):
+				raise FunctionalError(f"{spec.root.name}: record met {spec.key} '{key_value}' niet gevonden.")
+			self.records_by_connector.get(spec.id, {}).pop(key_value, None)
+			if spec.get_connector and self.has_row(spec.get_connector, key_value):
+				self.delete_row(spec.get_connector, key_value)
+
+	def next_counter(self, name: str, start: int) -> int:
+		with self.lock:
+			self.counters[name] = max(self.counters.get(name, start), start) + 1
+			return self.counters[name]
+
+
+# --- body helpers ------------------------------------------------------------------------------------------
+
+
+def _elements(payload: Any, name: str) -> list[dict[str, Any]]:
+	if not isinstance(payload, dict) or "Element" not in payload:
+		raise FunctionalError(f"'{name}' mist 'Element'.")
+	element = payload["Element"]
+	items = element if isinstance(element, list) else [element]
+	if not items or not all(isinstance(i, dict) for i in items):
+		raise FunctionalError(f"'{name}.Element' moet een object of een lijst van objecten zijn.")
+	return items
+
+
+def _parse_element(element: dict[str, Any], obj: UpdateObject, path: list[str]) -> dict[str, Any]:
+	"""Flatten ``{"@Key", "Fields", "Objects"}`` into ``{field: value, SubObject: {...} | [...]}``, validated."""
+	where = ".".join(path + [obj.name])
+	record: dict[str, Any] = {}
+	for name, value in element.items():
+		if name.startswith("@"):
+			if obj.field(name[1:]) is None:
+				raise FunctionalError(f"Onbekend sleutelveld '{name}' in object '{where}'.")
+			record[name[1:]] = value
+		elif name not in ("Fields", "Objects"):
+			raise FunctionalError(f"Onbekend onderdeel '{name}' in object '{where}'.")
+	fields = element.get("Fields") or {}
+	if not isinstance(fields, dict):
+		raise FunctionalError(f"'Fields' in object '{where}' moet een object zijn.")
+	for name, value in fields.items():
+		if name == "@Action" or _CUSTOM_FIELD.match(name):
+			record[name] = value
+			continue
+		if obj.field(name) is None:
+			raise FunctionalError(
+				f"Het veld '{name}' bestaat niet in object '{where}'. (Unknown field '{name}'.)"
+			)
+		record[name] = value
+	objects = element.get("Objects") or []
+	if isinstance(objects, dict):
+		objects = [{k: v} for k, v in objects.items()]
+	if not isinstance(objects, list):
+		raise FunctionalError(f"'Objects' in object '{where}' moet een lijst of object zijn.")
+	for item in objects:
+		if not isinstance(item, dict):
+			raise FunctionalError(f"'Objects' in object '{where}' bevat een ongeldig onderdeel.")
+		for sub_name, sub_payload in item.items():
+			sub = obj.object(sub_name)
+			if sub is None:
+				raise FunctionalError(f"Object '{sub_name}' bestaat niet onder '{where}'.")
+			parsed = [_parse_element(e, sub, path + [obj.name]) for e in _elements(sub_payload, sub_name)]
+			record[sub_name] = parsed[0] if len(parsed) == 1 else parsed
+	return record
+
+
+def _check_mandatory(obj: UpdateObject, record: dict[str, Any], path: list[str]) -> None:
+	for f in obj.fields:
+		if f.mandatory and record.get(f.field_id) in (None, ""):
+			where = ".".join(path + [obj.name])
+			raise FunctionalError(
+				f"{where}: veld '{f.label_nl}' ({f.field_id}) is verplicht. (Field '{f.field_id}' is mandatory.)"
+			)
+	for sub in obj.objects:
+		value = record.get(sub.name)
+		for item in value if isinstance(value, list) else [value] if value else []:
+			_check_mandatory(sub, item, path + [obj.name])
+
+
+def _always_new(record: dict[str, Any], path: str) -> bool:
+	"""``MatchOga`` 6 / ``MatchPer`` 7 ("always add new"): a given organisation/person code is not reused."""
+	parent = _get_path(record, path.rsplit(".", 1)[0]) if "." in path else record
+	parent = _first(parent)
+	if not isinstance(parent, dict):
+		return False
+	return str(parent.get("MatchOga", "")) == "6" or str(parent.get("MatchPer", "")) == "7"
+
+
+def _first(value: Any) -> Any:
+	return value[0] if isinstance(value, list) and value else value
+
+
+def _get_path(record: dict[str, Any], path: str) -> Any:
+	current: Any = record
+	for part in path.split("."):
+		current = _first(current)
+		if not isinstance(current, dict):
+			return None
+		current = current.get(part)
+	return current
+
+
+def _has_path(record: dict[str, Any], path: str) -> bool:
+	current: Any = record
+	for part in path.split("."):
+		current = _first(current)
+		if not isinstance(current, dict) or part not in current:
+			return False
+		current = current[part]
+	return True
+
+
+def _set_path(record: dict[str, Any], path: str, value: Any) -> None:
+	parts = path.split(".")
+	current = record
+	for part in parts[:-1]:
+		nxt = _first(current.get(part))
+		if not isinstance(nxt, dict):
+			nxt = {}
+			current[part] = nxt
+		current = nxt
+	current[parts[-1]] = value
+
+
+def _merge(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+	result = dict(old)
+	for name, value in new.items():
+		if isinstance(value, dict) and isinstance(result.get(name), dict):
+			result[name] = _merge(result[name], value)
+		else:
+			result[name] = value
+	return result
+
+
+def _coerce_all(values: dict[str, Any], types: dict[str, str]) -> dict[str, Any]:
+	return {name: coerce_value(types[name], value, name) for name, value in values.items()}
+
+
+def _result_paths(spec: UpdateConnectorSpec) -> list[tuple[str, str]]:
+	paths = {path.split(".")[-1]: path for path in spec.autonumber}
+	paths.setdefault(spec.key, spec.key)
+	return [(name, paths.get(name, name)) for name in spec.result_keys]
+
+
+def _deep_copy(value: Any) -> Any:
+	if isinstance(value, dict):
+		return {k: _deep_copy(v) for k, v in value.items()}
+	if isinstance(value, list):
+		return [_deep_copy(v) for v in value]
+	return value
+
+
+def check_query_error(func: Callable[[], Any]) -> Any:
+	"""Run ``func`` and turn a :class:`QueryError` into a :class:`FunctionalError`."""
+	try:
+		return func()
+	except QueryError as exc:
+		raise FunctionalError(str(exc)) from None

@@ -1,0 +1,195 @@
+"""Field maps: AFAS rows → ERPNext values (inbound) and ERPNext documents → UpdateConnector records.
+
+Pure data in, pure data out: the frappe layer turns an *AFAS Connector Mapping* document into a
+:class:`FieldMap` with :meth:`FieldMap.from_rows` and never interprets a rule itself.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from afas_connector.afas.update import Record
+from afas_connector.sync.transforms import (
+	Transform,
+	TransformConfigError,
+	TransformValueError,
+	compile_transform,
+)
+
+
+class MappingConfigError(ValueError):
+	"""A mapping is configured wrongly; ``row`` is the 1-based field-mapping row when it is about one."""
+
+	def __init__(self, message: str, row: int | None = None, field: str | None = None) -> None:
+		super().__init__(message)
+		self.row = row
+		self.field = field
+
+
+@dataclass
+class RecordError:
+	"""One record that could not be mapped or written: which record, which field, why."""
+
+	key: str | None
+	field: str | None
+	message: str
+
+	def to_dict(self) -> dict[str, Any]:
+		return {"key": self.key, "field": self.field, "message": self.message}
+
+
+@dataclass
+class FieldRule:
+	"""One row of the field mapping table."""
+
+	afas_field: str
+	erpnext_field: str
+	transform: str = ""
+	transform_options: str = ""
+	default: Any = None
+	required: bool = False
+	compiled: Transform | None = field(default=None, repr=False)
+
+	def compile(self, row: int | None = None) -> FieldRule:
+		if not self.afas_field or not self.afas_field.strip():
+			raise MappingConfigError(f"Row {row}: AFAS Field is empty", row, "afas_field")
+		if not self.erpnext_field or not self.erpnext_field.strip():
+			raise MappingConfigError(f"Row {row}: ERPNext Field is empty", row, "erpnext_field")
+		self.afas_field = self.afas_field.strip()
+		self.erpnext_field = self.erpnext_field.strip()
+		try:
+			self.compiled = compile_transform(self.transform, self.transform_options)
+		except TransformConfigError as exc:
+			raise MappingConfigError(
+				f"Row {row} ({self.afas_field} → {self.erpnext_field}): {exc}", row, "transform"
+			)
+		return self
+
+
+@dataclass
+class FieldMap:
+	"""An ordered, compiled set of :class:`FieldRule`, with the time zone ERPNext stores date-times in."""
+
+	rules: list[FieldRule]
+	time_zone: str = "Europe/Amsterdam"
+
+	@classmethod
+	def from_rows(cls, rows: list[dict[str, Any]], time_zone: str | None = None) -> FieldMap:
+		"""Compile mapping rows (dicts with the child-table field names); raise on the first bad one."""
+		rules = []
+		seen: dict[str, int] = {}
+		for index, row in enumerate(rows, start=1):
+			rule = FieldRule(
+				afas_field=row.get("afas_field") or "",
+				erpnext_field=row.get("erpnext_field") or "",
+				transform=row.get("transform") or "",
+				transform_options=row.get("transform_options") or "",
+				default=row.get("default_value") if row.get("default_value") not in ("", None) else None,
+				required=bool(row.get("required")),
+			).compile(index)
+			if rule.erpnext_field in seen:
+				raise MappingConfigError(
+					f"Row {index}: ERPNext Field {rule.erpnext_field!r} is already mapped in row {seen[rule.erpnext_field]}",
+					index,
+					"erpnext_field",
+				)
+			seen[rule.erpnext_field] = index
+			rules.append(rule)
+		if not rules:
+			raise MappingConfigError("The field mapping is empty: map at least one field")
+		return cls(rules, time_zone or "Europe/Amsterdam")
+
+	@property
+	def afas_fields(self) -> list[str]:
+		return [r.afas_field for r in self.rules if r.transform != "constant"]
+
+	def to_erpnext(
+		self, row: dict[str, Any], key: str | None = None
+	) -> tuple[dict[str, Any], list[RecordError]]:
+		"""Map one AFAS row; returns the ERPNext values and the errors of fields that failed."""
+		values: dict[str, Any] = {}
+		errors: list[RecordError] = []
+		ctx = {"row": row, "time_zone": self.time_zone}
+		for rule in self.rules:
+			raw = row.get(rule.afas_field)
+			try:
+				value = rule.compiled.inbound(raw, ctx)  # type: ignore[union-attr]
+			except TransformValueError as exc:
+				errors.append(RecordError(key, rule.afas_field, str(exc)))
+				continue
+			if value in (None, "") and rule.default is not None:
+				value = rule.default
+			if rule.required and value in (None, ""):
+				errors.append(RecordError(key, rule.afas_field, f"{rule.afas_field} is required but empty"))
+				continue
+			values[rule.erpnext_field] = value
+		return values, errors
+
+	def to_afas(self, doc: dict[str, Any], key: str | None = None) -> tuple[Record, list[RecordError]]:
+		"""Map an ERPNext document (as a dict) to an UpdateConnector record.
+
+		``afas_field`` may be a path: ``KnOrganisation.Nm`` puts ``Nm`` in the nested KnOrganisation
+		object. ``erpnext_field`` may name a child table row field: ``items.item_code`` makes one
+		nested element per child row.
+		"""
+		root = Record()
+		errors: list[RecordError] = []
+		ctx = {"row": doc, "time_zone": self.time_zone}
+		child_rows: dict[str, list[Record]] = {}
+		for rule in self.rules:
+			path = rule.afas_field.split(".")
+			if "." in rule.erpnext_field:
+				table, child_field = rule.erpnext_field.split(".", 1)
+				rows = doc.get(table) or []
+				records = child_rows.setdefault(rule.afas_field.rsplit(".", 1)[0], [Record() for _ in rows])
+				for record, child in zip(records, rows):
+					try:
+						value = rule.compiled.outbound((child or {}).get(child_field), {**ctx, "row": child})  # type: ignore[union-attr]
+					except TransformValueError as exc:
+						errors.append(RecordError(key, rule.erpnext_field, str(exc)))
+						continue
+					record.fields[path[-1]] = _json_safe(value)
+				continue
+			try:
+				value = rule.compiled.outbound(doc.get(rule.erpnext_field), ctx)  # type: ignore[union-attr]
+			except TransformValueError as exc:
+				errors.append(RecordError(key, rule.erpnext_field, str(exc)))
+				continue
+			if value in (None, "") and rule.default is not None:
+				value = rule.default
+			if rule.required and value in (None, ""):
+				errors.append(
+					RecordError(key, rule.erpnext_field, f"{rule.erpnext_field} is required but empty")
+				)
+				continue
+			_node(root, path[:-1]).fields[path[-1]] = _json_safe(value)
+		for object_path, records in child_rows.items():
+			parts = object_path.split(".")
+			_node(root, parts[:-1]).objects[parts[-1]] = records
+		return root, errors
+
+
+def _node(root: Record, path: list[str]) -> Record:
+	node = root
+	for name in path:
+		child = node.objects.get(name)
+		if not isinstance(child, Record):
+			child = Record()
+			node.objects[name] = child
+		node = child
+	return node
+
+
+def _json_safe(value: Any) -> Any:
+	if value is None or isinstance(value, str | int | float | bool):
+		return value
+	return str(value)
+
+
+def content_hash(values: dict[str, Any]) -> str:
+	"""A stable fingerprint of mapped values: equal hashes mean nothing to write."""
+	canonical = json.dumps(values, sort_keys=True, separators=(",", ":"), default=str, ensure_ascii=False)
+	return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:32]

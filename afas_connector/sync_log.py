@@ -1,0 +1,83 @@
+"""``create_log``-style helpers for the AFAS Sync Log: one row per inbound run or outbound change."""
+
+from __future__ import annotations
+
+import json
+import traceback
+from typing import Any
+
+import frappe
+from frappe.utils import now_datetime, time_diff_in_seconds
+
+from afas_connector.afas import AfasError, redact
+
+LOG = "AFAS Sync Log"
+FINAL = ("Success", "Partial", "Failed")
+
+
+def create_log(
+	*,
+	mapping: str | None = None,
+	direction: str | None = None,
+	trigger: str = "Manual",
+	status: str = "Queued",
+	commit: bool = False,
+	**fields: Any,
+) -> Any:
+	"""Insert a Sync Log row (in the caller's transaction unless ``commit``)."""
+	doc = frappe.get_doc(
+		{
+			"doctype": LOG,
+			"mapping": mapping,
+			"direction": direction,
+			"trigger": trigger,
+			"status": status,
+			**fields,
+		}
+	)
+	if status == "Running" and not doc.started_at:
+		doc.started_at = now_datetime()
+	doc.insert(ignore_permissions=True)
+	if commit:
+		frappe.db.commit()
+	return doc
+
+
+def error_fields(exc: BaseException, secrets: tuple[str, ...] = ()) -> dict[str, Any]:
+	"""``error`` (first line, readable) and ``error_detail`` (AFAS fields + traceback), both redacted."""
+	if isinstance(exc, AfasError):
+		first = str(exc)
+		detail = json.dumps(exc.to_dict(), indent=1, ensure_ascii=False, default=str)
+		if exc.body_excerpt:
+			detail += "\n\nAFAS response:\n" + exc.body_excerpt
+	else:
+		first = f"{type(exc).__name__}: {exc}"
+		detail = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+	return {
+		"error": redact(first.splitlines()[0] if first else type(exc).__name__, secrets)[:1000],
+		"error_detail": redact(detail, secrets)[:100_000],
+	}
+
+
+def finish_log(log: Any, status: str, *, commit: bool = True, **fields: Any) -> Any:
+	"""Close a log: final status, finish time, duration, and any counts or error fields."""
+	finished = now_datetime()
+	values = {"status": status, "finished_at": finished, **fields}
+	if log.started_at:
+		values["duration"] = max(0.0, time_diff_in_seconds(finished, log.started_at))
+	log.db_set(values, update_modified=True)
+	if commit:
+		frappe.db.commit()
+	return log
+
+
+def clear_old_logs(days: int) -> int:
+	"""Delete successful logs older than ``days``; failed and partial ones stay until handled."""
+	if not days or days <= 0:
+		return 0
+	cutoff = frappe.utils.add_days(now_datetime(), -int(days))
+	filters = {"status": "Success", "creation": ["<", cutoff]}
+	count = frappe.db.count(LOG, filters)
+	if count:
+		frappe.db.delete(LOG, filters)
+	return count

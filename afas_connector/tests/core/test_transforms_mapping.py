@@ -1,0 +1,181 @@
+"""Transforms and field maps, both directions, with per-record errors and save-time config errors."""
+
+import pytest
+
+from afas_connector.sync.mapping import FieldMap, MappingConfigError, content_hash
+from afas_connector.sync.transforms import (
+	TransformConfigError,
+	TransformValueError,
+	compile_transform,
+	parse_afas_datetime,
+)
+
+
+def run(name, value, options="", ctx=None):
+	return compile_transform(name, options).inbound(value, ctx or {})
+
+
+@pytest.mark.parametrize(
+	"name,value,expected",
+	[
+		("strip", "  Jansen ", "Jansen"),
+		("upper", "nl", "NL"),
+		("lower", "INFO@X.NL", "info@x.nl"),
+		("date", "2024-05-01T00:00:00Z", "2024-05-01"),
+		("number", "1.234,56", 1234.56),
+		("number", 12, 12.0),
+		("integer", "42", 42),
+		("boolean", "ja", 1),
+		("boolean", False, 0),
+		("", "as is", "as is"),
+	],
+)
+def test_inbound_transforms(name, value, expected):
+	assert run(name, value) == expected
+
+
+def test_afas_z_is_amsterdam_time_not_utc():
+	# 10:00 "Z" in summer is 10:00 Amsterdam = 08:00 UTC.
+	assert run("datetime", "2024-07-01T10:00:00Z", ctx={"time_zone": "UTC"}) == "2024-07-01 08:00:00"
+	assert (
+		run("datetime", "2024-07-01T10:00:00Z", ctx={"time_zone": "Europe/Amsterdam"})
+		== "2024-07-01 10:00:00"
+	)
+	assert parse_afas_datetime("2024-01-01T10:00:00Z").utcoffset().total_seconds() == 3600
+	out = compile_transform("datetime").outbound("2024-07-01 08:00:00", {"time_zone": "UTC"})
+	assert out == "2024-07-01T10:00:00"
+
+
+def test_value_map_both_ways_and_fallback():
+	t = compile_transform("value_map", '{"M": "Male", "V": "Female"}')
+	assert t.inbound("V", {}) == "Female" and t.outbound("Male", {}) == "M"
+	with pytest.raises(TransformValueError, match="not in the value map"):
+		t.inbound("X", {})
+	assert run("value_map", "X", '{"M": "Male", "*": "Other"}') == "Other"
+
+
+@pytest.mark.parametrize(
+	"name,value",
+	[
+		("number", "abc"),
+		("integer", "1.5"),
+		("boolean", "misschien"),
+		("date", "gisteren"),
+		("datetime", "31-02"),
+	],
+)
+def test_bad_values_are_value_errors(name, value):
+	with pytest.raises(TransformValueError):
+		run(name, value)
+
+
+@pytest.mark.parametrize(
+	"name,options",
+	[
+		("value_map", ""),
+		("value_map", "[1]"),
+		("expression", ""),
+		("expression", "__import__('os')"),
+		("expression", "value.__class__"),
+		("expression", "open('x')"),
+		("expression", "(lambda: 1)()"),
+		("nonsense", ""),
+	],
+)
+def test_bad_config_is_caught_at_compile(name, options):
+	with pytest.raises(TransformConfigError):
+		compile_transform(name, options)
+
+
+def test_expression_language():
+	assert run("expression", " jansen bv ", "value.strip().title()") == "Jansen Bv"
+	assert (
+		run(
+			"expression",
+			None,
+			'row["City"] + ", " + row["CountryId"]',
+			{"row": {"City": "Ede", "CountryId": "NL"}},
+		)
+		== "Ede, NL"
+	)
+	assert run("expression", 5, "'groot' if value > 3 else 'klein'") == "groot"
+	with pytest.raises(TransformValueError):
+		run("expression", None, "value.strip()")
+	assert run("constant", "ignored", "Commercial") == "Commercial"
+
+
+ROWS = [
+	{"afas_field": "Name", "erpnext_field": "customer_name", "transform": "strip", "required": 1},
+	{"afas_field": "Blocked", "erpnext_field": "disabled", "transform": "boolean"},
+	{
+		"afas_field": "CreditLimit",
+		"erpnext_field": "credit_limit",
+		"transform": "number",
+		"default_value": "0",
+	},
+	{
+		"afas_field": "Group",
+		"erpnext_field": "customer_group",
+		"transform": "constant",
+		"transform_options": "Commercial",
+	},
+]
+
+
+def test_field_map_inbound_collects_per_field_errors():
+	fm = FieldMap.from_rows(ROWS)
+	values, errors = fm.to_erpnext({"Name": " Bakker ", "Blocked": False, "CreditLimit": None}, key="1")
+	assert values == {
+		"customer_name": "Bakker",
+		"disabled": 0,
+		"credit_limit": "0",
+		"customer_group": "Commercial",
+	}
+	assert errors == []
+	values, errors = fm.to_erpnext({"Name": "", "Blocked": "?", "CreditLimit": 3}, key="2")
+	assert [(e.key, e.field) for e in errors] == [("2", "Name"), ("2", "Blocked")]
+
+
+def test_field_map_config_errors_name_the_row():
+	with pytest.raises(MappingConfigError, match="Row 2") as info:
+		FieldMap.from_rows([ROWS[0], {"afas_field": "X", "erpnext_field": "y", "transform": "value_map"}])
+	assert info.value.row == 2
+	with pytest.raises(MappingConfigError, match="already mapped"):
+		FieldMap.from_rows([ROWS[0], ROWS[0]])
+	with pytest.raises(MappingConfigError, match="empty"):
+		FieldMap.from_rows([])
+
+
+def test_field_map_outbound_nests_paths_and_child_tables():
+	fm = FieldMap.from_rows(
+		[
+			{"afas_field": "KnOrganisation.Nm", "erpnext_field": "customer_name"},
+			{"afas_field": "KnOrganisation.KnBasicAddressAdr.Rs", "erpnext_field": "city"},
+			{"afas_field": "CuId", "erpnext_field": "default_currency"},
+			{"afas_field": "FbSalesLines.ItCd", "erpnext_field": "items.item_code"},
+			{"afas_field": "FbSalesLines.QuUn", "erpnext_field": "items.qty", "transform": "number"},
+		]
+	)
+	doc = {
+		"customer_name": "Bakker",
+		"city": "Ede",
+		"default_currency": "EUR",
+		"items": [{"item_code": "A", "qty": 2}, {"item_code": "B", "qty": "1,5"}],
+	}
+	record, errors = fm.to_afas(doc)
+	assert errors == []
+	element = record.to_element()
+	assert element["Fields"] == {"CuId": "EUR"}
+	objects = {list(o)[0]: list(o.values())[0] for o in element["Objects"]}
+	org = objects["KnOrganisation"]["Element"]
+	assert org["Fields"]["Nm"] == "Bakker"
+	assert org["Objects"][0]["KnBasicAddressAdr"]["Element"]["Fields"]["Rs"] == "Ede"
+	assert [e["Fields"] for e in objects["FbSalesLines"]["Element"]] == [
+		{"ItCd": "A", "QuUn": 2.0},
+		{"ItCd": "B", "QuUn": 1.5},
+	]
+
+
+def test_content_hash_is_stable_and_sensitive():
+	assert content_hash({"a": 1, "b": "x"}) == content_hash({"b": "x", "a": 1})
+	assert content_hash({"a": 1}) != content_hash({"a": 2})
