@@ -77,8 +77,15 @@ class FieldMap:
 	time_zone: str = "Europe/Amsterdam"
 
 	@classmethod
-	def from_rows(cls, rows: list[dict[str, Any]], time_zone: str | None = None) -> FieldMap:
-		"""Compile mapping rows (dicts with the child-table field names); raise on the first bad one."""
+	def from_rows(
+		cls, rows: list[dict[str, Any]], time_zone: str | None = None, outbound: bool = False
+	) -> FieldMap:
+		"""Compile mapping rows (dicts with the child-table field names); raise on the first bad one.
+
+		Each target is written once: an ERPNext field inbound, an AFAS field path outbound.
+		"""
+		target = "afas_field" if outbound else "erpnext_field"
+		label = "AFAS Field" if outbound else "ERPNext Field"
 		rules = []
 		seen: dict[str, int] = {}
 		for index, row in enumerate(rows, start=1):
@@ -90,13 +97,12 @@ class FieldMap:
 				default=row.get("default_value") if row.get("default_value") not in ("", None) else None,
 				required=bool(row.get("required")),
 			).compile(index)
-			if rule.erpnext_field in seen:
+			value = getattr(rule, target)
+			if value in seen:
 				raise MappingConfigError(
-					f"Row {index}: ERPNext Field {rule.erpnext_field!r} is already mapped in row {seen[rule.erpnext_field]}",
-					index,
-					"erpnext_field",
+					f"Row {index}: {label} {value!r} is already mapped in row {seen[value]}", index, target
 				)
-			seen[rule.erpnext_field] = index
+			seen[value] = index
 			rules.append(rule)
 		if not rules:
 			raise MappingConfigError("The field mapping is empty: map at least one field")

@@ -43,7 +43,9 @@ class AFASConnectorMapping(Document):
 	def field_map(self) -> FieldMap:
 		"""The compiled field map (the rules live in ``afas_connector.sync``)."""
 		return FieldMap.from_rows(
-			[row.as_dict() for row in self.field_mappings], time_zone=frappe.utils.get_system_timezone()
+			[row.as_dict() for row in self.field_mappings],
+			time_zone=frappe.utils.get_system_timezone(),
+			outbound=self.direction == "Outbound",
 		)
 
 	def validate_field_map(self) -> None:

@@ -1,0 +1,181 @@
+"""Benchmark: inbound sync into ERPNext Customers vs a bare ``frappe.get_doc(...).insert()`` loop.
+
+Run: ``bench --site test.localhost afas benchmark inbound --rows 10000``. Prints, from one run:
+documents/s of the sync vs the bare loop (target ≥ 0.8×), the second (unchanged, full re-read) run
+vs the first (target ≥ 10× faster), HTTP requests vs ceil(N / take), and peak Python memory of a
+run at N vs N/5 (flat in N: pages are streamed, never loaded whole).
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+import time
+import tracemalloc
+from collections.abc import Callable
+from typing import Any
+
+import frappe
+
+from afas_connector.connection import get_client
+from afas_connector.demo import upsert_mapping
+from afas_connector.simulator import DEMO_TOKEN, AfasSimulator
+
+#: A fixed page size, so memory at N/5 and at N is compared over equal pages.
+PAGE = 1000
+ROWS = [
+	{"afas_field": "Name", "erpnext_field": "customer_name", "transform": "strip", "required": 1},
+	{"afas_field": "Blocked", "erpnext_field": "disabled", "transform": "boolean"},
+	{"afas_field": "VatNumber", "erpnext_field": "tax_id"},
+	{
+		"afas_field": "Group",
+		"erpnext_field": "customer_group",
+		"transform": "constant",
+		"transform_options": "All Customer Groups",
+	},
+	{
+		"afas_field": "Territory",
+		"erpnext_field": "territory",
+		"transform": "constant",
+		"transform_options": "All Territories",
+	},
+]
+
+
+def _progress(label: str) -> Callable[[dict[str, Any]], None]:
+	def show(data: dict[str, Any]) -> None:
+		print(
+			f"\r  {label}: {data['done']:,} rows",
+			end="\n" if data["finished"] else "",
+			file=sys.stderr,
+			flush=True,
+		)
+
+	return show
+
+
+def _customers_named(token: str) -> list[str]:
+	return frappe.get_all("Customer", filters={"customer_name": ["like", f"%{token}%"]}, pluck="name")
+
+
+def _drop(names: list[str]) -> None:
+	for start in range(0, len(names), 1000):
+		frappe.db.delete("Customer", {"name": ["in", names[start : start + 1000]]})
+	frappe.db.commit()
+
+
+def run(rows: int = 10_000) -> dict[str, float]:
+	from afas_connector.inbound import sync_mapping
+
+	frappe.set_user("Administrator")
+	token = frappe.generate_hash(length=6)
+	with AfasSimulator(port=0) as sim:
+		sim.generate_rows("ERP_Debtors", n=rows, seed=7)
+		for row in sim.rows("ERP_Debtors"):
+			sim.update_row("ERP_Debtors", row["DebtorId"], {"Name": f"{row['Name']} {token}"})
+		settings = frappe.get_doc("AFAS Settings")
+		settings.update(
+			{
+				"enabled": 1,
+				"base_url": sim.base_url,
+				"auth_method": "AfasToken",
+				"token": DEMO_TOKEN,
+				"environment_id": "12345",
+			}
+		)
+		settings.save(ignore_permissions=True)
+		frappe.db.commit()
+		mapping = upsert_mapping(
+			{
+				"mapping_name": f"Benchmark Debtors {token}",
+				"afas_connector": "ERP_Debtors",
+				"erpnext_doctype": "Customer",
+				"afas_key_field": "DebtorId",
+				"modified_field": "Modified",
+				"schedule": "Manual Only",
+				"page_size": PAGE,
+				"field_mappings": ROWS,
+			}
+		)
+		frappe.db.commit()
+		field_map = mapping.field_map()
+		take = PAGE
+
+		# 1. The bare loop a script would be: fetch pages, map, insert, commit per page.
+		started = time.perf_counter()
+		with get_client() as client:
+			for page in client.iter_pages("ERP_Debtors", order_by="DebtorId", take=take):
+				for row in page.rows:
+					values, _errors = field_map.to_erpnext(row)
+					frappe.get_doc({"doctype": "Customer", **values}).insert(ignore_permissions=True)
+				frappe.db.commit()
+				print(
+					f"\r  bare loop: {page.skip + len(page.rows):,} rows", end="", file=sys.stderr, flush=True
+				)
+		bare = time.perf_counter() - started
+		print(file=sys.stderr)
+		_drop(_customers_named(token))
+
+		# 2. The connector: first run (inserts), measured for memory at N/5 and N.
+		small = max(1, rows // 5)
+		tracemalloc.start()
+		sim.clear_requests()
+		sync_mapping(
+			mapping.name,
+			trigger="Manual",
+			progress=_progress("sync of N/5 (memory)"),
+			max_pages=math.ceil(small / take),
+		)
+		peak_small = tracemalloc.get_traced_memory()[1]
+		tracemalloc.stop()
+		_drop(_customers_named(token))
+		frappe.db.delete("AFAS Record Link", {"mapping": mapping.name})
+		frappe.db.set_value("AFAS Connector Mapping", mapping.name, {"sync_state": None, "watermark": None})
+		frappe.db.commit()
+
+		tracemalloc.start()
+		sim.clear_requests()
+		started = time.perf_counter()
+		log = sync_mapping(mapping.name, trigger="Manual", progress=_progress("sync, first run"))
+		first = time.perf_counter() - started
+		peak_full = tracemalloc.get_traced_memory()[1]
+		tracemalloc.stop()
+		requests_used = len([r for r in sim.requests if r.connector == "ERP_Debtors"])
+		log.reload()
+
+		started = time.perf_counter()
+		second_log = sync_mapping(
+			mapping.name, trigger="Manual", full=True, progress=_progress("sync, unchanged run")
+		)
+		second = time.perf_counter() - started
+		second_log.reload()
+		_drop(_customers_named(token))
+		frappe.db.delete("AFAS Record Link", {"mapping": mapping.name})
+		frappe.db.delete("AFAS Sync Log", {"mapping": mapping.name})
+		frappe.delete_doc("AFAS Connector Mapping", mapping.name, force=True, ignore_permissions=True)
+		frappe.db.commit()
+
+	minimum = math.ceil(rows / take) + (1 if rows % take == 0 else 0)
+	result = {
+		"bare_docs_per_s": rows / bare,
+		"sync_docs_per_s": rows / first,
+		"throughput_ratio": bare / first,
+		"unchanged_speedup": first / second,
+		"requests": requests_used,
+		"min_requests": minimum,
+		"memory_ratio": peak_full / max(1, peak_small),
+	}
+	print(
+		f"rows: {rows:,}  take: {take}  first run: {log.status} ({log.inserted:,} inserted, {log.failed} failed)"
+	)
+	print(f"bare get_doc().insert() loop: {result['bare_docs_per_s']:>8,.0f} docs/s  ({bare:.1f} s)")
+	print(f"connector sync, first run   : {result['sync_docs_per_s']:>8,.0f} docs/s  ({first:.1f} s)")
+	print(f"sync vs bare loop           : {result['throughput_ratio']:.2f}x  (target >= 0.8)")
+	print(
+		f"unchanged second run        : {second:.2f} s, {result['unchanged_speedup']:.1f}x faster than the first ({second_log.unchanged:,} unchanged; target >= 10)"
+	)
+	print(f"HTTP requests               : {requests_used} vs minimum ceil(N/take) {minimum}")
+	print(
+		f"peak Python memory          : {peak_full / 1e6:.1f} MB at N={rows:,} vs {peak_small / 1e6:.1f} MB at N={small:,} (ratio {result['memory_ratio']:.2f}; flat = about 1)"
+	)
+	return result

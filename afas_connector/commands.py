@@ -1,0 +1,103 @@
+"""``bench --site S afas …`` commands: sync a mapping, or run the demo against the simulator."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from frappe.commands import get_site, pass_context
+
+
+@click.group("afas")
+def afas() -> None:
+	"""AFAS Profit connector."""
+
+
+@afas.command("sync")
+@click.argument("mapping")
+@click.option("--full", is_flag=True, default=False, help="Ignore the watermark and read every row.")
+@pass_context
+def sync(context, mapping: str, full: bool = False) -> None:
+	"""Run an inbound MAPPING now, in this process, with a progress line."""
+	import frappe
+
+	site = get_site(context)
+	frappe.init(site=site)
+	frappe.connect()
+	try:
+		from afas_connector.inbound import AlreadyRunning, sync_mapping
+
+		def progress(data: dict) -> None:
+			end = "\n" if data["finished"] else ""
+			click.echo(f"\r{mapping}: page {data['pages']}, {data['description']}", nl=False)
+			if end:
+				click.echo("")
+
+		try:
+			log = sync_mapping(mapping, trigger="Manual", full=full, progress=progress)
+		except AlreadyRunning as exc:
+			click.echo(str(exc), err=True)
+			sys.exit(1)
+		log.reload()
+		click.echo(f"{log.status}: Sync Log {log.name}" + (f" — {log.error}" if log.error else ""))
+		if log.status == "Failed":
+			sys.exit(1)
+	finally:
+		frappe.destroy()
+
+
+@afas.command("demo")
+@click.option("--port", default=8899, show_default=True, help="Port of the simulator on 127.0.0.1.")
+@click.option("--rows", default=0, help="Generate this many extra AFAS debtors first.")
+@click.option("--serve", is_flag=True, default=False, help="Keep the simulator running afterwards.")
+@pass_context
+def demo(context, port: int, rows: int, serve: bool) -> None:
+	"""Start the AFAS simulator, configure example mappings, sync them and print a summary."""
+	import frappe
+
+	site = get_site(context)
+	frappe.init(site=site)
+	frappe.connect()
+	try:
+		from afas_connector.demo import run_demo
+
+		frappe.set_user("Administrator")
+		summary = run_demo(
+			port=port,
+			rows=rows,
+			serve=serve,
+			echo=lambda text: click.echo(text, nl=not text.startswith("\r")),
+		)
+		if any(row["status"] == "Failed" for row in summary):
+			sys.exit(1)
+	finally:
+		frappe.destroy()
+
+
+@afas.command("benchmark")
+@click.argument("which", type=click.Choice(["inbound", "outbound"]))
+@click.option(
+	"--rows", type=int, default=None, help="Rows (inbound: 10000) or saves per side (outbound: 1000)."
+)
+@pass_context
+def benchmark(context, which: str, rows: int | None = None) -> None:
+	"""Run the inbound or outbound benchmark against the simulator and print its ratios."""
+	import frappe
+
+	site = get_site(context)
+	frappe.init(site=site)
+	frappe.connect()
+	try:
+		if which == "inbound":
+			from afas_connector.benchmarks.inbound import run
+
+			run(rows or 10_000)
+		else:
+			from afas_connector.benchmarks.outbound import run
+
+			run(rows or 1_000)
+	finally:
+		frappe.destroy()
+
+
+commands = [afas]

@@ -1,0 +1,256 @@
+"""``bench --site S afas demo``: the simulator, example mappings, a real sync, a summary.
+
+Starts the project's AFAS Profit simulator on 127.0.0.1, points AFAS Settings at it, creates three
+inbound mappings (debtors → Customer, creditors → Supplier, items → Item) and one outbound mapping
+(Customer → KnSalesRelationOrg), runs the inbound ones and pushes one new Customer.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from typing import Any
+
+import frappe
+
+from afas_connector.simulator import DEMO_TOKEN, AfasSimulator
+
+INBOUND = [
+	{
+		"mapping_name": "AFAS Debtors → Customer",
+		"afas_connector": "ERP_Debtors",
+		"erpnext_doctype": "Customer",
+		"afas_key_field": "DebtorId",
+		"modified_field": "Modified",
+		"deletion_mode": "Deletion Log Connector",
+		"deletion_connector": "ERP_Debtors_Deleted",
+		"deletion_date_field": "DeletedAt",
+		"field_mappings": [
+			{"afas_field": "Name", "erpnext_field": "customer_name", "transform": "strip", "required": 1},
+			{
+				"afas_field": "CustomerType",
+				"erpnext_field": "customer_type",
+				"transform": "constant",
+				"transform_options": "Company",
+			},
+			{
+				"afas_field": "Group",
+				"erpnext_field": "customer_group",
+				"transform": "constant",
+				"transform_options": "All Customer Groups",
+			},
+			{
+				"afas_field": "Territory",
+				"erpnext_field": "territory",
+				"transform": "constant",
+				"transform_options": "All Territories",
+			},
+			{"afas_field": "VatNumber", "erpnext_field": "tax_id", "transform": "strip"},
+			{"afas_field": "Blocked", "erpnext_field": "disabled", "transform": "boolean"},
+			{
+				"afas_field": "City",
+				"erpnext_field": "customer_details",
+				"transform": "expression",
+				"transform_options": '"AFAS debtor " + str(row["DebtorId"]) + ", " + str(row["City"] or "")',
+			},
+		],
+	},
+	{
+		"mapping_name": "AFAS Creditors → Supplier",
+		"afas_connector": "ERP_Creditors",
+		"erpnext_doctype": "Supplier",
+		"afas_key_field": "CreditorId",
+		"modified_field": "Modified",
+		"field_mappings": [
+			{"afas_field": "Name", "erpnext_field": "supplier_name", "transform": "strip", "required": 1},
+			{
+				"afas_field": "Group",
+				"erpnext_field": "supplier_group",
+				"transform": "constant",
+				"transform_options": "All Supplier Groups",
+			},
+			{"afas_field": "VatNumber", "erpnext_field": "tax_id"},
+			{"afas_field": "Blocked", "erpnext_field": "disabled", "transform": "boolean"},
+		],
+	},
+	{
+		"mapping_name": "AFAS Items → Item",
+		"afas_connector": "ERP_Items",
+		"erpnext_doctype": "Item",
+		"afas_key_field": "ItemCode",
+		"erpnext_key_field": "item_code",
+		"modified_field": "Modified",
+		"field_mappings": [
+			{"afas_field": "ItemCode", "erpnext_field": "item_code", "required": 1},
+			{"afas_field": "Description", "erpnext_field": "item_name", "transform": "strip"},
+			{
+				"afas_field": "ItemGroup",
+				"erpnext_field": "item_group",
+				"transform": "constant",
+				"transform_options": "All Item Groups",
+			},
+			{
+				"afas_field": "Unit",
+				"erpnext_field": "stock_uom",
+				"transform": "value_map",
+				"transform_options": json.dumps({"stk": "Nos", "*": "Nos"}),
+			},
+			{
+				"afas_field": "Stock",
+				"erpnext_field": "is_stock_item",
+				"transform": "constant",
+				"transform_options": "0",
+			},
+			{"afas_field": "Blocked", "erpnext_field": "disabled", "transform": "boolean"},
+		],
+	},
+]
+OUTBOUND = {
+	"mapping_name": "Customer → AFAS Debtor",
+	"direction": "Outbound",
+	"afas_connector": "KnSalesRelationOrg",
+	"erpnext_doctype": "Customer",
+	"afas_key_field": "DbId",
+	"push_on_insert": 1,
+	"push_on_update": 1,
+	"push_on_trash": 1,
+	"condition": 'doc.customer_type == "Company"',
+	"field_mappings": [
+		{"afas_field": "KnOrganisation.Nm", "erpnext_field": "customer_name", "required": 1},
+		{
+			"afas_field": "KnOrganisation.MatchOga",
+			"erpnext_field": "customer_type",
+			"transform": "constant",
+			"transform_options": "6",
+		},
+		{"afas_field": "VaId", "erpnext_field": "tax_id"},
+		{
+			"afas_field": "CuId",
+			"erpnext_field": "default_currency",
+			"transform": "constant",
+			"transform_options": "EUR",
+		},
+	],
+}
+
+
+def configure(base_url: str) -> None:
+	"""Point AFAS Settings at ``base_url`` with the simulator's demo token, and create the mappings."""
+	settings = frappe.get_doc("AFAS Settings")
+	settings.update(
+		{
+			"enabled": 1,
+			"base_url": base_url,
+			"auth_method": "AfasToken",
+			"token": DEMO_TOKEN,
+			"environment_id": "12345",
+		}
+	)
+	settings.save(ignore_permissions=True)
+	for spec in [*INBOUND, OUTBOUND]:
+		upsert_mapping(spec)
+	frappe.db.commit()
+
+
+def upsert_mapping(spec: dict[str, Any]) -> Any:
+	name = spec["mapping_name"]
+	doc = (
+		frappe.get_doc("AFAS Connector Mapping", name)
+		if frappe.db.exists("AFAS Connector Mapping", name)
+		else frappe.new_doc("AFAS Connector Mapping")
+	)
+	doc.update(
+		{
+			"enabled": 1,
+			"direction": "Inbound",
+			"schedule": "Every N Minutes",
+			"interval_minutes": 15,
+			**{k: v for k, v in spec.items() if k != "field_mappings"},
+		}
+	)
+	doc.set("field_mappings", [])
+	for row in spec["field_mappings"]:
+		doc.append("field_mappings", row)
+	doc.save(ignore_permissions=True)
+	return doc
+
+
+def run_demo(
+	*, port: int = 8899, rows: int = 0, serve: bool = False, echo: Callable[[str], None] = print
+) -> list[dict[str, Any]]:
+	"""Run the whole demo; returns the summary rows it printed."""
+	from afas_connector.inbound import sync_mapping
+	from afas_connector.outbound import push_pending
+
+	with AfasSimulator(port=port) as sim:
+		if rows:
+			sim.generate_rows("ERP_Debtors", n=rows, seed=1)
+		echo(f"AFAS Profit simulator on {sim.base_url}")
+		configure(sim.base_url)
+		summary = []
+		for spec in INBOUND:
+			name = spec["mapping_name"]
+			started = time.perf_counter()
+
+			def progress(data: dict[str, Any], name: str = name) -> None:
+				echo(
+					f"\r  {name}: page {data['pages']}, {data['description']}"
+					+ ("\n" if data["finished"] else "")
+				)
+
+			log = sync_mapping(name, trigger="Manual", progress=progress)
+			log.reload()
+			summary.append(
+				{
+					"mapping": name,
+					"status": log.status,
+					"read": log.rows_read,
+					"inserted": log.inserted,
+					"updated": log.updated,
+					"unchanged": log.unchanged,
+					"failed": log.failed,
+					"seconds": round(time.perf_counter() - started, 2),
+					"error": log.error or "",
+				}
+			)
+		customer = frappe.get_doc(
+			{
+				"doctype": "Customer",
+				"customer_name": f"Demo Push {frappe.generate_hash(length=5)} B.V.",
+				"customer_type": "Company",
+				"customer_group": "All Customer Groups",
+				"territory": "All Territories",
+			}
+		).insert(ignore_permissions=True)
+		frappe.db.commit()
+		push_pending(OUTBOUND["mapping_name"], "Customer", customer.name)
+		push = frappe.get_all(
+			"AFAS Sync Log",
+			filters={"reference_doctype": "Customer", "reference_name": customer.name},
+			fields=["status", "http_method", "afas_key", "error"],
+			limit=1,
+		)
+		echo("")
+		echo(
+			f"{'mapping':<28} {'status':<8} {'read':>6} {'new':>6} {'upd':>6} {'same':>6} {'fail':>6} {'sec':>6}"
+		)
+		for row in summary:
+			echo(
+				f"{row['mapping']:<28} {row['status']:<8} {row['read']:>6} {row['inserted']:>6} {row['updated']:>6} "
+				f"{row['unchanged']:>6} {row['failed']:>6} {row['seconds']:>6}"
+				+ (f"  {row['error']}" if row["error"] else "")
+			)
+		if push:
+			echo(
+				f"push: Customer {customer.name!r} → {push[0].http_method} KnSalesRelationOrg: {push[0].status}"
+				+ (f", AFAS DbId {push[0].afas_key}" if push[0].afas_key else f" ({push[0].error})")
+			)
+		if serve:
+			echo(f"Simulator still serving on {sim.base_url}; Ctrl-C to stop.")
+			try:
+				while True:
+					time.sleep(3600)
+			except KeyboardInterrupt:
+				pass
+		return summary

@@ -1,0 +1,258 @@
+"""Issue 5: ERPNext → AFAS through doc_events and the transactional outbox, against the simulator."""
+
+from __future__ import annotations
+
+import frappe
+from frappe.tests.utils import FrappeTestCase
+
+from afas_connector.tests.bench.utils import cleanup_mapping, configure, make_mapping, simulator
+
+CONNECTOR = "KnSalesRelationOrg"
+
+
+class TestOutboundPush(FrappeTestCase):
+	@classmethod
+	def setUpClass(cls):
+		super().setUpClass()
+		cls.sim = simulator()
+		configure(cls.sim)
+
+	def setUp(self):
+		self.sim.faults.clear()
+		self.sim.clear_requests()
+		self.name = "Test Outbound " + frappe.generate_hash(length=6)
+		self.mapping = make_mapping(
+			self.name,
+			direction="Outbound",
+			afas_connector=CONNECTOR,
+			erpnext_doctype="Customer",
+			afas_key_field="DbId",
+			push_on_insert=1,
+			push_on_update=1,
+			push_on_trash=1,
+			delete_action="Delete in AFAS",
+			condition='doc.customer_type == "Company"',
+			field_mappings=[
+				{"afas_field": "KnOrganisation.Nm", "erpnext_field": "customer_name", "required": 1},
+				{
+					"afas_field": "KnOrganisation.MatchOga",
+					"erpnext_field": "customer_type",
+					"transform": "constant",
+					"transform_options": "6",
+				},
+				{"afas_field": "VaId", "erpnext_field": "tax_id"},
+				{
+					"afas_field": "CuId",
+					"erpnext_field": "default_currency",
+					"transform": "constant",
+					"transform_options": "EUR",
+				},
+			],
+		)
+		self.created = []
+
+	def tearDown(self):
+		self.sim.faults.clear()
+		for name in self.created:
+			if frappe.db.exists("Customer", name):
+				frappe.delete_doc("Customer", name, force=True, ignore_permissions=True)
+		frappe.db.commit()
+		cleanup_mapping(self.name)
+
+	def customer(self, suffix="", **fields):
+		doc = frappe.get_doc(
+			{
+				"doctype": "Customer",
+				"customer_name": f"Push {self.name[-6:]}{suffix} B.V.",
+				"customer_type": "Company",
+				"customer_group": "All Customer Groups",
+				"territory": "All Territories",
+				**fields,
+			}
+		).insert(ignore_permissions=True)
+		self.created.append(doc.name)
+		return doc
+
+	def logs(self, **filters):
+		return frappe.get_all(
+			"AFAS Sync Log",
+			filters={"mapping": self.name, **filters},
+			fields=[
+				"name",
+				"status",
+				"http_method",
+				"afas_key",
+				"attempts",
+				"error",
+				"reference_name",
+				"event",
+			],
+			order_by="creation asc",
+		)
+
+	def posts(self, method="POST"):
+		return [r for r in self.sim.requests if r.method == method and r.connector == CONNECTOR]
+
+	def push(self, customer):
+		from afas_connector.outbound import push_pending
+
+		return push_pending(self.name, "Customer", customer.name)
+
+	def test_insert_update_delete_round_trip(self):
+		customer = self.customer(tax_id="NL123456789B01")
+		queued = self.logs()
+		self.assertEqual(
+			[(q.status, q.event) for q in queued],
+			[("Queued", "after_insert")],
+			"queued in the same transaction",
+		)
+		self.assertEqual(self.posts(), [], "saving does not wait on AFAS")
+		frappe.db.commit()
+		self.assertEqual(self.push(customer), ["Success"])
+		posts = self.posts()
+		self.assertEqual(len(posts), 1)
+		element = posts[0].body[CONNECTOR]["Element"]
+		self.assertEqual(element["Fields"]["VaId"], "NL123456789B01")
+		self.assertEqual(
+			element["Objects"][0]["KnOrganisation"]["Element"]["Fields"]["Nm"], customer.customer_name
+		)
+		key = frappe.db.get_value(
+			"AFAS Record Link", {"mapping": self.name, "reference_name": customer.name}, "afas_key"
+		)
+		self.assertTrue(key)
+		self.assertIn(key, self.sim.records(CONNECTOR))
+
+		customer.reload()
+		customer.tax_id = "NL999999999B01"
+		customer.save()
+		frappe.db.commit()
+		self.assertEqual(self.push(customer), ["Success"])
+		puts = self.posts("PUT")
+		self.assertEqual(len(puts), 1)
+		self.assertEqual(puts[0].body[CONNECTOR]["Element"]["@DbId"], key)
+		self.assertEqual(self.sim.records(CONNECTOR)[key]["VaId"], "NL999999999B01")
+
+		frappe.delete_doc("Customer", customer.name, ignore_permissions=True)
+		frappe.db.commit()
+		self.assertEqual(self.push(customer), ["Success"])
+		deletes = self.posts("DELETE")
+		self.assertEqual(len(deletes), 1)
+		self.assertNotIn(key, self.sim.records(CONNECTOR))
+		self.assertEqual([log.http_method for log in self.logs()], ["POST", "PUT", "DELETE"])
+		self.assertEqual(len(self.posts()), 1, "exactly one POST in all")
+
+	def test_rolled_back_save_queues_and_sends_nothing(self):
+		frappe.db.commit()
+		try:
+			self.customer("-rb")
+			self.assertEqual(len(self.logs()), 1)
+			raise RuntimeError("the save fails after the handler ran")
+		except RuntimeError:
+			frappe.db.rollback()
+		self.created.clear()
+		self.assertEqual(self.logs(), [])
+		from afas_connector.outbound import sweep
+
+		sweep(inline=True)
+		self.assertEqual(self.posts(), [])
+
+	def test_condition_false_queues_nothing(self):
+		self.customer("-ind", customer_type="Individual")
+		self.assertEqual(self.logs(), [])
+
+	def test_newer_change_supersedes_unsent(self):
+		customer = self.customer("-sup")
+		customer.tax_id = "NL111111111B01"
+		customer.save()
+		logs = self.logs()
+		self.assertEqual(len(logs), 1)
+		self.assertEqual(logs[0].event, "on_update")
+		frappe.db.commit()
+		self.push(customer)
+		self.assertEqual(len(self.posts()), 1)
+		self.assertEqual(self.posts()[0].body[CONNECTOR]["Element"]["Fields"]["VaId"], "NL111111111B01")
+
+	def test_lock_errors_then_success_counts_attempts(self):
+		customer = self.customer("-lock")
+		frappe.db.commit()
+		self.sim.faults.add(connector=CONNECTOR, kind="lock", times=2, method="POST")
+		self.assertEqual(self.push(customer), ["Success"])
+		log = self.logs()[0]
+		self.assertEqual((log.status, log.attempts), ("Success", 3))
+
+	def test_functional_500_fails_at_once_with_afas_message(self):
+		customer = self.customer("-val")
+		frappe.db.commit()
+		self.sim.faults.add(
+			connector=CONNECTOR,
+			kind="validation",
+			times=1,
+			method="POST",
+			message="Debiteur: BTW-nummer is ongeldig",
+		)
+		self.assertEqual(self.push(customer), ["Failed"])
+		log = frappe.get_doc("AFAS Sync Log", self.logs()[0].name)
+		self.assertEqual(log.attempts, 1)
+		self.assertIn("BTW-nummer is ongeldig", log.error)
+		self.assertIn("profit_log_reference", log.error_detail)
+
+	def test_afas_down_queues_then_everything_arrives_once(self):
+		from afas_connector.outbound import sweep
+
+		customers = [self.customer(f"-down{i}") for i in range(3)]
+		frappe.db.commit()
+		configure(self.sim, base_url="http://127.0.0.1:9/ProfitRestServices", max_attempts=2)
+		try:
+			for customer in customers:
+				self.assertEqual(self.push(customer), ["Retrying"])
+			self.assertTrue(all(log.status == "Retrying" for log in self.logs()))
+		finally:
+			configure(self.sim)
+		later = frappe.utils.add_to_date(frappe.utils.now_datetime(), hours=2)
+		self.assertEqual(sweep(now=later, inline=True), 3)
+		self.assertEqual([log.status for log in self.logs()], ["Success"] * 3)
+		self.assertEqual(len(self.posts()), 3)
+		self.assertEqual(
+			len(
+				{
+					p.body[CONNECTOR]["Element"]["Objects"][0]["KnOrganisation"]["Element"]["Fields"]["Nm"]
+					for p in self.posts()
+				}
+			),
+			3,
+		)
+		sweep(now=later, inline=True)
+		self.assertEqual(len(self.posts()), 3, "nothing is sent twice")
+
+	def test_lost_answer_to_a_post_is_not_resent(self):
+		customer = self.customer("-drop")
+		frappe.db.commit()
+		self.sim.faults.add(connector=CONNECTOR, kind="drop", times=1, method="POST")
+		self.assertEqual(self.push(customer), ["Failed"])
+		self.assertIn("may have saved", self.logs()[0].error)
+		self.assertEqual(len(self.posts()), 1)
+
+	def test_retry_from_log(self):
+		from afas_connector.api import retry_log
+
+		customer = self.customer("-retry")
+		frappe.db.commit()
+		self.sim.faults.add(connector=CONNECTOR, kind="validation", times=1, method="POST")
+		self.push(customer)
+		self.assertEqual(retry_log(self.logs()[0].name)["queued"], 1)
+		frappe.db.commit()
+		self.assertEqual(self.push(customer), ["Success"])
+
+	def test_unmapped_doctype_costs_no_query(self):
+		from afas_connector.events import on_document_event, outbound_doctypes
+
+		outbound_doctypes()  # warm the cache, as any earlier save in the request would
+
+		def questions():
+			return int(frappe.db.sql("show session status like 'Questions'")[0][1])
+
+		note = frappe.get_doc({"doctype": "ToDo", "description": "no mapping"})
+		before = questions()
+		on_document_event(note, "on_update")
+		after = questions()
+		self.assertEqual(after - before, 1, "only the second status query itself")
