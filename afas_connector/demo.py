@@ -135,6 +135,24 @@ OUTBOUND = {
 }
 
 
+#: Root records a fresh ERPNext site gets from its setup wizard; the demo creates any that are missing.
+MASTERS = [
+	("Customer Group", "customer_group_name", "All Customer Groups", {"is_group": 1}),
+	("Territory", "territory_name", "All Territories", {"is_group": 1}),
+	("Supplier Group", "supplier_group_name", "All Supplier Groups", {"is_group": 1}),
+	("Item Group", "item_group_name", "All Item Groups", {"is_group": 1}),
+	("UOM", "uom_name", "Nos", {"must_be_whole_number": 1}),
+]
+
+
+def ensure_masters() -> None:
+	"""Create the root groups, territory and UOM the example mappings point at, when missing."""
+	for doctype, field, name, extra in MASTERS:
+		if not frappe.db.exists(doctype, name):
+			frappe.get_doc({"doctype": doctype, field: name, **extra}).insert(ignore_permissions=True)
+	frappe.db.commit()
+
+
 def configure(base_url: str) -> None:
 	"""Point AFAS Settings at ``base_url`` with the simulator's demo token, and create the mappings."""
 	settings = frappe.get_doc("AFAS Settings")

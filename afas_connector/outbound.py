@@ -136,10 +136,10 @@ def enqueue_push(mapping: str, doctype: str, name: str, *, after_commit: bool = 
 # ------------------------------------------------------------------ pushing (background job)
 
 
-def push_pending(mapping: str, doctype: str, name: str) -> list[str]:
+def push_pending(mapping: str, doctype: str, name: str, now: dt.datetime | None = None) -> list[str]:
 	"""Push the pending changes of one document, oldest first; stop at one that must wait."""
 	outcomes = []
-	now = now_datetime()
+	now = now or now_datetime()
 	for _round in range(100):
 		pending = frappe.get_all(
 			LOG,
@@ -308,7 +308,7 @@ def sweep(*, now: dt.datetime | None = None, inline: bool = False) -> int:
 	frappe.db.commit()
 	for row in rows:
 		if inline:
-			push_pending(row.mapping, row.reference_doctype, row.reference_name)
+			push_pending(row.mapping, row.reference_doctype, row.reference_name, now=now)
 		else:
 			enqueue_push(row.mapping, row.reference_doctype, row.reference_name)
 	return len(rows)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import html
 import threading
 import time
 from collections.abc import Callable
@@ -17,7 +18,8 @@ def encode_token(token: str) -> str:
 	AFAS wants ``AfasToken base64(<token><version>1</version><data>…</data></token>)``. Users paste
 	whichever form they have; an OTP validation answer even ends in ``\\r\\n``.
 	"""
-	text = (token or "").strip()
+	# Frappe stores Password fields HTML-escaped (&lt;token&gt;…); users paste from web pages too.
+	text = html.unescape(token or "").strip()
 	if not text:
 		raise AfasConfigError("Token is empty")
 	if text.lower().startswith("afastoken "):

@@ -30,6 +30,9 @@ def simulator() -> AfasSimulator:
 
 def configure(sim: AfasSimulator, **overrides: Any) -> Any:
 	"""Point AFAS Settings at the simulator (committed: background code reads it from the database)."""
+	from afas_connector.demo import ensure_masters
+
+	ensure_masters()
 	settings = frappe.get_doc("AFAS Settings")
 	settings.update(
 		{

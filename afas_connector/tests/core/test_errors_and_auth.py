@@ -23,7 +23,17 @@ XML = "<token><version>1</version><data>ABCDEF0123456789</data></token>"
 B64 = base64.b64encode(XML.encode()).decode()
 
 
-@pytest.mark.parametrize("given", [XML, B64, "ABCDEF0123456789", XML + "\r\n", "AfasToken " + B64])
+@pytest.mark.parametrize(
+	"given",
+	[
+		XML,
+		B64,
+		"ABCDEF0123456789",
+		XML + "\r\n",
+		"AfasToken " + B64,
+		XML.replace("<", "&lt;").replace(">", "&gt;"),
+	],
+)
 def test_token_in_any_form_encodes_to_the_same_header(given):
 	assert encode_token(given) == B64
 
