@@ -14,7 +14,44 @@ from typing import Any
 
 import frappe
 
+from afas_connector.events import clear_outbound_cache
 from afas_connector.simulator import DEMO_TOKEN, AfasSimulator
+
+#: AFAS debtor (ERP_Debtors) → ERPNext Customer: used by the demo, the benchmarks and the tests.
+DEBTOR_TO_CUSTOMER = [
+	{"afas_field": "Name", "erpnext_field": "customer_name", "transform": "strip", "required": 1},
+	{"afas_field": "Blocked", "erpnext_field": "disabled", "transform": "boolean"},
+	{"afas_field": "VatNumber", "erpnext_field": "tax_id", "transform": "strip"},
+	{
+		"afas_field": "Group",
+		"erpnext_field": "customer_group",
+		"transform": "constant",
+		"transform_options": "All Customer Groups",
+	},
+	{
+		"afas_field": "Territory",
+		"erpnext_field": "territory",
+		"transform": "constant",
+		"transform_options": "All Territories",
+	},
+]
+#: ERPNext Customer → AFAS KnSalesRelationOrg with a nested KnOrganisation (always a new organisation).
+CUSTOMER_TO_DEBTOR = [
+	{"afas_field": "KnOrganisation.Nm", "erpnext_field": "customer_name", "required": 1},
+	{
+		"afas_field": "KnOrganisation.MatchOga",
+		"erpnext_field": "customer_type",
+		"transform": "constant",
+		"transform_options": "6",
+	},
+	{"afas_field": "VaId", "erpnext_field": "tax_id"},
+	{
+		"afas_field": "CuId",
+		"erpnext_field": "default_currency",
+		"transform": "constant",
+		"transform_options": "EUR",
+	},
+]
 
 INBOUND = [
 	{
@@ -27,27 +64,7 @@ INBOUND = [
 		"deletion_connector": "ERP_Debtors_Deleted",
 		"deletion_date_field": "DeletedAt",
 		"field_mappings": [
-			{"afas_field": "Name", "erpnext_field": "customer_name", "transform": "strip", "required": 1},
-			{
-				"afas_field": "CustomerType",
-				"erpnext_field": "customer_type",
-				"transform": "constant",
-				"transform_options": "Company",
-			},
-			{
-				"afas_field": "Group",
-				"erpnext_field": "customer_group",
-				"transform": "constant",
-				"transform_options": "All Customer Groups",
-			},
-			{
-				"afas_field": "Territory",
-				"erpnext_field": "territory",
-				"transform": "constant",
-				"transform_options": "All Territories",
-			},
-			{"afas_field": "VatNumber", "erpnext_field": "tax_id", "transform": "strip"},
-			{"afas_field": "Blocked", "erpnext_field": "disabled", "transform": "boolean"},
+			*DEBTOR_TO_CUSTOMER,
 			{
 				"afas_field": "City",
 				"erpnext_field": "customer_details",
@@ -116,22 +133,7 @@ OUTBOUND = {
 	"push_on_update": 1,
 	"push_on_trash": 1,
 	"condition": 'doc.customer_type == "Company"',
-	"field_mappings": [
-		{"afas_field": "KnOrganisation.Nm", "erpnext_field": "customer_name", "required": 1},
-		{
-			"afas_field": "KnOrganisation.MatchOga",
-			"erpnext_field": "customer_type",
-			"transform": "constant",
-			"transform_options": "6",
-		},
-		{"afas_field": "VaId", "erpnext_field": "tax_id"},
-		{
-			"afas_field": "CuId",
-			"erpnext_field": "default_currency",
-			"transform": "constant",
-			"transform_options": "EUR",
-		},
-	],
+	"field_mappings": CUSTOMER_TO_DEBTOR,
 }
 
 
@@ -153,22 +155,44 @@ def ensure_masters() -> None:
 	frappe.db.commit()
 
 
-def configure(base_url: str) -> None:
-	"""Point AFAS Settings at ``base_url`` with the simulator's demo token, and create the mappings."""
+def use_simulator(base_url: str, **overrides: Any) -> Any:
+	"""Point AFAS Settings at a simulator with its demo token (and create the masters it needs)."""
+	ensure_masters()
 	settings = frappe.get_doc("AFAS Settings")
-	settings.update(
-		{
-			"enabled": 1,
-			"base_url": base_url,
-			"auth_method": "AfasToken",
-			"token": DEMO_TOKEN,
-			"environment_id": "12345",
-		}
-	)
+	values = {
+		"enabled": 1,
+		"base_url": base_url,
+		"auth_method": "AfasToken",
+		"token": DEMO_TOKEN,
+		"environment_id": "12345",
+	}
+	settings.update({**values, **overrides})
 	settings.save(ignore_permissions=True)
+	frappe.db.commit()
+	clear_outbound_cache()
+	return settings
+
+
+def configure(base_url: str) -> None:
+	"""Point AFAS Settings at ``base_url`` and create the example mappings."""
+	use_simulator(base_url)
 	for spec in [*INBOUND, OUTBOUND]:
 		upsert_mapping(spec)
 	frappe.db.commit()
+
+
+def new_customer(name: str, **fields: Any) -> Any:
+	"""Insert a company Customer in the root group and territory."""
+	return frappe.get_doc(
+		{
+			"doctype": "Customer",
+			"customer_name": name,
+			"customer_type": "Company",
+			"customer_group": "All Customer Groups",
+			"territory": "All Territories",
+			**fields,
+		}
+	).insert(ignore_permissions=True)
 
 
 def upsert_mapping(spec: dict[str, Any]) -> Any:
@@ -232,15 +256,7 @@ def run_demo(
 					"error": log.error or "",
 				}
 			)
-		customer = frappe.get_doc(
-			{
-				"doctype": "Customer",
-				"customer_name": f"Demo Push {frappe.generate_hash(length=5)} B.V.",
-				"customer_type": "Company",
-				"customer_group": "All Customer Groups",
-				"territory": "All Territories",
-			}
-		).insert(ignore_permissions=True)
+		customer = new_customer(f"Demo Push {frappe.generate_hash(length=5)} B.V.")
 		frappe.db.commit()
 		push_pending(OUTBOUND["mapping_name"], "Customer", customer.name)
 		push = frappe.get_all(

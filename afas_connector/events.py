@@ -18,8 +18,28 @@ OWN_DOCTYPES = frozenset(
 
 
 def outbound_doctypes() -> dict[str, list[str]]:
-	"""``{doctype: [mapping names]}`` of enabled outbound mappings (empty when the connector is off)."""
-	return frappe.cache.get_value(CACHE_KEY, generator=_load_outbound_doctypes) or {}
+	"""``{doctype: [mapping names]}`` of enabled outbound mappings (empty when the connector is off).
+
+	Kept in Redis across processes, and on ``frappe.local`` for the rest of the request or job — the
+	same lifetime ``frappe.cache`` gives its local copy, without rebuilding the key on every save.
+	"""
+	local = frappe.local
+	try:
+		return local.afas_outbound_doctypes
+	except AttributeError:
+		local.afas_outbound_doctypes = (
+			frappe.cache.get_value(CACHE_KEY, generator=_load_outbound_doctypes) or {}
+		)
+		return local.afas_outbound_doctypes
+
+
+def clear_outbound_cache() -> None:
+	"""Forget which DocTypes push (after a mapping or the settings change)."""
+	frappe.cache.delete_value(CACHE_KEY)
+	try:
+		del frappe.local.afas_outbound_doctypes
+	except AttributeError:
+		pass
 
 
 def _load_outbound_doctypes() -> dict[str, list[str]]:
@@ -37,17 +57,20 @@ def _load_outbound_doctypes() -> dict[str, list[str]]:
 
 
 def on_document_event(doc: Any, method: str | None = None) -> None:
-	"""Route after_insert / on_update / on_submit / on_cancel / on_trash / on_update_after_submit."""
-	if doc.doctype in OWN_DOCTYPES:
-		return
+	"""Route on_update (an insert when ``doc.flags.in_insert``), on_submit, on_cancel, on_trash and
+	on_update_after_submit to the outbox."""
 	mappings = outbound_doctypes().get(doc.doctype)
-	if not mappings:
+	if not mappings or doc.doctype in OWN_DOCTYPES:
 		return
-	if frappe.flags.afas_inbound or doc.flags.afas_inbound:
+	flags = frappe.flags
+	if flags.in_install or flags.in_migrate or flags.in_patch:
+		return
+	if flags.afas_inbound or doc.flags.afas_inbound:
 		return  # this change came from AFAS: pushing it back would loop
-	if frappe.flags.in_install or frappe.flags.in_migrate or frappe.flags.in_patch:
-		return
 	from afas_connector.outbound import queue_change
 
+	event = method or ""
+	if event == "on_update" and doc.flags.in_insert:
+		event = "after_insert"
 	for mapping in mappings:
-		queue_change(doc, method or "", mapping)
+		queue_change(doc, event, mapping)

@@ -20,9 +20,10 @@ scheduler_events = {
 }
 
 _OUTBOUND = "afas_connector.events.on_document_event"
+# No "after_insert": on_update also runs for an insert (with doc.flags.in_insert set), so one
+# dispatch per save is enough for every DocType of the site.
 doc_events = {
 	"*": {
-		"after_insert": _OUTBOUND,
 		"on_update": _OUTBOUND,
 		"on_submit": _OUTBOUND,
 		"on_cancel": _OUTBOUND,

@@ -99,7 +99,6 @@ def _run(mapping: str, *, trigger: str, full: bool, progress: Progress | None, m
 			)
 			if not final.in_progress and doc.deletion_mode != "Ignore":
 				writer.handle_deletions(client, spec, state, take)
-			writer.requests = client.request_count
 	except Exception as exc:
 		frappe.db.rollback()
 		fields = error_fields(exc)
@@ -141,7 +140,6 @@ class _Writer:
 		self.doctype = mapping.erpnext_doctype
 		self.read = self.inserted = self.updated = self.unchanged = self.failed = self.flagged = 0
 		self.pages = 0
-		self.requests = 0
 		self.errors: list[dict[str, Any]] = []
 		self.user = frappe.session.user
 
@@ -319,7 +317,10 @@ class _Writer:
 		if self.mapping.deletion_mode == "Deletion Log Connector":
 			filters = FilterSet()
 			if state.watermark and self.mapping.deletion_date_field and not state.full:
-				filters.where(self.mapping.deletion_date_field, ">=", state.watermark)
+				since = frappe.utils.add_to_date(
+					state.watermark, seconds=-int(self.mapping.overlap_seconds or 0)
+				)
+				filters.where(self.mapping.deletion_date_field, ">=", since)
 			gone = {
 				str(r.get(key_field))
 				for r in client.iter_rows(

@@ -2,6 +2,8 @@
 
 import frappe
 
+from afas_connector.events import clear_outbound_cache
+
 ROLE = "AFAS Manager"
 
 
@@ -10,4 +12,4 @@ def after_install() -> None:
 		frappe.get_doc({"doctype": "Role", "role_name": ROLE, "desk_access": 1}).insert(
 			ignore_permissions=True
 		)
-	frappe.cache.delete_value("afas_outbound_doctypes")
+	clear_outbound_cache()

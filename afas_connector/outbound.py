@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import time
 from typing import Any
 
 import frappe
@@ -19,7 +20,7 @@ from frappe.utils import add_to_date, get_datetime, now_datetime
 
 from afas_connector.afas import AfasError, AfasOutcomeUnknownError, Record
 from afas_connector.connection import get_client
-from afas_connector.sync_log import create_log, error_fields, finish_log
+from afas_connector.sync_log import create_log, error_fields, finish_log, insert_outbox_row
 
 MAPPING = "AFAS Connector Mapping"
 LOG = "AFAS Sync Log"
@@ -37,6 +38,11 @@ PENDING = ("Queued", "Retrying")
 #: Back-off between push rounds that gave up on a transient error: 1, 2, 4 … minutes, at most an hour.
 ROUND_DELAY_SECONDS = 60
 MAX_ROUND_DELAY_SECONDS = 3600
+#: Redis flag: "a drain job is queued". Cleared by the job when it starts, so later changes kick again.
+PUSHER_FLAG = "afas_outbound_pusher"
+PUSHER_FLAG_SECONDS = 300
+#: A drain job stops after this long and hands over to a fresh one (the default queue allows 300 s).
+DRAIN_SECONDS = 200
 #: A push marked Running this long ago belongs to a worker that died.
 STALE_RUNNING_MINUTES = 30
 
@@ -51,8 +57,6 @@ def queue_change(doc: Any, event: str, mapping_name: str, *, trigger: str = "Doc
 	if trigger == "Document Event":
 		if not flag or not mapping.get(flag):
 			return None
-		if event == "on_update" and doc.flags.in_insert:
-			return None  # after_insert already queued this insert
 	if mapping.condition and not frappe.safe_eval(mapping.condition, None, {"doc": doc}):
 		return None
 	action = "remove" if event in REMOVE_EVENTS else "upsert"
@@ -61,7 +65,7 @@ def queue_change(doc: Any, event: str, mapping_name: str, *, trigger: str = "Doc
 	payload: dict[str, Any] = {"action": action}
 	errors = []
 	if action == "upsert":
-		record, errors = mapping.field_map().to_afas(doc.as_dict(convert_dates_to_str=True), key=doc.name)
+		record, errors = field_map_of(mapping).to_afas(doc, key=doc.name)
 		payload["record"] = _record_dict(record)
 	fields = {
 		"event": event,
@@ -81,24 +85,25 @@ def queue_change(doc: Any, event: str, mapping_name: str, *, trigger: str = "Doc
 			record_errors=json.dumps([e.to_dict() for e in errors], ensure_ascii=False),
 			**fields,
 		)
-	pending = frappe.get_all(
-		LOG,
-		filters={
-			"mapping": mapping_name,
-			"reference_doctype": doc.doctype,
-			"reference_name": doc.name,
-			"direction": "Outbound",
-			"status": "Queued",
-		},
-		fields=["name"],
-		order_by="creation desc",
-		limit=1,
-	)
+	pending = None
+	if event != "after_insert":  # a new document has nothing queued yet: skip the lookup
+		pending = frappe.db.get_value(
+			LOG,
+			{
+				"reference_doctype": doc.doctype,
+				"reference_name": doc.name,
+				"mapping": mapping_name,
+				"direction": "Outbound",
+				"status": "Queued",
+			},
+			"name",
+			order_by="creation desc",
+		)
 	if pending:  # not sent yet: the newer change supersedes it
-		log = frappe.get_doc(LOG, pending[0].name)
-		log.db_set({**fields, "trigger": trigger}, update_modified=True)
+		frappe.db.set_value(LOG, pending, {**fields, "trigger": trigger})
+		log = frappe._dict(name=pending)
 	else:
-		log = create_log(
+		log = insert_outbox_row(
 			mapping=mapping_name,
 			direction="Outbound",
 			trigger=trigger,
@@ -107,8 +112,21 @@ def queue_change(doc: Any, event: str, mapping_name: str, *, trigger: str = "Doc
 			reference_name=doc.name,
 			**fields,
 		)
-	enqueue_push(mapping_name, doc.doctype, doc.name, after_commit=True)
+	frappe.db.after_commit.add(kick_pusher)
 	return log
+
+
+_FIELD_MAPS: dict[tuple[str, str], Any] = {}
+
+
+def field_map_of(mapping: Any) -> Any:
+	"""The mapping's compiled field map, compiled once per version of the mapping in this process."""
+	key = (mapping.name, str(mapping.modified))
+	if key not in _FIELD_MAPS:
+		if len(_FIELD_MAPS) > 256:
+			_FIELD_MAPS.clear()
+		_FIELD_MAPS[key] = mapping.field_map()
+	return _FIELD_MAPS[key]
 
 
 def _record_dict(record: Record) -> dict[str, Any]:
@@ -119,24 +137,19 @@ def _record_dict(record: Record) -> dict[str, Any]:
 	return {"fields": record.fields, "keys": record.keys, "objects": objects, "action": record.action}
 
 
-def enqueue_push(mapping: str, doctype: str, name: str, *, after_commit: bool = False) -> Any:
-	"""One push job per document at a time; it drains every pending change of that document."""
-	return frappe.enqueue(
-		"afas_connector.outbound.push_pending",
-		queue="default",
-		job_id=f"afas_push::{mapping}::{doctype}::{name}",
-		deduplicate=not after_commit,
-		enqueue_after_commit=after_commit,
-		mapping=mapping,
-		doctype=doctype,
-		name=name,
-	)
+def kick_pusher() -> None:
+	"""After commit: make sure a drain job is on its way. One Redis ``SET NX`` per commit, so a burst
+	of saves costs a single background job, not one each."""
+	if frappe.cache.set(frappe.cache.make_key(PUSHER_FLAG), 1, nx=True, ex=PUSHER_FLAG_SECONDS):
+		frappe.enqueue("afas_connector.outbound.drain", queue="default", timeout=DRAIN_SECONDS + 60)
 
 
 # ------------------------------------------------------------------ pushing (background job)
 
 
-def push_pending(mapping: str, doctype: str, name: str, now: dt.datetime | None = None) -> list[str]:
+def push_pending(
+	mapping: str, doctype: str, name: str, now: dt.datetime | None = None, session: PushSession | None = None
+) -> list[str]:
 	"""Push the pending changes of one document, oldest first; stop at one that must wait."""
 	outcomes = []
 	now = now or now_datetime()
@@ -156,37 +169,71 @@ def push_pending(mapping: str, doctype: str, name: str, now: dt.datetime | None 
 		)
 		if not pending:
 			break
+		if frappe.db.exists(
+			LOG,
+			{
+				"mapping": mapping,
+				"reference_doctype": doctype,
+				"reference_name": name,
+				"direction": "Outbound",
+				"status": "Running",
+			},
+		):
+			break  # another job is sending an older change of this document: keep order
 		first = pending[0]
 		if first.status == "Retrying" and first.next_attempt and get_datetime(first.next_attempt) > now:
 			break  # keep order: later changes wait behind it
-		outcome = process_log(first.name)
+		outcome = process_log(first.name, session)
 		outcomes.append(outcome)
 		if outcome in PENDING:
 			break
 	return outcomes
 
 
-def process_log(name: str) -> str:
+class PushSession:
+	"""One AFAS client (one keep-alive connection) for many pushes; exchanges are kept per push."""
+
+	def __init__(self) -> None:
+		self.exchanges: list[Any] = []
+		self._client: Any = None
+
+	@property
+	def client(self) -> Any:
+		if self._client is None:
+			self._client = get_client(on_exchange=self.exchanges.append)
+		return self._client
+
+	def close(self) -> None:
+		if self._client is not None:
+			self._client.close()
+			self._client = None
+
+
+def process_log(name: str, session: PushSession | None = None) -> str:
 	"""Send one outbox row to AFAS and record the outcome; returns the new status."""
 	log = frappe.get_doc(LOG, name, for_update=True)
-	if log.status not in PENDING:
-		frappe.db.commit()
-		return log.status
-	if not frappe.db.get_single_value("AFAS Settings", "enabled"):
-		frappe.db.commit()
-		return log.status
 	mapping = frappe.get_doc(MAPPING, log.mapping)
+	if (
+		log.status not in PENDING
+		or not mapping.enabled
+		or not frappe.db.get_single_value("AFAS Settings", "enabled")
+	):
+		frappe.db.commit()
+		return log.status  # a disabled mapping or connector keeps its changes queued
 	log.db_set({"status": "Running", "started_at": now_datetime(), "finished_at": None}, update_modified=True)
 	frappe.db.commit()
-	exchanges: list[Any] = []
+	own = session is None
+	session = session or PushSession()
+	session.exchanges.clear()
 	try:
-		payload = json.loads(log.payload or "{}")
-		with get_client(on_exchange=exchanges.append) as client:
-			note = _push(client, mapping, log, payload)
+		note = _push(session.client, mapping, log, json.loads(log.payload or "{}"))
 	except Exception as exc:
 		frappe.db.rollback()
-		return _record_failure(log, mapping, exc, exchanges)
-	fields = _exchange_fields(log, exchanges)
+		return _record_failure(log, mapping, exc, list(session.exchanges))
+	finally:
+		if own:
+			session.close()
+	fields = _exchange_fields(log, list(session.exchanges))
 	if note:
 		fields["error"] = note
 	finish_log(log, "Success", **fields)
@@ -287,30 +334,62 @@ def _record_failure(log: Any, mapping: Any, exc: Exception, exchanges: list[Any]
 # ------------------------------------------------------------------ sweeper and retries
 
 
+def due_documents(
+	now: dt.datetime, *, queued_before: dt.datetime | None = None, limit: int = 500
+) -> list[Any]:
+	"""Documents with an outbox row to send now: Queued, or Retrying and due."""
+	return frappe.db.sql(
+		"""select mapping, reference_doctype, reference_name, min(creation) as first from `tabAFAS Sync Log`
+		where direction='Outbound' and reference_name is not null
+		and mapping in (select name from `tabAFAS Connector Mapping` where enabled=1) and (
+			(status='Queued' and creation <= %(queued)s) or (status='Retrying' and (next_attempt is null or next_attempt <= %(now)s))
+		) group by mapping, reference_doctype, reference_name order by first limit %(limit)s""",
+		{"queued": queued_before or now, "now": now, "limit": limit},
+		as_dict=True,
+	)
+
+
+def drain(now: dt.datetime | None = None) -> int:
+	"""The push job: send every due change, document by document, oldest first."""
+	frappe.cache.delete(frappe.cache.make_key(PUSHER_FLAG))  # changes committed from now on kick anew
+	started = time.monotonic()
+	sent = 0
+	session = PushSession()
+	try:
+		while time.monotonic() - started < DRAIN_SECONDS:
+			progress = False
+			for row in due_documents(now or now_datetime()):
+				outcomes = push_pending(
+					row.mapping, row.reference_doctype, row.reference_name, now=now, session=session
+				)
+				sent += outcomes.count("Success")
+				progress = progress or bool(outcomes)
+			if not progress:
+				return sent
+	finally:
+		session.close()
+	kick_pusher()  # out of time with work left: a fresh job continues
+	return sent
+
+
 def sweep(*, now: dt.datetime | None = None, inline: bool = False) -> int:
-	"""Re-queue outbox rows whose job vanished: Queued for over a minute, Retrying and due, or
-	Running for longer than a push can take (the worker died). ``inline`` pushes in this process."""
+	"""Every few minutes: rows whose push vanished go back in line. Running for longer than a push can
+	take means the worker died; Queued for over a minute means the kick was lost (Redis flushed, no
+	worker). ``inline`` drains in this process instead of in a job. Returns the documents found."""
 	now = now or now_datetime()
 	stale = add_to_date(now, minutes=-STALE_RUNNING_MINUTES)
 	for row in frappe.get_all(
 		LOG, filters={"direction": "Outbound", "status": "Running", "modified": ["<", stale]}, pluck="name"
 	):
 		frappe.db.set_value(LOG, row, {"status": "Retrying", "next_attempt": now}, update_modified=False)
-	queued_before = add_to_date(now, minutes=-1) if not inline else now
-	rows = frappe.db.sql(
-		"""select distinct mapping, reference_doctype, reference_name from `tabAFAS Sync Log`
-		where direction='Outbound' and reference_name is not null and (
-			(status='Queued' and creation <= %(queued)s) or (status='Retrying' and (next_attempt is null or next_attempt <= %(now)s))
-		)""",
-		{"queued": queued_before, "now": now},
-		as_dict=True,
-	)
 	frappe.db.commit()
-	for row in rows:
+	rows = due_documents(now, queued_before=now if inline else add_to_date(now, minutes=-1))
+	if rows:
 		if inline:
-			push_pending(row.mapping, row.reference_doctype, row.reference_name, now=now)
+			drain(now=now)
 		else:
-			enqueue_push(row.mapping, row.reference_doctype, row.reference_name)
+			frappe.cache.delete(frappe.cache.make_key(PUSHER_FLAG))
+			kick_pusher()
 	return len(rows)
 
 
@@ -337,6 +416,7 @@ def retry(names: list[str]) -> int:
 		log.db_set(
 			{"status": "Queued", "rounds": 0, "next_attempt": None, "error": None, "trigger": "Manual"}
 		)
-		enqueue_push(log.mapping, log.reference_doctype, log.reference_name, after_commit=True)
 		count += 1
+	if count:
+		frappe.db.after_commit.add(kick_pusher)
 	return count

@@ -43,6 +43,36 @@ def create_log(
 	return doc
 
 
+def log_title(values: dict[str, Any]) -> str:
+	"""``Outbound · CUST-0001 · on_update``: what the list view shows at a glance."""
+	subject = values.get("reference_name") or values.get("mapping") or values.get("afas_key") or ""
+	parts = (values.get("direction"), subject, values.get("event"))
+	return " · ".join(str(p) for p in parts if p)[:140] or str(values.get("status") or "")
+
+
+def insert_outbox_row(**fields: Any) -> Any:
+	"""One INSERT and no ORM round: the row every save of a mapped document writes, so it stays cheap.
+
+	Runs in the caller's transaction (that is the point of an outbox) and returns ``{"name": …}``.
+	"""
+	now = now_datetime()
+	user = frappe.session.user
+	row = {
+		"name": frappe.generate_hash(length=10),
+		"creation": now,
+		"modified": now,
+		"owner": user,
+		"modified_by": user,
+	}
+	row.update(fields)
+	row["title"] = log_title(row)
+	columns = ", ".join(f"`{column}`" for column in row)
+	frappe.db.sql(
+		f"insert into `tab{LOG}` ({columns}) values ({', '.join(['%s'] * len(row))})", tuple(row.values())
+	)
+	return frappe._dict(row)
+
+
 def error_fields(exc: BaseException, secrets: tuple[str, ...] = ()) -> dict[str, Any]:
 	"""``error`` (first line, readable) and ``error_detail`` (AFAS fields + traceback), both redacted."""
 	if isinstance(exc, AfasError):

@@ -15,23 +15,16 @@ from typing import Any
 
 import frappe
 
-from afas_connector.demo import upsert_mapping
-from afas_connector.simulator import DEMO_TOKEN, AfasSimulator
+from afas_connector.demo import CUSTOMER_TO_DEBTOR, new_customer, upsert_mapping, use_simulator
+from afas_connector.events import clear_outbound_cache
+from afas_connector.simulator import AfasSimulator
 
 HANDLER = "afas_connector.events.on_document_event"
 BATCH = 50
 
 
 def _customer(token: str, i: int) -> None:
-	frappe.get_doc(
-		{
-			"doctype": "Customer",
-			"customer_name": f"Bench {token} {i}",
-			"customer_type": "Company",
-			"customer_group": "All Customer Groups",
-			"territory": "All Territories",
-		}
-	).insert(ignore_permissions=True)
+	new_customer(f"Bench {token} {i}")
 
 
 def _todo(token: str, i: int) -> None:
@@ -40,7 +33,7 @@ def _todo(token: str, i: int) -> None:
 
 def _set_enabled(enabled: int) -> None:
 	frappe.db.set_single_value("AFAS Settings", "enabled", enabled)
-	frappe.cache.delete_value("afas_outbound_doctypes")
+	clear_outbound_cache()
 	frappe.db.commit()
 
 
@@ -53,6 +46,10 @@ def _without_handler() -> dict[str, Any]:
 	}
 
 
+def _set_hooks(hooks: dict[str, Any]) -> None:
+	frappe.local.doc_events_hooks = hooks
+
+
 def _timed(fn, token: str, start: int, count: int) -> float:
 	started = time.perf_counter()
 	for i in range(start, start + count):
@@ -62,22 +59,12 @@ def _timed(fn, token: str, start: int, count: int) -> float:
 
 
 def run(rows: int = 1000) -> dict[str, float]:
-	from afas_connector.outbound import push_pending
+	from afas_connector.outbound import drain
 
 	frappe.set_user("Administrator")
 	token = frappe.generate_hash(length=6)
 	with AfasSimulator(port=0) as sim:
-		settings = frappe.get_doc("AFAS Settings")
-		settings.update(
-			{
-				"enabled": 1,
-				"base_url": sim.base_url,
-				"auth_method": "AfasToken",
-				"token": DEMO_TOKEN,
-				"environment_id": "12345",
-			}
-		)
-		settings.save(ignore_permissions=True)
+		use_simulator(sim.base_url)
 		mapping = upsert_mapping(
 			{
 				"mapping_name": f"Benchmark Push {token}",
@@ -87,45 +74,48 @@ def run(rows: int = 1000) -> dict[str, float]:
 				"afas_key_field": "DbId",
 				"push_on_insert": 1,
 				"push_on_update": 1,
-				"field_mappings": [
-					{"afas_field": "KnOrganisation.Nm", "erpnext_field": "customer_name", "required": 1},
-					{
-						"afas_field": "KnOrganisation.MatchOga",
-						"erpnext_field": "customer_type",
-						"transform": "constant",
-						"transform_options": "6",
-					},
-				],
+				"field_mappings": CUSTOMER_TO_DEBTOR,
 			}
 		)
+		# Measure one mapping: other enabled outbound mappings (the demo's) are off for the run.
+		others = frappe.get_all(
+			"AFAS Connector Mapping",
+			filters={"direction": "Outbound", "enabled": 1, "name": ["!=", mapping.name]},
+			pluck="name",
+		)
+		for name in others:
+			frappe.db.set_value("AFAS Connector Mapping", name, "enabled", 0)
 		frappe.db.commit()
 		times = {"on": 0.0, "off": 0.0, "todo_app": 0.0, "todo_bare": 0.0}
 		done = 0
 		hooks_with = frappe.get_doc_hooks()
 		hooks_without = _without_handler()
+		sides = {
+			"on": lambda n: (_set_enabled(1), _timed(_customer, token, done, n))[1],
+			"off": lambda n: (_set_enabled(0), _timed(_customer, token + "x", done, n))[1],
+			"todo_app": lambda n: (_set_hooks(hooks_with), _timed(_todo, token, done, n))[1],
+			"todo_bare": lambda n: (_set_hooks(hooks_without), _timed(_todo, token + "x", done, n))[1],
+		}
+		round_no = 0
 		while done < rows:
 			count = min(BATCH, rows - done)
+			# Alternate which side goes first, so warm-up and cache effects fall on both alike.
+			pairs = [("on", "off"), ("todo_app", "todo_bare")]
+			for first, second in pairs:
+				for side in (first, second) if round_no % 2 == 0 else (second, first):
+					times[side] += sides[side](count)
 			_set_enabled(1)
-			times["on"] += _timed(_customer, token, done, count)
-			_set_enabled(0)
-			times["off"] += _timed(_customer, token + "x", done, count)
-			_set_enabled(1)
-			frappe.local.doc_events_hooks = hooks_with
-			times["todo_app"] += _timed(_todo, token, done, count)
-			frappe.local.doc_events_hooks = hooks_without
-			times["todo_bare"] += _timed(_todo, token + "x", done, count)
-			frappe.local.doc_events_hooks = hooks_with
+			_set_hooks(hooks_with)
+			round_no += 1
 			done += count
 			print(f"\r  saved {done:,}/{rows:,} of each", end="", file=sys.stderr, flush=True)
 		print(file=sys.stderr)
 		queued = frappe.get_all(
 			"AFAS Sync Log", filters={"mapping": mapping.name, "status": "Queued"}, pluck="reference_name"
 		)
+		print("  pushing (the drain job, run in this process)…", file=sys.stderr, flush=True)
 		started = time.perf_counter()
-		for i, name in enumerate(queued, 1):
-			push_pending(mapping.name, "Customer", name)
-			if i % 100 == 0:
-				print(f"\r  pushed {i:,}/{len(queued):,}", end="", file=sys.stderr, flush=True)
+		drain()
 		push_time = time.perf_counter() - started
 		print(file=sys.stderr)
 		pushed = len([r for r in sim.requests if r.method == "POST" and r.connector == "KnSalesRelationOrg"])
@@ -134,6 +124,8 @@ def run(rows: int = 1000) -> dict[str, float]:
 		frappe.db.delete("AFAS Record Link", {"mapping": mapping.name})
 		frappe.db.delete("AFAS Sync Log", {"mapping": mapping.name})
 		frappe.delete_doc("AFAS Connector Mapping", mapping.name, force=True, ignore_permissions=True)
+		for name in others:
+			frappe.db.set_value("AFAS Connector Mapping", name, "enabled", 1)
 		frappe.db.commit()
 
 	result = {

@@ -134,8 +134,9 @@ class FieldMap:
 			values[rule.erpnext_field] = value
 		return values, errors
 
-	def to_afas(self, doc: dict[str, Any], key: str | None = None) -> tuple[Record, list[RecordError]]:
-		"""Map an ERPNext document (as a dict) to an UpdateConnector record.
+	def to_afas(self, doc: Any, key: str | None = None) -> tuple[Record, list[RecordError]]:
+		"""Map an ERPNext document (a dict, or anything with ``.get`` such as a frappe Document) to an
+		UpdateConnector record.
 
 		``afas_field`` may be a path: ``KnOrganisation.Nm`` puts ``Nm`` in the nested KnOrganisation
 		object. ``erpnext_field`` may name a child table row field: ``items.item_code`` makes one

@@ -415,7 +415,9 @@ def _eval(node: ast.AST, names: dict[str, Any]) -> Any:
 	if isinstance(node, ast.Subscript):
 		container = _eval(node.value, names)
 		key = _eval(node.slice, names)
-		return container.get(key) if isinstance(container, dict) else container[key]
+		if isinstance(container, list | tuple | str):
+			return container[key]
+		return container.get(key)  # a dict, or a document with .get
 	if isinstance(node, ast.List | ast.Tuple):
 		return [_eval(e, names) for e in node.elts]
 	if isinstance(node, ast.Dict):

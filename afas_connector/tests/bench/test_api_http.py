@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import base64
-
 import frappe
 from frappe.tests.utils import FrappeTestCase
 
-from afas_connector.simulator import DEMO_TOKEN
 from afas_connector.tests.bench.utils import (
+	SECRETS,
 	api_user,
 	cleanup_mapping,
 	configure,
@@ -30,11 +28,6 @@ ENDPOINTS = [
 	("retry_logs", "POST", {"names": "[]"}),
 	("push_document", "POST", {"doctype": "Customer", "name": "nope"}),
 ]
-SECRETS = (
-	DEMO_TOKEN,
-	base64.b64encode(DEMO_TOKEN.encode()).decode(),
-	DEMO_TOKEN.split("<data>")[1].split("</data>")[0],
-)
 
 
 class TestAPIOverHTTP(FrappeTestCase):

@@ -10,25 +10,11 @@ import frappe
 from frappe.tests.utils import FrappeTestCase
 
 from afas_connector.afas.filters import FilterSet
+from afas_connector.demo import DEBTOR_TO_CUSTOMER
 from afas_connector.simulator import DEMO_TOKEN
 from afas_connector.tests.bench.utils import cleanup_mapping, configure, make_mapping, simulator
 
-CUSTOMER_ROWS = [
-	{"afas_field": "Name", "erpnext_field": "customer_name", "transform": "strip", "required": 1},
-	{"afas_field": "Blocked", "erpnext_field": "disabled", "transform": "boolean"},
-	{
-		"afas_field": "Group",
-		"erpnext_field": "customer_group",
-		"transform": "constant",
-		"transform_options": "All Customer Groups",
-	},
-	{
-		"afas_field": "Territory",
-		"erpnext_field": "territory",
-		"transform": "constant",
-		"transform_options": "All Territories",
-	},
-]
+CUSTOMER_ROWS = DEBTOR_TO_CUSTOMER
 
 
 class TestAFASSettings(FrappeTestCase):
@@ -170,7 +156,7 @@ class TestAFASConnectorMapping(FrappeTestCase):
 		self.assert_refused("cannot hold a value", field_mappings=rows)
 
 	def test_unknown_afas_field_from_metainfo(self):
-		rows = [*CUSTOMER_ROWS, {"afas_field": "NoSuchAfasField", "erpnext_field": "tax_id"}]
+		rows = [*CUSTOMER_ROWS, {"afas_field": "NoSuchAfasField", "erpnext_field": "website"}]
 		self.assert_refused("NoSuchAfasField is not in get connector ERP_Debtors", field_mappings=rows)
 
 	def test_unknown_afas_connector(self):

@@ -7,6 +7,7 @@ import time
 import frappe
 from frappe.tests.utils import FrappeTestCase
 
+from afas_connector.demo import DEBTOR_TO_CUSTOMER
 from afas_connector.tests.bench.utils import cleanup_mapping, configure, make_mapping, simulator
 
 DEBTORS = "ERP_Debtors"
@@ -21,23 +22,7 @@ def debtor_mapping(name: str, **extra):
 		"modified_field": "Modified",
 		"schedule": "Manual Only",
 		"page_size": 10,
-		"field_mappings": [
-			{"afas_field": "Name", "erpnext_field": "customer_name", "transform": "strip", "required": 1},
-			{"afas_field": "Blocked", "erpnext_field": "disabled", "transform": "boolean"},
-			{"afas_field": "VatNumber", "erpnext_field": "tax_id"},
-			{
-				"afas_field": "Group",
-				"erpnext_field": "customer_group",
-				"transform": "constant",
-				"transform_options": "All Customer Groups",
-			},
-			{
-				"afas_field": "Territory",
-				"erpnext_field": "territory",
-				"transform": "constant",
-				"transform_options": "All Territories",
-			},
-		],
+		"field_mappings": [dict(row) for row in DEBTOR_TO_CUSTOMER],
 	}
 	fields.update(extra)
 	return make_mapping(name, **fields)
@@ -234,7 +219,7 @@ class TestInboundSync(FrappeTestCase):
 		gone = self.linked()[0]
 		self.sim.delete_row(DEBTORS, gone.afas_key)
 		log = self.run_sync()
-		self.assertEqual(log.flagged, 1)
+		self.assertEqual(log.flagged, 1, f"{log.status}: {log.error}")
 		self.assertTrue(frappe.db.exists("Customer", gone.reference_name), "flagged, never deleted")
 		self.assertEqual(
 			frappe.db.get_value(

@@ -5,7 +5,15 @@ from __future__ import annotations
 import frappe
 from frappe.tests.utils import FrappeTestCase
 
-from afas_connector.tests.bench.utils import cleanup_mapping, configure, make_mapping, simulator
+from afas_connector.demo import CUSTOMER_TO_DEBTOR, new_customer
+from afas_connector.tests.bench.utils import (
+	cleanup_mapping,
+	configure,
+	isolate_outbound,
+	make_mapping,
+	restore_outbound,
+	simulator,
+)
 
 CONNECTOR = "KnSalesRelationOrg"
 
@@ -32,23 +40,9 @@ class TestOutboundPush(FrappeTestCase):
 			push_on_trash=1,
 			delete_action="Delete in AFAS",
 			condition='doc.customer_type == "Company"',
-			field_mappings=[
-				{"afas_field": "KnOrganisation.Nm", "erpnext_field": "customer_name", "required": 1},
-				{
-					"afas_field": "KnOrganisation.MatchOga",
-					"erpnext_field": "customer_type",
-					"transform": "constant",
-					"transform_options": "6",
-				},
-				{"afas_field": "VaId", "erpnext_field": "tax_id"},
-				{
-					"afas_field": "CuId",
-					"erpnext_field": "default_currency",
-					"transform": "constant",
-					"transform_options": "EUR",
-				},
-			],
+			field_mappings=CUSTOMER_TO_DEBTOR,
 		)
+		self.others = isolate_outbound(self.name)
 		self.created = []
 
 	def tearDown(self):
@@ -58,18 +52,10 @@ class TestOutboundPush(FrappeTestCase):
 				frappe.delete_doc("Customer", name, force=True, ignore_permissions=True)
 		frappe.db.commit()
 		cleanup_mapping(self.name)
+		restore_outbound(self.others)
 
 	def customer(self, suffix="", **fields):
-		doc = frappe.get_doc(
-			{
-				"doctype": "Customer",
-				"customer_name": f"Push {self.name[-6:]}{suffix} B.V.",
-				"customer_type": "Company",
-				"customer_group": "All Customer Groups",
-				"territory": "All Territories",
-				**fields,
-			}
-		).insert(ignore_permissions=True)
+		doc = new_customer(f"Push {self.name[-6:]}{suffix} B.V.", **fields)
 		self.created.append(doc.name)
 		return doc
 

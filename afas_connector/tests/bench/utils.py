@@ -4,13 +4,22 @@ for the site, users with API keys, and clean-up of what a test committed."""
 from __future__ import annotations
 
 import atexit
+import base64
 import threading
 from typing import Any
 
 import frappe
 import requests
 
+from afas_connector.events import clear_outbound_cache
 from afas_connector.simulator import DEMO_TOKEN, AfasSimulator
+
+#: The demo token in every form it could leak in: XML, base64 header value, data part.
+SECRETS = (
+	DEMO_TOKEN,
+	base64.b64encode(DEMO_TOKEN.encode()).decode(),
+	DEMO_TOKEN.split("<data>")[1].split("</data>")[0],
+)
 
 _SIMULATOR: AfasSimulator | None = None
 _SERVER: SiteServer | None = None
@@ -30,28 +39,32 @@ def simulator() -> AfasSimulator:
 
 def configure(sim: AfasSimulator, **overrides: Any) -> Any:
 	"""Point AFAS Settings at the simulator (committed: background code reads it from the database)."""
-	from afas_connector.demo import ensure_masters
+	from afas_connector.demo import use_simulator
 
-	ensure_masters()
-	settings = frappe.get_doc("AFAS Settings")
-	settings.update(
-		{
-			"enabled": 1,
-			"base_url": sim.base_url,
-			"auth_method": "AfasToken",
-			"token": DEMO_TOKEN,
-			"environment_id": "12345",
-			"timeout": 5,
-			"max_attempts": 3,
-			"base_delay": 0,
-			"language": "nl-nl",
-			**overrides,
-		}
+	values = {"timeout": 5, "max_attempts": 3, "base_delay": 0, "language": "nl-nl", **overrides}
+	return use_simulator(values.pop("base_url", sim.base_url), **values)
+
+
+def isolate_outbound(keep: str) -> list[str]:
+	"""Disable every other enabled outbound mapping (e.g. the demo's) so a test sees only its own
+	pushes; returns their names for :func:`restore_outbound`."""
+	others = frappe.get_all(
+		"AFAS Connector Mapping",
+		filters={"direction": "Outbound", "enabled": 1, "name": ["!=", keep]},
+		pluck="name",
 	)
-	settings.save(ignore_permissions=True)
+	for name in others:
+		frappe.db.set_value("AFAS Connector Mapping", name, "enabled", 0)
 	frappe.db.commit()
-	frappe.cache.delete_value("afas_outbound_doctypes")
-	return settings
+	clear_outbound_cache()
+	return others
+
+
+def restore_outbound(names: list[str]) -> None:
+	for name in names:
+		frappe.db.set_value("AFAS Connector Mapping", name, "enabled", 1)
+	frappe.db.commit()
+	clear_outbound_cache()
 
 
 def make_mapping(name: str, **fields: Any) -> Any:
@@ -78,7 +91,7 @@ def cleanup_mapping(name: str, doctype: str | None = None) -> None:
 	if frappe.db.exists("AFAS Connector Mapping", name):
 		frappe.delete_doc("AFAS Connector Mapping", name, force=True, ignore_permissions=True)
 	frappe.db.commit()
-	frappe.cache.delete_value("afas_outbound_doctypes")
+	clear_outbound_cache()
 
 
 def api_user(email: str, roles: list[str]) -> tuple[str, str]:

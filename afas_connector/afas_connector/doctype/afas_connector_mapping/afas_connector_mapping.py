@@ -9,6 +9,7 @@ from frappe import _
 from frappe.model.document import Document
 
 from afas_connector.afas import AfasError, FilterSet
+from afas_connector.events import clear_outbound_cache
 from afas_connector.sync.mapping import FieldMap, MappingConfigError
 from afas_connector.sync.metainfo import COMPATIBLE_FIELDTYPES, NON_VALUE_FIELDTYPES
 
@@ -33,10 +34,10 @@ class AFASConnectorMapping(Document):
 		self.validate_against_metainfo()
 
 	def on_update(self) -> None:
-		frappe.cache.delete_value("afas_outbound_doctypes")
+		clear_outbound_cache()
 
 	def on_trash(self) -> None:
-		frappe.cache.delete_value("afas_outbound_doctypes")
+		clear_outbound_cache()
 
 	# -------------------------------------------------------------- checks
 

@@ -5,6 +5,7 @@ from frappe import _
 from frappe.model.document import Document
 
 from afas_connector.connection import config_from_settings
+from afas_connector.events import clear_outbound_cache
 
 
 class AFASSettings(Document):
@@ -32,4 +33,4 @@ class AFASSettings(Document):
 			frappe.throw("<br>".join(frappe.utils.escape_html(p) for p in problems), title=_("AFAS Settings"))
 
 	def on_update(self) -> None:
-		frappe.cache.delete_value("afas_outbound_doctypes")
+		clear_outbound_cache()
