@@ -33,21 +33,22 @@ CONNECTOR = "KnSalesRelationOrg"
 ROWS = 30
 
 
-class TestInboundFaults(FrappeTestCase):
-	summary: list[tuple[str, int, int, int]] = []
+#: (scenario, records, lost, duplicated) from every fault test, printed after the last class runs.
+SUMMARY: list[tuple[str, int, int, int]] = []
 
+
+def print_summary() -> None:
+	print("\nAFAS fault suite (inbound and outbound)")
+	print(f"{'scenario':<44} {'records':>7} {'lost':>5} {'duplicated':>10}")
+	for scenario, records, lost, duplicated in SUMMARY:
+		print(f"{scenario:<44} {records:>7} {lost:>5} {duplicated:>10}")
+
+
+class TestInboundFaults(FrappeTestCase):
 	@classmethod
 	def setUpClass(cls):
 		super().setUpClass()
 		cls.sim = simulator()
-
-	@classmethod
-	def tearDownClass(cls):
-		print("\nAFAS fault suite (inbound and outbound)")
-		print(f"{'scenario':<44} {'records':>7} {'lost':>5} {'duplicated':>10}")
-		for scenario, records, lost, duplicated in TestInboundFaults.summary:
-			print(f"{scenario:<44} {records:>7} {lost:>5} {duplicated:>10}")
-		super().tearDownClass()
 
 	def setUp(self):
 		configure(self.sim, timeout=2, max_attempts=2)
@@ -80,7 +81,7 @@ class TestInboundFaults(FrappeTestCase):
 		duplicated = len(keys) - len(set(keys)) + len(links) - len({link.reference_name for link in links})
 		named = frappe.db.count("Customer", {"customer_name": ["like", f"% {self.name[-6:]}"]})
 		duplicated += max(0, named - len(expected))
-		TestInboundFaults.summary.append((scenario, len(expected), lost, duplicated))
+		SUMMARY.append((scenario, len(expected), lost, duplicated))
 		self.assertEqual((lost, duplicated), (0, 0), scenario)
 
 	def test_unreachable_for_the_whole_run(self):
@@ -186,6 +187,11 @@ class TestOutboundFaults(FrappeTestCase):
 		super().setUpClass()
 		cls.sim = simulator()
 
+	@classmethod
+	def tearDownClass(cls):
+		print_summary()  # the last fault class in this module (unittest loads classes by name)
+		super().tearDownClass()
+
 	def setUp(self):
 		configure(self.sim, max_attempts=2)
 		self.sim.clear_requests()
@@ -230,7 +236,7 @@ class TestOutboundFaults(FrappeTestCase):
 		expected = {f"Fault {self.name[-6:]} {i}" for i in range(5)}
 		lost = len(expected - set(names))
 		duplicated = len(names) - len(set(names))
-		TestInboundFaults.summary.append((scenario, len(expected), lost, duplicated))
+		SUMMARY.append((scenario, len(expected), lost, duplicated))
 		self.assertEqual((lost, duplicated), (0, 0), scenario)
 
 	def test_maintenance_during_push(self):
