@@ -287,18 +287,38 @@ def _push(client: Any, mapping: Any, log: Any, payload: dict[str, Any]) -> str |
 		return _("AFAS returned no {0}; the next change of this document will be inserted again").format(
 			key_field
 		)
+	_link(mapping.name, str(key), log.reference_doctype, log.reference_name)
+	log.db_set("afas_key", str(key), update_modified=False)
+	return None
+
+
+def _link(mapping: str, key: str, doctype: str, name: str) -> None:
+	"""Record that AFAS key ``key`` is this document. AFAS's answer is authoritative: a stale link with
+	the same key (its document deleted, or an AFAS environment restored) is pointed here."""
+	existing = frappe.db.get_value(LINK, {"mapping": mapping, "afas_key": key}, "name")
+	if existing:
+		frappe.db.set_value(
+			LINK,
+			existing,
+			{
+				"reference_doctype": doctype,
+				"reference_name": name,
+				"last_synced": now_datetime(),
+				"missing_in_afas": 0,
+			},
+			update_modified=False,
+		)
+		return
 	frappe.get_doc(
 		{
 			"doctype": LINK,
-			"mapping": mapping.name,
-			"afas_key": str(key),
-			"reference_doctype": log.reference_doctype,
-			"reference_name": log.reference_name,
+			"mapping": mapping,
+			"afas_key": key,
+			"reference_doctype": doctype,
+			"reference_name": name,
 			"last_synced": now_datetime(),
 		}
 	).insert(ignore_permissions=True, ignore_links=True)
-	log.db_set("afas_key", str(key), update_modified=False)
-	return None
 
 
 def _exchange_fields(log: Any, exchanges: list[Any]) -> dict[str, Any]:

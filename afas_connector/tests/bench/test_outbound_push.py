@@ -242,3 +242,29 @@ class TestOutboundPush(FrappeTestCase):
 		on_document_event(note, "on_update")
 		after = questions()
 		self.assertEqual(after - before, 1, "only the second status query itself")
+
+	def test_key_reused_by_afas_repoints_the_stale_link(self):
+		"""AFAS's key is authoritative: a stale link already holding the key AFAS hands out (record
+		deleted in AFAS, environment restored from a backup) moves to the new document, instead of the
+		push failing after AFAS already saved the record."""
+		first = self.customer("-k1")
+		frappe.db.commit()
+		self.assertEqual(self.push(first), ["Success"])
+		link = frappe.db.get_value(
+			"AFAS Record Link",
+			{"mapping": self.name, "reference_name": first.name},
+			["name", "afas_key"],
+			as_dict=True,
+		)
+		next_key = str(int(link.afas_key) + 1)  # the simulator numbers DbId upwards
+		frappe.db.set_value("AFAS Record Link", link.name, "afas_key", next_key)
+		second = self.customer("-k2")
+		frappe.db.commit()
+		self.assertEqual(self.push(second), ["Success"])
+		self.assertEqual([p.status for p in self.posts()], [201, 201])
+		self.assertEqual(
+			frappe.db.get_value(
+				"AFAS Record Link", {"mapping": self.name, "afas_key": next_key}, "reference_name"
+			),
+			second.name,
+		)
