@@ -15,7 +15,7 @@ from typing import Any
 
 import frappe
 
-from afas_connector.demo import CUSTOMER_TO_DEBTOR, new_customer, upsert_mapping, use_simulator
+from afas_connector.demo import OUTBOUND, new_customer, upsert_mapping, use_simulator
 from afas_connector.events import clear_outbound_cache
 from afas_connector.simulator import AfasSimulator
 
@@ -65,18 +65,8 @@ def run(rows: int = 1000) -> dict[str, float]:
 	token = frappe.generate_hash(length=6)
 	with AfasSimulator(port=0) as sim:
 		use_simulator(sim.base_url)
-		mapping = upsert_mapping(
-			{
-				"mapping_name": f"Benchmark Push {token}",
-				"direction": "Outbound",
-				"afas_connector": "KnSalesRelationOrg",
-				"erpnext_doctype": "Customer",
-				"afas_key_field": "DbId",
-				"push_on_insert": 1,
-				"push_on_update": 1,
-				"field_mappings": CUSTOMER_TO_DEBTOR,
-			}
-		)
+		# The demo's Customer → KnSalesRelationOrg mapping, without its condition.
+		mapping = upsert_mapping({**OUTBOUND, "mapping_name": f"Benchmark Push {token}", "condition": ""})
 		# Measure one mapping: other enabled outbound mappings (the demo's) are off for the run.
 		others = frappe.get_all(
 			"AFAS Connector Mapping",

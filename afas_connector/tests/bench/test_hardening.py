@@ -14,7 +14,7 @@ import frappe
 from frappe.tests.utils import FrappeTestCase
 
 from afas_connector.afas.filters import parse_filterjson
-from afas_connector.demo import CUSTOMER_TO_DEBTOR, new_customer
+from afas_connector.demo import new_customer
 from afas_connector.simulator import DEMO_TOKEN
 from afas_connector.tests.bench.test_inbound_sync import DEBTORS, debtor_mapping
 from afas_connector.tests.bench.utils import (
@@ -23,7 +23,7 @@ from afas_connector.tests.bench.utils import (
 	cleanup_mapping,
 	configure,
 	isolate_outbound,
-	make_mapping,
+	push_mapping,
 	restore_outbound,
 	simulator,
 	site_server,
@@ -196,16 +196,7 @@ class TestOutboundFaults(FrappeTestCase):
 		configure(self.sim, max_attempts=2)
 		self.sim.clear_requests()
 		self.name = "Test Push Fault " + frappe.generate_hash(length=6)
-		make_mapping(
-			self.name,
-			direction="Outbound",
-			afas_connector=CONNECTOR,
-			erpnext_doctype="Customer",
-			afas_key_field="DbId",
-			push_on_insert=1,
-			push_on_update=1,
-			field_mappings=CUSTOMER_TO_DEBTOR,
-		)
+		push_mapping(self.name)
 		self.others = isolate_outbound(self.name)
 		self.customers = []
 		for i in range(5):

@@ -5,12 +5,12 @@ from __future__ import annotations
 import frappe
 from frappe.tests.utils import FrappeTestCase
 
-from afas_connector.demo import CUSTOMER_TO_DEBTOR, new_customer
+from afas_connector.demo import new_customer
 from afas_connector.tests.bench.utils import (
 	cleanup_mapping,
 	configure,
 	isolate_outbound,
-	make_mapping,
+	push_mapping,
 	restore_outbound,
 	simulator,
 )
@@ -29,18 +29,11 @@ class TestOutboundPush(FrappeTestCase):
 		self.sim.faults.clear()
 		self.sim.clear_requests()
 		self.name = "Test Outbound " + frappe.generate_hash(length=6)
-		self.mapping = make_mapping(
+		self.mapping = push_mapping(
 			self.name,
-			direction="Outbound",
-			afas_connector=CONNECTOR,
-			erpnext_doctype="Customer",
-			afas_key_field="DbId",
-			push_on_insert=1,
-			push_on_update=1,
 			push_on_trash=1,
 			delete_action="Delete in AFAS",
 			condition='doc.customer_type == "Company"',
-			field_mappings=CUSTOMER_TO_DEBTOR,
 		)
 		self.others = isolate_outbound(self.name)
 		self.created = []

@@ -79,6 +79,23 @@ def make_mapping(name: str, **fields: Any) -> Any:
 	return doc
 
 
+def push_mapping(name: str, **extra: Any) -> Any:
+	"""An outbound Customer → KnSalesRelationOrg mapping (the demo's field map) pushing on insert and update."""
+	from afas_connector.demo import CUSTOMER_TO_DEBTOR
+
+	fields = {
+		"direction": "Outbound",
+		"afas_connector": "KnSalesRelationOrg",
+		"erpnext_doctype": "Customer",
+		"afas_key_field": "DbId",
+		"push_on_insert": 1,
+		"push_on_update": 1,
+		"field_mappings": CUSTOMER_TO_DEBTOR,
+		**extra,
+	}
+	return make_mapping(name, **fields)
+
+
 def cleanup_mapping(name: str, doctype: str | None = None) -> None:
 	"""Delete a mapping, its links, logs and the documents it created; commit."""
 	if doctype:
