@@ -21,9 +21,14 @@ MAPPING = "AFAS Connector Mapping"
 LOG = "AFAS Sync Log"
 
 
+def is_manager() -> bool:
+	"""An AFAS Manager or System Manager: who may use the connector's API and buttons."""
+	return frappe.session.user != "Guest" and bool(set(frappe.get_roles()) & set(MANAGER_ROLES))
+
+
 def require_manager() -> None:
 	"""Only AFAS Managers and System Managers may use the connector's API."""
-	if frappe.session.user == "Guest" or not set(frappe.get_roles()) & set(MANAGER_ROLES):
+	if not is_manager():
 		raise frappe.PermissionError(_("Only an AFAS Manager or System Manager may do this"))
 
 
@@ -323,4 +328,18 @@ def push_document(doctype: str, name: str, mapping: str | None = None) -> dict[s
 	if not mappings:
 		frappe.throw(_("No enabled outbound mapping covers {0}").format(doctype))
 	logs = [queue_change(doc, "on_update", m, trigger="Manual") for m in mappings]
-	return {"queued": [log.name for log in logs if log], "message": _("Push to AFAS queued")}
+	queued = [log.name for log in logs if log]
+	if not queued:
+		frappe.throw(
+			_("Nothing queued: the condition of {0} leaves {1} {2} out").format(
+				", ".join(mappings), _(doctype), name
+			),
+			title=_("Not pushed"),
+		)
+	failed = [log.name for log in logs if log and log.get("status") == "Failed"]
+	if failed:
+		return {
+			"queued": queued,
+			"message": _("Not sent, the document does not map: see {0}").format(failed[0]),
+		}
+	return {"queued": queued, "message": _("Push to AFAS queued")}

@@ -42,6 +42,14 @@ def clear_outbound_cache() -> None:
 		pass
 
 
+def boot_session(bootinfo: Any) -> None:
+	"""Tell the desk which DocTypes get a "Push to AFAS" button: AFAS Managers only."""
+	from afas_connector.api import is_manager
+
+	if is_manager():
+		bootinfo.afas_outbound_doctypes = sorted(outbound_doctypes())
+
+
 def _load_outbound_doctypes() -> dict[str, list[str]]:
 	if not frappe.db.get_single_value("AFAS Settings", "enabled"):
 		return {}

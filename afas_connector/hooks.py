@@ -32,6 +32,10 @@ doc_events = {
 	}
 }
 
+# "Push to AFAS" on the forms of mapped DocTypes; which ones comes with the boot info.
+app_include_js = "/assets/afas_connector/js/afas_connector.js"
+boot_session = "afas_connector.events.boot_session"
+
 after_install = "afas_connector.install.after_install"
 after_migrate = "afas_connector.install.after_install"
 

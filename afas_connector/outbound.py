@@ -20,6 +20,7 @@ from frappe.utils import add_to_date, get_datetime, now_datetime
 
 from afas_connector.afas import AfasError, AfasOutcomeUnknownError, Record
 from afas_connector.connection import get_client
+from afas_connector.sync.transforms import typed_literal
 from afas_connector.sync_log import create_log, error_fields, finish_log, insert_outbox_row
 
 MAPPING = "AFAS Connector Mapping"
@@ -112,7 +113,7 @@ def queue_change(doc: Any, event: str, mapping_name: str, *, trigger: str = "Doc
 			reference_name=doc.name,
 			**fields,
 		)
-	frappe.db.after_commit.add(kick_pusher)
+	schedule_kick()
 	return log
 
 
@@ -137,9 +138,25 @@ def _record_dict(record: Record) -> dict[str, Any]:
 	return {"fields": record.fields, "keys": record.keys, "objects": objects, "action": record.action}
 
 
+def schedule_kick() -> None:
+	"""Kick the pusher once after this transaction commits, however many changes it queued (frappe's
+	``after_commit`` keeps duplicates: a bulk change of 1,000 documents would kick 1,000 times)."""
+	local = frappe.local
+	if getattr(local, "afas_kick_scheduled", False):
+		return
+	local.afas_kick_scheduled = True
+	frappe.db.after_commit.add(kick_pusher)
+	frappe.db.after_rollback.add(_forget_kick)  # rollback drops the after_commit callback
+
+
+def _forget_kick() -> None:
+	frappe.local.afas_kick_scheduled = False
+
+
 def kick_pusher() -> None:
 	"""After commit: make sure a drain job is on its way. One Redis ``SET NX`` per commit, so a burst
 	of saves costs a single background job, not one each."""
+	frappe.local.afas_kick_scheduled = False
 	if frappe.cache.set(frappe.cache.make_key(PUSHER_FLAG), 1, nx=True, ex=PUSHER_FLAG_SECONDS):
 		frappe.enqueue("afas_connector.outbound.drain", queue="default", timeout=DRAIN_SECONDS + 60)
 
@@ -263,7 +280,7 @@ def _push(client: Any, mapping: Any, log: Any, payload: dict[str, Any]) -> str |
 				mapping.afas_connector,
 				Record(
 					keys={key_field: link.afas_key},
-					fields={mapping.deactivate_field: mapping.deactivate_value},
+					fields={mapping.deactivate_field: typed_literal(mapping.deactivate_value)},
 				),
 			)
 			return None
@@ -438,5 +455,5 @@ def retry(names: list[str]) -> int:
 		)
 		count += 1
 	if count:
-		frappe.db.after_commit.add(kick_pusher)
+		schedule_kick()
 	return count

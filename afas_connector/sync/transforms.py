@@ -13,6 +13,7 @@ from __future__ import annotations
 import ast
 import datetime as dt
 import json
+import math
 import operator
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -171,6 +172,26 @@ def _boolean_in(value: Any, ctx: dict) -> Any:
 
 def _boolean_out(value: Any, ctx: dict) -> Any:
 	return bool(_boolean_in(value, ctx))
+
+
+def typed_literal(text: str | None) -> Any:
+	"""A value typed in a settings field, as AFAS wants it: ``true``/``false`` and numbers as JSON
+	literals (so a boolean field like ``Bl`` gets ``true``, not the string ``"true"``), else text."""
+	if text is None:
+		return None
+	stripped = text.strip()
+	lowered = stripped.lower()
+	if lowered in ("true", "false"):
+		return lowered == "true"
+	try:
+		return int(stripped)
+	except ValueError:
+		pass
+	try:
+		number = float(stripped)
+	except ValueError:
+		return text
+	return number if math.isfinite(number) else text
 
 
 def _value_map(options: str) -> Transform:

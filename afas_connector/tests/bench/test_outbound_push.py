@@ -7,12 +7,14 @@ from frappe.tests.utils import FrappeTestCase
 
 from afas_connector.demo import new_customer
 from afas_connector.tests.bench.utils import (
+	api_user,
 	cleanup_mapping,
 	configure,
 	isolate_outbound,
 	push_mapping,
 	restore_outbound,
 	simulator,
+	site_server,
 )
 
 CONNECTOR = "KnSalesRelationOrg"
@@ -134,6 +136,94 @@ class TestOutboundPush(FrappeTestCase):
 
 		sweep(inline=True)
 		self.assertEqual(self.posts(), [])
+
+	def test_one_kick_per_transaction_and_none_lost_to_a_rollback(self):
+		from afas_connector.outbound import PUSHER_FLAG, kick_pusher
+
+		flag = frappe.cache.make_key(PUSHER_FLAG)
+		frappe.db.commit()
+		frappe.cache.delete(flag)
+		self.customer("-kick0")
+		frappe.db.rollback()
+		self.assertIsNone(frappe.cache.get(flag), "a rolled-back save kicks nothing")
+		for i in range(3):
+			self.customer(f"-kick{i + 1}")
+		self.assertEqual(len(self.logs()), 3)
+		kicks = [f for f in frappe.db.after_commit._functions if f is kick_pusher]
+		self.assertEqual(len(kicks), 1, "three queued changes, one kick after commit")
+		frappe.db.commit()
+		self.assertIsNotNone(frappe.cache.get(flag), "the transaction after a rollback still kicks")
+
+	def test_push_to_afas_by_hand_over_http(self):
+		"""The form's "Push to AFAS" button: push_document queues the document as it is now."""
+		frappe.cache.delete_keys("rl:")
+		server = site_server()
+		manager = api_user("afas-pusher@example.com", ["AFAS Manager", "Sales User"])
+		customer = self.customer("-hand", tax_id="NL123123123B01")
+		frappe.db.commit()
+		self.assertEqual(self.push(customer), ["Success"])
+		response = server.call(
+			"afas_connector.api.push_document", auth=manager, doctype="Customer", name=customer.name
+		)
+		self.assertEqual(response.status_code, 200, response.text[:300])
+		queued = response.json()["message"]["queued"]
+		frappe.db.commit()  # a fresh snapshot: the server committed on its own connection
+		self.assertEqual(len(queued), 1)
+		self.assertEqual(frappe.db.get_value("AFAS Sync Log", queued[0], "trigger"), "Manual")
+		self.assertEqual(self.push(customer), ["Success"])
+		self.assertEqual([r.method for r in self.sim.requests if r.connector == CONNECTOR], ["POST", "PUT"])
+
+		person = self.customer("-hand-ind", customer_type="Individual")
+		frappe.db.commit()
+		response = server.call(
+			"afas_connector.api.push_document", auth=manager, doctype="Customer", name=person.name
+		)
+		self.assertEqual(response.status_code, 417, response.text[:300])
+		self.assertIn("condition", response.text)
+		self.assertEqual(self.logs(reference_name=person.name), [], "nothing queued")
+
+	def test_desk_learns_which_doctypes_get_the_button(self):
+		from afas_connector.events import boot_session
+
+		bootinfo = frappe._dict()
+		boot_session(bootinfo)
+		self.assertEqual(bootinfo.afas_outbound_doctypes, ["Customer"])
+		api_user("afas-plain@example.com", ["Sales User"])
+		frappe.set_user("afas-plain@example.com")
+		try:
+			bootinfo = frappe._dict()
+			boot_session(bootinfo)
+			self.assertNotIn("afas_outbound_doctypes", bootinfo, "no button for a non-manager")
+		finally:
+			frappe.set_user("Administrator")
+
+	def test_trash_can_deactivate_instead_of_delete(self):
+		mapping = frappe.get_doc("AFAS Connector Mapping", self.name)
+		mapping.delete_action = "Deactivate in AFAS"
+		mapping.deactivate_field = ""
+		self.assertRaisesRegex(frappe.ValidationError, "Deactivate Field", mapping.save)
+		mapping = frappe.get_doc("AFAS Connector Mapping", self.name)
+		mapping.delete_action = "Deactivate in AFAS"
+		mapping.deactivate_field = "Bl"
+		mapping.deactivate_value = "true"
+		mapping.save()
+		frappe.db.commit()
+		customer = self.customer("-deact")
+		frappe.db.commit()
+		self.assertEqual(self.push(customer), ["Success"])
+		key = frappe.db.get_value(
+			"AFAS Record Link", {"mapping": self.name, "reference_name": customer.name}, "afas_key"
+		)
+		frappe.delete_doc("Customer", customer.name, ignore_permissions=True)
+		frappe.db.commit()
+		self.assertEqual(self.push(customer), ["Success"])
+		puts = self.posts("PUT")
+		self.assertEqual(len(puts), 1)
+		element = puts[0].body[CONNECTOR]["Element"]
+		self.assertEqual((element["@DbId"], element["Fields"]), (key, {"Bl": True}))
+		self.assertEqual(self.posts("DELETE"), [])
+		self.assertIs(self.sim.records(CONNECTOR)[key]["Bl"], True, "still in AFAS, blocked")
+		self.assertEqual(self.logs()[-1].http_method, "PUT")
 
 	def test_condition_false_queues_nothing(self):
 		self.customer("-ind", customer_type="Individual")

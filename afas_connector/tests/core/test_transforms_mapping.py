@@ -8,6 +8,7 @@ from afas_connector.sync.transforms import (
 	TransformValueError,
 	compile_transform,
 	parse_afas_datetime,
+	typed_literal,
 )
 
 
@@ -179,3 +180,23 @@ def test_field_map_outbound_nests_paths_and_child_tables():
 def test_content_hash_is_stable_and_sensitive():
 	assert content_hash({"a": 1, "b": "x"}) == content_hash({"b": "x", "a": 1})
 	assert content_hash({"a": 1}) != content_hash({"a": 2})
+
+
+@pytest.mark.parametrize(
+	"text,expected",
+	[
+		("true", True),
+		(" FALSE ", False),
+		("1", 1),
+		("-2", -2),
+		("2.5", 2.5),
+		("nan", "nan"),
+		("Geblokkeerd", "Geblokkeerd"),
+		("", ""),
+		(None, None),
+	],
+)
+def test_typed_literal_sends_booleans_and_numbers_as_json_values(text, expected):
+	value = typed_literal(text)
+	assert value == expected
+	assert type(value) is type(expected)

@@ -140,7 +140,14 @@ class AFASConnectorMapping(Document):
 			frappe.throw(_("Deletion Log Connector is required when Deletions is 'Deletion Log Connector'"))
 
 	def validate_outbound(self) -> None:
-		if self.direction != "Outbound" or not self.condition:
+		if self.direction != "Outbound":
+			return
+		if self.delete_action == "Deactivate in AFAS" and not (self.deactivate_field or "").strip():
+			frappe.throw(
+				_("Deactivate Field is required when On Delete / Cancel is 'Deactivate in AFAS' (e.g. Bl)"),
+				title=_("Missing field"),
+			)
+		if not self.condition:
 			return
 		try:
 			compile(self.condition, "<condition>", "eval")

@@ -7,10 +7,9 @@ from frappe.model.document import Document
 class AFASSyncLog(Document):
 	def validate(self) -> None:
 		if not self.title:
-			subject = self.reference_name or self.mapping or self.afas_key or ""
-			self.title = (
-				" · ".join(p for p in (self.direction, subject, self.event) if p)[:140] or self.status
-			)
+			from afas_connector.sync_log import log_title
+
+			self.title = log_title(self.as_dict())
 
 	@staticmethod
 	def clear_old_logs(days: int = 30) -> None:
