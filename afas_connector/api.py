@@ -15,6 +15,7 @@ from frappe import _
 from frappe.rate_limiter import rate_limit
 
 from afas_connector.afas import AfasError, FilterSet
+from afas_connector.record_links import LOOKUPS
 
 MANAGER_ROLES = ("AFAS Manager", "System Manager")
 MAPPING = "AFAS Connector Mapping"
@@ -161,7 +162,9 @@ def preview_mapping(mapping: str, limit: int | str = 5, docname: str | None = No
 			frappe.throw(_("There is no {0} to preview").format(doc.erpnext_doctype))
 		source = frappe.get_doc(doc.erpnext_doctype, name)
 		source.check_permission("read")
-		record, errors = field_map.to_afas(source.as_dict(convert_dates_to_str=True), key=name)
+		record, errors = field_map.to_afas(
+			source.as_dict(convert_dates_to_str=True), key=name, lookups=LOOKUPS
+		)
 		return {
 			"direction": "Outbound",
 			"document": name,
@@ -181,7 +184,7 @@ def preview_mapping(mapping: str, limit: int | str = 5, docname: str | None = No
 	rows = []
 	for row in page.rows:
 		key = row.get(doc.afas_key_field)
-		values, errors = field_map.to_erpnext(row, key=str(key))
+		values, errors = field_map.to_erpnext(row, key=str(key), lookups=LOOKUPS)
 		rows.append(
 			{"afas_key": key, "values": values, "errors": [e.to_dict() for e in errors], "afas_row": row}
 		)
@@ -336,10 +339,4 @@ def push_document(doctype: str, name: str, mapping: str | None = None) -> dict[s
 			),
 			title=_("Not pushed"),
 		)
-	failed = [log.name for log in logs if log and log.get("status") == "Failed"]
-	if failed:
-		return {
-			"queued": queued,
-			"message": _("Not sent, the document does not map: see {0}").format(failed[0]),
-		}
 	return {"queued": queued, "message": _("Push to AFAS queued")}

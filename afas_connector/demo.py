@@ -137,6 +137,45 @@ OUTBOUND = {
 }
 
 
+#: ERPNext Sales Order → AFAS FbSales: the customer by the debtor key the Customer mapping recorded
+#: (``afas_key``), one FbSalesLines element per item row. Sent on submit, deleted on cancel.
+def sales_order_mapping(customer_mapping: str, **overrides: Any) -> dict[str, Any]:
+	return {
+		"mapping_name": "Sales Order → AFAS Order",
+		"direction": "Outbound",
+		"afas_connector": "FbSales",
+		"erpnext_doctype": "Sales Order",
+		"afas_key_field": "OrNu",
+		"push_on_submit": 1,
+		"push_on_cancel": 1,
+		"delete_action": "Delete in AFAS",
+		"field_mappings": [
+			{
+				"afas_field": "DbId",
+				"erpnext_field": "customer",
+				"transform": "afas_key",
+				"transform_options": customer_mapping,
+				"required": 1,
+			},
+			{"afas_field": "OrDa", "erpnext_field": "transaction_date", "transform": "date"},
+			{"afas_field": "DaDe", "erpnext_field": "delivery_date", "transform": "date"},
+			{"afas_field": "RfCs", "erpnext_field": "po_no"},
+			{"afas_field": "CuId", "erpnext_field": "currency"},
+			{
+				"afas_field": "FbSalesLines.VaIt",
+				"erpnext_field": "items.item_code",
+				"transform": "constant",
+				"transform_options": "2",
+			},
+			{"afas_field": "FbSalesLines.ItCd", "erpnext_field": "items.item_code"},
+			{"afas_field": "FbSalesLines.Ds", "erpnext_field": "items.item_name"},
+			{"afas_field": "FbSalesLines.QuUn", "erpnext_field": "items.qty", "transform": "number"},
+			{"afas_field": "FbSalesLines.Upri", "erpnext_field": "items.rate", "transform": "number"},
+		],
+		**overrides,
+	}
+
+
 #: Root records a fresh ERPNext site gets from its setup wizard; the demo creates any that are missing.
 MASTERS = [
 	("Customer Group", "customer_group_name", "All Customer Groups", {"is_group": 1}),

@@ -17,6 +17,7 @@ from frappe.utils import now_datetime
 
 from afas_connector.afas import AfasError, FilterSet, take_for_columns
 from afas_connector.connection import get_client, get_settings
+from afas_connector.record_links import LOOKUPS
 from afas_connector.sync.inbound import (
 	InboundSpec,
 	InboundState,
@@ -222,7 +223,7 @@ class _Writer:
 	def _write_row(
 		self, key: str, row: dict[str, Any], link: dict[str, Any] | None, new_links: list[tuple]
 	) -> None:
-		values, errors = self.field_map.to_erpnext(row, key=key)  # type: ignore[union-attr]
+		values, errors = self.field_map.to_erpnext(row, key=key, lookups=LOOKUPS)  # type: ignore[union-attr]
 		if errors:
 			self._fail(errors)
 			return

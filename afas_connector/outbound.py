@@ -20,8 +20,9 @@ from frappe.utils import add_to_date, get_datetime, now_datetime
 
 from afas_connector.afas import AfasError, AfasOutcomeUnknownError, Record
 from afas_connector.connection import get_client
+from afas_connector.record_links import LOOKUPS, afas_key_of
 from afas_connector.sync.transforms import typed_literal
-from afas_connector.sync_log import create_log, error_fields, finish_log, insert_outbox_row
+from afas_connector.sync_log import error_fields, finish_log, insert_outbox_row
 
 MAPPING = "AFAS Connector Mapping"
 LOG = "AFAS Sync Log"
@@ -52,40 +53,22 @@ STALE_RUNNING_MINUTES = 30
 
 
 def queue_change(doc: Any, event: str, mapping_name: str, *, trigger: str = "Document Event") -> Any | None:
-	"""Write the outbox row for one change, or nothing when the mapping does not cover it."""
+	"""Write the outbox row for one change, or nothing when the mapping does not cover it.
+
+	Only *that* the document changed is recorded here: the push job builds the UpdateConnector body
+	from the document as it is then. So the save stays cheap, a burst of changes sends the latest
+	state once, and a link to another pushed document (a Sales Order's customer) resolves after that
+	document has reached AFAS.
+	"""
 	mapping = frappe.get_cached_doc(MAPPING, mapping_name)
 	flag = EVENT_FLAGS.get(event)
-	if trigger == "Document Event":
-		if not flag or not mapping.get(flag):
-			return None
+	if trigger == "Document Event" and (not flag or not mapping.get(flag)):
+		return None
 	if mapping.condition and not frappe.safe_eval(mapping.condition, None, {"doc": doc}):
 		return None
-	action = "remove" if event in REMOVE_EVENTS else "upsert"
-	if action == "remove" and mapping.delete_action == "Do Nothing":
+	if event in REMOVE_EVENTS and mapping.delete_action == "Do Nothing":
 		return None
-	payload: dict[str, Any] = {"action": action}
-	errors = []
-	if action == "upsert":
-		record, errors = field_map_of(mapping).to_afas(doc, key=doc.name)
-		payload["record"] = _record_dict(record)
-	fields = {
-		"event": event,
-		"payload": json.dumps(payload, ensure_ascii=False, default=str),
-		"http_method": None,
-	}
-	if errors:
-		message = "; ".join(f"{e.field}: {e.message}" for e in errors)
-		return create_log(
-			mapping=mapping_name,
-			direction="Outbound",
-			trigger=trigger,
-			status="Failed",
-			reference_doctype=doc.doctype,
-			reference_name=doc.name,
-			error=_("Not sent, the document does not map: {0}").format(message)[:1000],
-			record_errors=json.dumps([e.to_dict() for e in errors], ensure_ascii=False),
-			**fields,
-		)
+	fields = {"event": event, "http_method": None}
 	pending = None
 	if event != "after_insert":  # a new document has nothing queued yet: skip the lookup
 		pending = frappe.db.get_value(
@@ -102,7 +85,7 @@ def queue_change(doc: Any, event: str, mapping_name: str, *, trigger: str = "Doc
 		)
 	if pending:  # not sent yet: the newer change supersedes it
 		frappe.db.set_value(LOG, pending, {**fields, "trigger": trigger})
-		log = frappe._dict(name=pending)
+		log = frappe._dict(name=pending, status="Queued")
 	else:
 		log = insert_outbox_row(
 			mapping=mapping_name,
@@ -226,10 +209,26 @@ class PushSession:
 			self._client = None
 
 
+class _Waiting(Exception):
+	"""The body links to a document whose own push is still on its way: try again shortly."""
+
+
+class _NotMapped(Exception):
+	"""The document does not map (a required field empty, a value the transform refuses)."""
+
+	def __init__(self, errors: list[Any]) -> None:
+		self.errors = errors
+		super().__init__("; ".join(f"{e.field}: {e.message}" for e in errors))
+
+
+#: How long a change waits for a linked document's push before it looks again.
+WAIT_SECONDS = 30
+
+
 def process_log(name: str, session: PushSession | None = None) -> str:
 	"""Send one outbox row to AFAS and record the outcome; returns the new status."""
 	log = frappe.get_doc(LOG, name, for_update=True)
-	mapping = frappe.get_doc(MAPPING, log.mapping)
+	mapping = frappe.get_cached_doc(MAPPING, log.mapping)
 	if (
 		log.status not in PENDING
 		or not mapping.enabled
@@ -243,7 +242,22 @@ def process_log(name: str, session: PushSession | None = None) -> str:
 	session = session or PushSession()
 	session.exchanges.clear()
 	try:
-		note = _push(session.client, mapping, log, json.loads(log.payload or "{}"))
+		note = _push(session.client, mapping, log)
+	except _Waiting as exc:
+		frappe.db.rollback()
+		next_attempt = add_to_date(now_datetime(), seconds=WAIT_SECONDS)
+		finish_log(log, "Retrying", error=str(exc)[:1000], next_attempt=next_attempt)
+		return "Retrying"
+	except _NotMapped as exc:
+		frappe.db.rollback()
+		finish_log(
+			log,
+			"Failed",
+			error=_("Not sent, the document does not map: {0}").format(str(exc))[:1000],
+			record_errors=json.dumps([e.to_dict() for e in exc.errors], ensure_ascii=False),
+			next_attempt=None,
+		)
+		return "Failed"
 	except Exception as exc:
 		frappe.db.rollback()
 		return _record_failure(log, mapping, exc, list(session.exchanges))
@@ -257,7 +271,41 @@ def process_log(name: str, session: PushSession | None = None) -> str:
 	return "Success"
 
 
-def _push(client: Any, mapping: Any, log: Any, payload: dict[str, Any]) -> str | None:
+def build_record(mapping: Any, doc: Any) -> Record:
+	"""The UpdateConnector record for ``doc`` as it is now; raises ``_Waiting`` or ``_NotMapped``."""
+	waiting: list[str] = []
+
+	def afas_key(linked_mapping: str, name: str) -> str | None:
+		key = afas_key_of(linked_mapping, name)
+		if not key and _has_pending_push(linked_mapping, name):
+			waiting.append(_("{0} (mapping {1})").format(name, linked_mapping))
+		return key
+
+	record, errors = field_map_of(mapping).to_afas(
+		doc, key=doc.name, lookups={**LOOKUPS, "afas_key": afas_key}
+	)
+	if errors and waiting:
+		raise _Waiting(_("Waiting for {0} to reach AFAS first").format(", ".join(waiting)))
+	if errors:
+		raise _NotMapped(errors)
+	return record
+
+
+def _has_pending_push(mapping: str, name: str) -> bool:
+	return bool(
+		frappe.db.exists(
+			LOG,
+			{
+				"mapping": mapping,
+				"reference_name": name,
+				"direction": "Outbound",
+				"status": ["in", (*PENDING, "Running")],
+			},
+		)
+	)
+
+
+def _push(client: Any, mapping: Any, log: Any) -> str | None:
 	"""Do the HTTP call the change needs; returns a note for the log, if any."""
 	key_field = mapping.afas_key_field
 	link = frappe.db.get_value(
@@ -270,34 +318,37 @@ def _push(client: Any, mapping: Any, log: Any, payload: dict[str, Any]) -> str |
 		["name", "afas_key"],
 		as_dict=True,
 	)
-	if payload.get("action") == "remove":
+	if log.event in REMOVE_EVENTS:
 		if not link:
-			log.db_set("http_method", None, update_modified=False)
 			return _("Never sent to AFAS, so nothing to delete there")
 		if mapping.delete_action == "Deactivate in AFAS":
-			log.db_set("http_method", "PUT", update_modified=False)
-			client.update(
-				mapping.afas_connector,
-				Record(
-					keys={key_field: link.afas_key},
-					fields={mapping.deactivate_field: typed_literal(mapping.deactivate_value)},
-				),
+			record = Record(
+				keys={key_field: link.afas_key},
+				fields={mapping.deactivate_field: typed_literal(mapping.deactivate_value)},
 			)
+			log.db_set({"http_method": "PUT", "afas_key": link.afas_key, "payload": _payload(record)})
+			client.update(mapping.afas_connector, record)
 			return None
-		log.db_set("http_method", "DELETE", update_modified=False)
+		log.db_set({"http_method": "DELETE", "afas_key": link.afas_key}, update_modified=False)
 		client.delete(
 			mapping.afas_connector, mapping.afas_element or mapping.afas_connector, {key_field: link.afas_key}
 		)
 		frappe.db.delete(LINK, {"name": link.name})
 		return None
-	record = Record.from_dict(payload.get("record") or {})
+	if not frappe.db.exists(log.reference_doctype, log.reference_name):
+		return _("Deleted in ERPNext before it was sent, so nothing to send")
+	doc = frappe.get_doc(log.reference_doctype, log.reference_name)
+	record = build_record(mapping, doc)
 	if link:
 		record.keys = {key_field: link.afas_key}
-		log.db_set({"http_method": "PUT", "afas_key": link.afas_key}, update_modified=False)
+		log.db_set(
+			{"http_method": "PUT", "afas_key": link.afas_key, "payload": _payload(record)},
+			update_modified=False,
+		)
 		client.update(mapping.afas_connector, record)
 		frappe.db.set_value(LINK, link.name, "last_synced", now_datetime(), update_modified=False)
 		return None
-	log.db_set("http_method", "POST", update_modified=False)
+	log.db_set({"http_method": "POST", "payload": _payload(record)}, update_modified=False)
 	result = client.insert(mapping.afas_connector, record)
 	key = result.keys.get(key_field) or record.fields.get(key_field)
 	if key in (None, ""):
@@ -307,6 +358,11 @@ def _push(client: Any, mapping: Any, log: Any, payload: dict[str, Any]) -> str |
 	_link(mapping.name, str(key), log.reference_doctype, log.reference_name)
 	log.db_set("afas_key", str(key), update_modified=False)
 	return None
+
+
+def _payload(record: Record) -> str:
+	"""What was sent, for the Sync Log."""
+	return json.dumps(_record_dict(record), ensure_ascii=False, default=str)
 
 
 def _link(mapping: str, key: str, doctype: str, name: str) -> None:
@@ -431,25 +487,13 @@ def sweep(*, now: dt.datetime | None = None, inline: bool = False) -> int:
 
 
 def retry(names: list[str]) -> int:
-	"""Put Failed/Partial outbound rows back in the queue (payload rebuilt from the current document)."""
+	"""Put Failed/Retrying outbound rows back in the queue; the push builds the body from the
+	document as it is then, so a fixed document goes out fixed."""
 	count = 0
 	for name in names:
 		log = frappe.get_doc(LOG, name)
 		if log.direction != "Outbound" or log.status not in ("Failed", "Retrying"):
 			continue
-		if log.reference_doctype and frappe.db.exists(log.reference_doctype, log.reference_name):
-			payload = json.loads(log.payload or "{}")
-			if payload.get("action") != "remove":
-				doc = frappe.get_doc(log.reference_doctype, log.reference_name)
-				mapping = frappe.get_doc(MAPPING, log.mapping)
-				record, errors = mapping.field_map().to_afas(
-					doc.as_dict(convert_dates_to_str=True), key=doc.name
-				)
-				if errors:
-					continue
-				log.db_set(
-					"payload", json.dumps({"action": "upsert", "record": _record_dict(record)}, default=str)
-				)
 		log.db_set(
 			{"status": "Queued", "rounds": 0, "next_attempt": None, "error": None, "trigger": "Manual"}
 		)

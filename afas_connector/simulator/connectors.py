@@ -356,6 +356,49 @@ UPDATE_CONNECTORS = (
 		},
 	),
 	UpdateConnectorSpec(
+		"FbSales",
+		"Verkooporder",
+		UpdateObject(
+			"FbSales",
+			(
+				_u("OrNu", "string", "Nummer", "Order number", key=True, length=15),
+				_u("DbId", "string", "Verkooprelatie", "Sales relation", mandatory=True, length=16),
+				_u("OrDa", "date", "Orderdatum", "Order date"),
+				_u("DaDe", "date", "Leverdatum", "Delivery date"),
+				_u("RfCs", "string", "Referentie klant", "Customer reference", length=50),
+				_u("CuId", "string", "Valuta", "Currency", length=3),
+				_u("Unit", "int", "Administratie", "Administration"),
+				_u("Re", "string", "Opmerking", "Remark", length=0),
+			),
+			(
+				UpdateObject(
+					"FbSalesLines",
+					(
+						_u(
+							"VaIt",
+							"string",
+							"Type item",
+							"Item type",
+							mandatory=True,
+							length=2,
+							values=(("1", "Grootboekrekening"), ("2", "Artikel"), ("4", "Tekst")),
+						),
+						_u("ItCd", "string", "Itemcode", "Item code", mandatory=True, length=40),
+						_u("Ds", "string", "Omschrijving", "Description", length=255),
+						_u("BiUn", "string", "Eenheid", "Unit", length=10),
+						_u("QuUn", "decimal", "Aantal eenheden", "Quantity", mandatory=True, decimals=4),
+						_u("Upri", "decimal", "Prijs per eenheid", "Unit price", decimals=2),
+						_u("DaDe", "date", "Leverdatum", "Delivery date"),
+					),
+				),
+			),
+		),
+		key="OrNu",
+		result_keys=("OrNu",),
+		autonumber={"OrNu": "OrNu"},
+		references={"DbId": "KnSalesRelationOrg"},
+	),
+	UpdateConnectorSpec(
 		"KnEmployee",
 		"Medewerker",
 		UpdateObject(

@@ -168,6 +168,9 @@ class UpdateConnectorSpec:
 	get_connector: str | None = None
 	field_map: dict[str, str] = field(default_factory=dict)
 	autonumber: dict[str, str] = field(default_factory=dict)
+	#: Fields that must name an existing record of another UpdateConnector (``{"DbId": "KnSalesRelationOrg"}``):
+	#: AFAS refuses an order for a debtor it does not know.
+	references: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -403,6 +406,12 @@ class Store:
 		key_value = record.get(spec.key)
 		if key_value in ("", None):
 			key_value = None
+		for path, target in spec.references.items():
+			value = _get_path(record, path)
+			if value not in (None, "") and not self._exists(self.update_spec(target), str(value)):
+				raise FunctionalError(
+					f"{spec.root.name}: {path} '{value}' bestaat niet in {target}. (Unknown {path}.)"
+				)
 		if insert:
 			_check_mandatory(spec.root, record, [])
 			if key_value is not None and self._exists(spec, str(key_value)):

@@ -113,12 +113,14 @@ class FieldMap:
 		return [r.afas_field for r in self.rules if r.transform != "constant"]
 
 	def to_erpnext(
-		self, row: dict[str, Any], key: str | None = None
+		self, row: dict[str, Any], key: str | None = None, lookups: dict[str, Any] | None = None
 	) -> tuple[dict[str, Any], list[RecordError]]:
-		"""Map one AFAS row; returns the ERPNext values and the errors of fields that failed."""
+		"""Map one AFAS row; returns the ERPNext values and the errors of fields that failed.
+
+		``lookups`` gives transforms what only the caller knows (``erpnext_name`` for ``afas_key``)."""
 		values: dict[str, Any] = {}
 		errors: list[RecordError] = []
-		ctx = {"row": row, "time_zone": self.time_zone}
+		ctx = {**(lookups or {}), "row": row, "time_zone": self.time_zone}
 		for rule in self.rules:
 			raw = row.get(rule.afas_field)
 			try:
@@ -134,17 +136,19 @@ class FieldMap:
 			values[rule.erpnext_field] = value
 		return values, errors
 
-	def to_afas(self, doc: Any, key: str | None = None) -> tuple[Record, list[RecordError]]:
+	def to_afas(
+		self, doc: Any, key: str | None = None, lookups: dict[str, Any] | None = None
+	) -> tuple[Record, list[RecordError]]:
 		"""Map an ERPNext document (a dict, or anything with ``.get`` such as a frappe Document) to an
 		UpdateConnector record.
 
 		``afas_field`` may be a path: ``KnOrganisation.Nm`` puts ``Nm`` in the nested KnOrganisation
 		object. ``erpnext_field`` may name a child table row field: ``items.item_code`` makes one
-		nested element per child row.
+		nested element per child row. ``lookups`` as for :meth:`to_erpnext` (``afas_key``).
 		"""
 		root = Record()
 		errors: list[RecordError] = []
-		ctx = {"row": doc, "time_zone": self.time_zone}
+		ctx = {**(lookups or {}), "row": doc, "time_zone": self.time_zone}
 		child_rows: dict[str, list[Record]] = {}
 		for rule in self.rules:
 			path = rule.afas_field.split(".")

@@ -35,6 +35,7 @@ TRANSFORMS = (
 	"value_map",
 	"constant",
 	"expression",
+	"afas_key",
 )
 TRUE_WORDS = frozenset({"1", "true", "yes", "y", "ja", "j", "waar", "on"})
 FALSE_WORDS = frozenset({"0", "false", "no", "n", "nee", "onwaar", "off", ""})
@@ -228,6 +229,43 @@ def _value_map(options: str) -> Transform:
 	return Transform("value_map", inbound, outbound)
 
 
+def _afas_key(options: str) -> Transform:
+	"""A link by AFAS key: outbound an ERPNext name becomes the AFAS key that mapping ``options``
+	recorded for it (a Sales Order's customer → the debtor's DbId); inbound the reverse. The lookups
+	come from the caller in ``ctx`` (``afas_key`` / ``erpnext_name``), so this module stays pure."""
+	mapping = options.strip()
+	if not mapping:
+		raise TransformConfigError(
+			"afas_key needs, in Transform Options, the mapping whose AFAS keys to use, "
+			"e.g. Customer → KnSalesRelationOrg"
+		)
+
+	def outbound(value: Any, ctx: dict) -> Any:
+		if value in (None, ""):
+			return value
+		key = _lookup(ctx, "afas_key")(mapping, str(value))
+		if key in (None, ""):
+			raise TransformValueError(f"{value} is not in AFAS yet: mapping {mapping} has no AFAS key for it")
+		return key
+
+	def inbound(value: Any, ctx: dict) -> Any:
+		if value in (None, ""):
+			return value
+		name = _lookup(ctx, "erpnext_name")(mapping, str(value))
+		if name in (None, ""):
+			raise TransformValueError(f"AFAS key {value} has no ERPNext document in mapping {mapping} yet")
+		return name
+
+	return Transform("afas_key", inbound, outbound)
+
+
+def _lookup(ctx: dict, name: str) -> Callable[[str, str], Any]:
+	lookup = ctx.get(name)
+	if lookup is None:
+		raise TransformValueError("afas_key can only be resolved inside ERPNext (no record links here)")
+	return lookup
+
+
 def compile_transform(name: str | None, options: str | None = None) -> Transform:
 	"""Check a transform's configuration once and return the callable pair."""
 	name = (name or "").strip()
@@ -254,6 +292,8 @@ def compile_transform(name: str | None, options: str | None = None) -> Transform
 	if name == "expression":
 		expression = compile_expression(options)
 		return Transform(name, expression, expression)
+	if name == "afas_key":
+		return _afas_key(options)
 	raise TransformConfigError(
 		f"Unknown transform {name!r}; choose one of {', '.join(t for t in TRANSFORMS if t)}"
 	)

@@ -45,12 +45,12 @@ def configure(sim: AfasSimulator, **overrides: Any) -> Any:
 	return use_simulator(values.pop("base_url", sim.base_url), **values)
 
 
-def isolate_outbound(keep: str) -> list[str]:
+def isolate_outbound(*keep: str) -> list[str]:
 	"""Disable every other enabled outbound mapping (e.g. the demo's) so a test sees only its own
 	pushes; returns their names for :func:`restore_outbound`."""
 	others = frappe.get_all(
 		"AFAS Connector Mapping",
-		filters={"direction": "Outbound", "enabled": 1, "name": ["!=", keep]},
+		filters={"direction": "Outbound", "enabled": 1, "name": ["not in", keep]},
 		pluck="name",
 	)
 	for name in others:
@@ -109,6 +109,60 @@ def cleanup_mapping(name: str, doctype: str | None = None) -> None:
 		frappe.delete_doc("AFAS Connector Mapping", name, force=True, ignore_permissions=True)
 	frappe.db.commit()
 	clear_outbound_cache()
+
+
+COMPANY = "AFAS Test B.V."
+ITEMS = ("AFAS-TEST-BOUT", "AFAS-TEST-MOER")
+
+
+def sales_masters() -> str:
+	"""A Dutch company and two non-stock items to sell, created once; returns the company."""
+	if not frappe.db.exists("Company", COMPANY):
+		frappe.get_doc(
+			{
+				"doctype": "Company",
+				"company_name": COMPANY,
+				"abbr": "ATBV",
+				"country": "Netherlands",
+				"default_currency": "EUR",
+				"create_chart_of_accounts_based_on": "Standard Template",
+				"chart_of_accounts": "Standard",
+			}
+		).insert(ignore_permissions=True)
+	for code in ITEMS:
+		if not frappe.db.exists("Item", code):
+			frappe.get_doc(
+				{
+					"doctype": "Item",
+					"item_code": code,
+					"item_name": code.replace("AFAS-TEST-", "").title(),
+					"item_group": "All Item Groups",
+					"stock_uom": "Nos",
+					"is_stock_item": 0,
+				}
+			).insert(ignore_permissions=True)
+	frappe.db.commit()
+	return COMPANY
+
+
+def new_sales_order(customer: str, lines: list[tuple[str, float, float]], submit: bool = True) -> Any:
+	"""A Sales Order of ``lines`` (item, qty, rate) for ``customer``, submitted unless told not to."""
+	today = frappe.utils.today()
+	doc = frappe.get_doc(
+		{
+			"doctype": "Sales Order",
+			"customer": customer,
+			"company": COMPANY,
+			"transaction_date": today,
+			"delivery_date": today,
+			"currency": "EUR",
+			"po_no": "PO-" + frappe.generate_hash(length=5),
+			"items": [{"item_code": i, "qty": q, "rate": r} for i, q, r in lines],
+		}
+	).insert(ignore_permissions=True)
+	if submit:
+		doc.submit()
+	return doc
 
 
 def api_user(email: str, roles: list[str]) -> tuple[str, str]:

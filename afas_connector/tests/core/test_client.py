@@ -190,6 +190,27 @@ def test_insert_update_delete_round_trip(sim, client):
 	)
 
 
+def test_sales_order_with_lines_needs_a_known_debtor(sim, client):
+	lines = [
+		Record(fields={"VaIt": "2", "ItCd": "BOUT-M8", "QuUn": 100.0, "Upri": 0.12}),
+		Record(fields={"VaIt": "2", "ItCd": "MOER-M8", "QuUn": 50.0, "Upri": 0.08}),
+	]
+	order = Record(fields={"DbId": "99999999", "OrDa": "2026-11-23"}, objects={"FbSalesLines": lines})
+	with pytest.raises(AfasValidationError, match="DbId"):
+		client.insert("FbSales", order)
+	debtor = client.insert(
+		"KnSalesRelationOrg",
+		Record(objects={"KnOrganisation": Record(fields={"MatchOga": "6", "Nm": "Orders B.V."})}),
+	)
+	order.fields["DbId"] = debtor.keys["DbId"]
+	result = client.insert("FbSales", order)
+	number = result.keys["OrNu"]
+	stored = sim.records("FbSales")[number]
+	assert stored["DbId"] == debtor.keys["DbId"]
+	assert [line["ItCd"] for line in stored["FbSalesLines"]] == ["BOUT-M8", "MOER-M8"]
+	assert client.insert("FbSales", order).keys["OrNu"] == str(int(number) + 1), "numbered upwards"
+
+
 def test_functional_500_fails_at_once_with_afas_message(sim, client):
 	with pytest.raises(AfasValidationError) as info:
 		client.update("KnSalesRelationOrg", Record(keys={"DbId": "does-not-exist"}, fields={"CuId": "EUR"}))

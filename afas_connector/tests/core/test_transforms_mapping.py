@@ -200,3 +200,47 @@ def test_typed_literal_sends_booleans_and_numbers_as_json_values(text, expected)
 	value = typed_literal(text)
 	assert value == expected
 	assert type(value) is type(expected)
+
+
+def test_afas_key_links_by_the_other_mappings_keys_both_ways():
+	links = {("Customers", "CUST-1"): "10001"}
+	lookups = {
+		"afas_key": lambda mapping, name: links.get((mapping, name)),
+		"erpnext_name": lambda mapping, key: {v: k[1] for k, v in links.items() if k[0] == mapping}.get(key),
+	}
+	fm = FieldMap.from_rows(
+		[
+			{
+				"afas_field": "DbId",
+				"erpnext_field": "customer",
+				"transform": "afas_key",
+				"transform_options": "Customers",
+			},
+			{"afas_field": "FbSalesLines.ItCd", "erpnext_field": "items.item_code"},
+		],
+		outbound=True,
+	)
+	record, errors = fm.to_afas(
+		{"customer": "CUST-1", "items": [{"item_code": "A"}]}, key="SO-1", lookups=lookups
+	)
+	assert errors == []
+	assert record.fields == {"DbId": "10001"}
+	record, errors = fm.to_afas({"customer": "CUST-2", "items": []}, key="SO-2", lookups=lookups)
+	assert [(e.field, e.message) for e in errors] == [
+		("customer", "CUST-2 is not in AFAS yet: mapping Customers has no AFAS key for it")
+	]
+	_, errors = fm.to_afas({"customer": "CUST-1"}, key="SO-3")
+	assert "inside ERPNext" in errors[0].message, "no lookups: a clear error, not a crash"
+	inbound = FieldMap.from_rows(
+		[
+			{
+				"afas_field": "DebtorId",
+				"erpnext_field": "customer",
+				"transform": "afas_key",
+				"transform_options": "Customers",
+			}
+		]
+	)
+	assert inbound.to_erpnext({"DebtorId": "10001"}, lookups=lookups) == ({"customer": "CUST-1"}, [])
+	with pytest.raises(TransformConfigError, match="Transform Options"):
+		compile_transform("afas_key", " ")

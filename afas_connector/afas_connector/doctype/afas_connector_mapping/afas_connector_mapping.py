@@ -54,6 +54,15 @@ class AFASConnectorMapping(Document):
 			self.field_map()
 		except MappingConfigError as exc:
 			frappe.throw(_("Field Mapping: {0}").format(str(exc)), title=_("Invalid field mapping"))
+		for row in self.field_mappings:
+			target = (row.transform_options or "").strip()
+			if row.transform == "afas_key" and not frappe.db.exists("AFAS Connector Mapping", target):
+				frappe.throw(
+					_(
+						"Field Mapping row {0}: afas_key needs an existing mapping in Transform Options, not {1}"
+					).format(row.idx, frappe.bold(target or _("nothing"))),
+					title=_("Invalid field mapping"),
+				)
 
 	def validate_erpnext_fields(self) -> None:
 		meta = frappe.get_meta(self.erpnext_doctype)

@@ -1,0 +1,164 @@
+"""Issue 5, a submittable document with a child table: ERPNext Sales Orders → AFAS FbSales.
+
+The order's customer goes out as the debtor's AFAS key (the ``afas_key`` transform), its item rows as
+FbSalesLines elements; submit sends it, cancel deletes it. The body is built at push time, so an
+order saved right after its new customer waits for that customer to reach AFAS instead of failing.
+"""
+
+from __future__ import annotations
+
+import json
+
+import frappe
+from frappe.tests.utils import FrappeTestCase
+
+from afas_connector.demo import new_customer, sales_order_mapping
+from afas_connector.tests.bench.utils import (
+	ITEMS,
+	cleanup_mapping,
+	configure,
+	isolate_outbound,
+	make_mapping,
+	new_sales_order,
+	push_mapping,
+	restore_outbound,
+	sales_masters,
+	simulator,
+)
+
+DEBTOR = "KnSalesRelationOrg"
+ORDER = "FbSales"
+
+
+class TestOutboundOrders(FrappeTestCase):
+	@classmethod
+	def setUpClass(cls):
+		super().setUpClass()
+		cls.sim = simulator()
+		configure(cls.sim)
+		sales_masters()
+
+	def setUp(self):
+		self.sim.faults.clear()
+		self.sim.clear_requests()
+		token = frappe.generate_hash(length=6)
+		self.customers = f"Test Order Debtors {token}"
+		self.orders = f"Test Orders {token}"
+		push_mapping(self.customers, condition='doc.customer_type == "Company"')
+		spec = sales_order_mapping(self.customers)
+		del spec["mapping_name"]
+		make_mapping(self.orders, **spec)
+		self.others = isolate_outbound(self.customers, self.orders)
+		self.created = []
+
+	def tearDown(self):
+		self.sim.faults.clear()
+		for doctype, name in reversed(self.created):
+			if frappe.db.exists(doctype, name):
+				if frappe.db.get_value(doctype, name, "docstatus") == 1:
+					frappe.get_doc(doctype, name).cancel()
+				frappe.delete_doc(doctype, name, force=True, ignore_permissions=True)
+		frappe.db.commit()
+		cleanup_mapping(self.orders)
+		cleanup_mapping(self.customers)
+		restore_outbound(self.others)
+
+	def customer(self, suffix, **fields):
+		doc = new_customer(f"Order {self.orders[-6:]}{suffix} B.V.", **fields)
+		self.created.append(("Customer", doc.name))
+		return doc
+
+	def order(self, customer, lines=((ITEMS[0], 100, 0.12), (ITEMS[1], 50, 0.08))):
+		doc = new_sales_order(customer.name, list(lines))
+		self.created.append(("Sales Order", doc.name))
+		return doc
+
+	def sent(self, connector, method=None):
+		return [
+			r
+			for r in self.sim.requests
+			if r.connector == connector and (method is None or r.method == method)
+		]
+
+	def log(self, mapping, name):
+		return frappe.get_all(
+			"AFAS Sync Log",
+			filters={"mapping": mapping, "reference_name": name},
+			fields=["name", "status", "error", "record_errors", "rounds", "http_method", "afas_key"],
+			order_by="creation desc",
+			limit=1,
+		)[0]
+
+	def drain(self, now=None):
+		from afas_connector.outbound import drain
+
+		frappe.db.commit()
+		drain(now=now)
+
+	def test_order_goes_out_after_its_new_customer_with_one_line_per_item(self):
+		customer = self.customer("-new")
+		order = self.order(customer)
+		self.drain()
+		sent = [(r.connector, r.method) for r in self.sim.requests if r.connector in (DEBTOR, ORDER)]
+		self.assertEqual(sent, [(DEBTOR, "POST"), (ORDER, "POST")], "the customer first, then its order")
+		debtor_key = self.log(self.customers, customer.name).afas_key
+		element = self.sent(ORDER, "POST")[0].body[ORDER]["Element"]
+		self.assertEqual(element["Fields"]["DbId"], debtor_key)
+		self.assertEqual(element["Fields"]["RfCs"], order.po_no)
+		lines = element["Objects"][0]["FbSalesLines"]["Element"]
+		self.assertEqual(
+			[(line["Fields"]["ItCd"], line["Fields"]["QuUn"], line["Fields"]["VaIt"]) for line in lines],
+			[(ITEMS[0], 100.0, "2"), (ITEMS[1], 50.0, "2")],
+		)
+		log = self.log(self.orders, order.name)
+		self.assertEqual((log.status, log.http_method), ("Success", "POST"))
+		stored = self.sim.records(ORDER)[log.afas_key]
+		self.assertEqual([line["ItCd"] for line in stored["FbSalesLines"]], list(ITEMS))
+
+		order.reload()
+		order.cancel()
+		self.drain()
+		self.assertEqual(len(self.sent(ORDER, "DELETE")), 1)
+		self.assertNotIn(log.afas_key, self.sim.records(ORDER))
+		self.assertEqual(self.log(self.orders, order.name).http_method, "DELETE")
+
+	def test_order_waits_while_its_customer_is_retrying(self):
+		self.sim.faults.add(connector=DEBTOR, kind="maintenance", times=None, retry_after=600, method="POST")
+		customer = self.customer("-wait")
+		order = self.order(customer)
+		self.drain()
+		self.assertEqual(self.log(self.customers, customer.name).status, "Retrying")
+		waiting = self.log(self.orders, order.name)
+		self.assertEqual((waiting.status, waiting.rounds), ("Retrying", 0))
+		self.assertIn(customer.name, waiting.error)
+		self.assertIn("reach AFAS", waiting.error)
+		self.assertEqual(self.sent(ORDER), [], "nothing sent for the order yet")
+
+		self.sim.faults.clear()  # AFAS is back
+		later = frappe.utils.add_to_date(frappe.utils.now_datetime(), hours=2)
+		self.drain(now=later)
+		self.assertEqual(self.log(self.customers, customer.name).status, "Success")
+		self.assertEqual(self.log(self.orders, order.name).status, "Success")
+		self.assertEqual(len(self.sent(ORDER, "POST")), 1)
+
+	def test_order_for_a_customer_never_sent_fails_readably_and_retries_after_the_fix(self):
+		from afas_connector.api import retry_log
+
+		person = self.customer("-ind", customer_type="Individual")  # the condition leaves it out
+		order = self.order(person)
+		self.drain()
+		failed = self.log(self.orders, order.name)
+		self.assertEqual(failed.status, "Failed")
+		self.assertIn(f"{person.name} is not in AFAS yet", failed.error)
+		self.assertEqual(json.loads(failed.record_errors)[0]["field"], "customer")
+		self.assertEqual(self.sent(ORDER), [])
+
+		person.reload()
+		person.customer_type = "Company"
+		person.save()
+		self.drain()
+		self.assertEqual(self.log(self.customers, person.name).status, "Success")
+		self.assertEqual(retry_log(failed.name)["queued"], 1)
+		self.drain()
+		self.assertEqual(self.log(self.orders, order.name).status, "Success")
+		self.assertEqual(len(self.sent(ORDER, "POST")), 1)
