@@ -1,8 +1,9 @@
 """``bench --site S afas demo``: the simulator, example mappings, a real sync, a summary.
 
 Starts the project's AFAS Profit simulator on 127.0.0.1, points AFAS Settings at it, creates three
-inbound mappings (debtors → Customer, creditors → Supplier, items → Item) and one outbound mapping
-(Customer → KnSalesRelationOrg), runs the inbound ones and pushes one new Customer.
+inbound mappings (debtors → Customer, creditors → Supplier, items → Item) and two outbound ones
+(Customer → KnSalesRelationOrg, Sales Order → FbSales), runs the inbound ones, and pushes one new
+Customer and a Sales Order for it.
 """
 
 from __future__ import annotations
@@ -215,7 +216,7 @@ def use_simulator(base_url: str, **overrides: Any) -> Any:
 def configure(base_url: str) -> None:
 	"""Point AFAS Settings at ``base_url`` and create the example mappings."""
 	use_simulator(base_url)
-	for spec in [*INBOUND, OUTBOUND]:
+	for spec in [*INBOUND, OUTBOUND, sales_order_mapping(OUTBOUND["mapping_name"])]:
 		upsert_mapping(spec)
 	frappe.db.commit()
 
@@ -255,6 +256,43 @@ def upsert_mapping(spec: dict[str, Any]) -> Any:
 		doc.append("field_mappings", row)
 	doc.save(ignore_permissions=True)
 	return doc
+
+
+def _push_demo_order(customer: str) -> str:
+	"""Submit a Sales Order for the pushed customer, with an item the inbound sync brought in, and
+	push it to FbSales; returns the line to print. Needs a Company (ERPNext's setup wizard)."""
+	from afas_connector.outbound import push_pending
+
+	company = frappe.defaults.get_global_default("company") or frappe.db.get_value("Company", {}, "name")
+	item = frappe.db.get_value("AFAS Record Link", {"mapping": INBOUND[2]["mapping_name"]}, "reference_name")
+	if not company or not item:
+		return "push: Sales Order skipped (this site has no Company yet: finish ERPNext's setup wizard)"
+	today = frappe.utils.today()
+	order = frappe.get_doc(
+		{
+			"doctype": "Sales Order",
+			"customer": customer,
+			"company": company,
+			"transaction_date": today,
+			"delivery_date": today,
+			"items": [{"item_code": item, "qty": 3, "rate": 12.5}],
+		}
+	)
+	order.insert(ignore_permissions=True)
+	order.submit()
+	frappe.db.commit()
+	mapping = sales_order_mapping(OUTBOUND["mapping_name"])["mapping_name"]
+	push_pending(mapping, "Sales Order", order.name)
+	log = frappe.get_all(
+		"AFAS Sync Log",
+		filters={"mapping": mapping, "reference_name": order.name},
+		fields=["status", "http_method", "afas_key", "error"],
+		limit=1,
+	)[0]
+	return (
+		f"push: Sales Order {order.name!r} ({len(order.items)} line) → {log.http_method} FbSales: {log.status}"
+		+ (f", AFAS OrNu {log.afas_key}" if log.afas_key else f" ({log.error})")
+	)
 
 
 def run_demo(
@@ -300,7 +338,7 @@ def run_demo(
 		push_pending(OUTBOUND["mapping_name"], "Customer", customer.name)
 		push = frappe.get_all(
 			"AFAS Sync Log",
-			filters={"reference_doctype": "Customer", "reference_name": customer.name},
+			filters={"mapping": OUTBOUND["mapping_name"], "reference_name": customer.name},
 			fields=["status", "http_method", "afas_key", "error"],
 			limit=1,
 		)
@@ -319,6 +357,7 @@ def run_demo(
 				f"push: Customer {customer.name!r} → {push[0].http_method} KnSalesRelationOrg: {push[0].status}"
 				+ (f", AFAS DbId {push[0].afas_key}" if push[0].afas_key else f" ({push[0].error})")
 			)
+		echo(_push_demo_order(customer.name))
 		if serve:
 			echo(f"Simulator still serving on {sim.base_url}; Ctrl-C to stop.")
 			try:

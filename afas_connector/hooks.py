@@ -38,6 +38,7 @@ boot_session = "afas_connector.events.boot_session"
 
 after_install = "afas_connector.install.after_install"
 after_migrate = "afas_connector.install.after_install"
+before_tests = "afas_connector.install.before_tests"
 
 # Our links to a document must never block deleting or cancelling it (the delete is pushed to AFAS).
 ignore_links_on_delete = ["AFAS Record Link", "AFAS Sync Log"]

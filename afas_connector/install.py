@@ -13,3 +13,12 @@ def after_install() -> None:
 			ignore_permissions=True
 		)
 	clear_outbound_cache()
+
+
+def before_tests() -> None:
+	"""ERPNext's own test setup: on a site without a company it completes the setup wizard (a test
+	company, fiscal year, fixtures such as warehouse types), as HRMS does for its tests. Frappe runs
+	only the tested app's ``before_tests``, so ``run-tests --app afas_connector`` needs this."""
+	from erpnext.setup.utils import before_tests as erpnext_before_tests
+
+	erpnext_before_tests()

@@ -44,14 +44,18 @@ class TestOutboundOrders(FrappeTestCase):
 		token = frappe.generate_hash(length=6)
 		self.customers = f"Test Order Debtors {token}"
 		self.orders = f"Test Orders {token}"
+		self.created = []
+		# Cleanups run even when setUp fails half-way (tearDown would not), last registered first.
+		self.addCleanup(cleanup_mapping, self.customers)
 		push_mapping(self.customers, condition='doc.customer_type == "Company"')
+		self.addCleanup(cleanup_mapping, self.orders)
 		spec = sales_order_mapping(self.customers)
 		del spec["mapping_name"]
 		make_mapping(self.orders, **spec)
-		self.others = isolate_outbound(self.customers, self.orders)
-		self.created = []
+		self.addCleanup(restore_outbound, isolate_outbound(self.customers, self.orders))
+		self.addCleanup(self.delete_created)
 
-	def tearDown(self):
+	def delete_created(self):
 		self.sim.faults.clear()
 		for doctype, name in reversed(self.created):
 			if frappe.db.exists(doctype, name):
@@ -59,9 +63,6 @@ class TestOutboundOrders(FrappeTestCase):
 					frappe.get_doc(doctype, name).cancel()
 				frappe.delete_doc(doctype, name, force=True, ignore_permissions=True)
 		frappe.db.commit()
-		cleanup_mapping(self.orders)
-		cleanup_mapping(self.customers)
-		restore_outbound(self.others)
 
 	def customer(self, suffix, **fields):
 		doc = new_customer(f"Order {self.orders[-6:]}{suffix} B.V.", **fields)
