@@ -235,6 +235,27 @@ def new_customer(name: str, **fields: Any) -> Any:
 	).insert(ignore_permissions=True)
 
 
+def new_sales_order(
+	customer: str, company: str, lines: list[tuple[str, float, float]], submit: bool = True, **fields: Any
+) -> Any:
+	"""Insert (and submit) a Sales Order of ``lines`` (item code, qty, rate), delivered today."""
+	today = frappe.utils.today()
+	order = frappe.get_doc(
+		{
+			"doctype": "Sales Order",
+			"customer": customer,
+			"company": company,
+			"transaction_date": today,
+			"delivery_date": today,
+			"items": [{"item_code": item, "qty": qty, "rate": rate} for item, qty, rate in lines],
+			**fields,
+		}
+	).insert(ignore_permissions=True)
+	if submit:
+		order.submit()
+	return order
+
+
 def upsert_mapping(spec: dict[str, Any]) -> Any:
 	name = spec["mapping_name"]
 	doc = (
@@ -267,19 +288,7 @@ def _push_demo_order(customer: str) -> str:
 	item = frappe.db.get_value("AFAS Record Link", {"mapping": INBOUND[2]["mapping_name"]}, "reference_name")
 	if not company or not item:
 		return "push: Sales Order skipped (this site has no Company yet: finish ERPNext's setup wizard)"
-	today = frappe.utils.today()
-	order = frappe.get_doc(
-		{
-			"doctype": "Sales Order",
-			"customer": customer,
-			"company": company,
-			"transaction_date": today,
-			"delivery_date": today,
-			"items": [{"item_code": item, "qty": 3, "rate": 12.5}],
-		}
-	)
-	order.insert(ignore_permissions=True)
-	order.submit()
+	order = new_sales_order(customer, company, [(item, 3, 12.5)])
 	frappe.db.commit()
 	mapping = sales_order_mapping(OUTBOUND["mapping_name"])["mapping_name"]
 	push_pending(mapping, "Sales Order", order.name)

@@ -145,24 +145,11 @@ def sales_masters() -> str:
 	return COMPANY
 
 
-def new_sales_order(customer: str, lines: list[tuple[str, float, float]], submit: bool = True) -> Any:
-	"""A Sales Order of ``lines`` (item, qty, rate) for ``customer``, submitted unless told not to."""
-	today = frappe.utils.today()
-	doc = frappe.get_doc(
-		{
-			"doctype": "Sales Order",
-			"customer": customer,
-			"company": COMPANY,
-			"transaction_date": today,
-			"delivery_date": today,
-			"currency": "EUR",
-			"po_no": "PO-" + frappe.generate_hash(length=5),
-			"items": [{"item_code": i, "qty": q, "rate": r} for i, q, r in lines],
-		}
-	).insert(ignore_permissions=True)
-	if submit:
-		doc.submit()
-	return doc
+def new_sales_order(customer: str, lines: list[tuple[str, float, float]]) -> Any:
+	"""A submitted Sales Order of the test company, in euros, with a customer reference."""
+	from afas_connector.demo import new_sales_order as make
+
+	return make(customer, COMPANY, lines, currency="EUR", po_no="PO-" + frappe.generate_hash(length=5))
 
 
 def api_user(email: str, roles: list[str]) -> tuple[str, str]:
