@@ -154,32 +154,17 @@ def push_pending(
 	outcomes = []
 	now = now or now_datetime()
 	for _round in range(100):
-		pending = frappe.get_all(
-			LOG,
-			filters={
-				"mapping": mapping,
-				"reference_doctype": doctype,
-				"reference_name": name,
-				"direction": "Outbound",
-				"status": ["in", PENDING],
-			},
-			fields=["name", "status", "next_attempt"],
-			order_by="creation asc",
-			limit=1,
+		# Running rows sort first: another job sending an older change of this document keeps order.
+		pending = frappe.db.sql(
+			"""select name, status, next_attempt from `tabAFAS Sync Log`
+			where mapping=%s and reference_doctype=%s and reference_name=%s and direction='Outbound'
+			and status in ('Queued', 'Retrying', 'Running')
+			order by status='Running' desc, creation asc limit 1""",
+			(mapping, doctype, name),
+			as_dict=True,
 		)
-		if not pending:
+		if not pending or pending[0].status == "Running":
 			break
-		if frappe.db.exists(
-			LOG,
-			{
-				"mapping": mapping,
-				"reference_doctype": doctype,
-				"reference_name": name,
-				"direction": "Outbound",
-				"status": "Running",
-			},
-		):
-			break  # another job is sending an older change of this document: keep order
 		first = pending[0]
 		if first.status == "Retrying" and first.next_attempt and get_datetime(first.next_attempt) > now:
 			break  # keep order: later changes wait behind it
@@ -335,9 +320,9 @@ def _push(client: Any, mapping: Any, log: Any) -> str | None:
 		)
 		frappe.db.delete(LINK, {"name": link.name})
 		return None
-	if not frappe.db.exists(log.reference_doctype, log.reference_name):
+	doc = _current_document(field_map_of(mapping), log.reference_doctype, log.reference_name)
+	if doc is None:
 		return _("Deleted in ERPNext before it was sent, so nothing to send")
-	doc = frappe.get_doc(log.reference_doctype, log.reference_name)
 	record = build_record(mapping, doc)
 	if link:
 		record.keys = {key_field: link.afas_key}
@@ -358,6 +343,18 @@ def _push(client: Any, mapping: Any, log: Any) -> str | None:
 	_link(mapping.name, str(key), log.reference_doctype, log.reference_name)
 	log.db_set("afas_key", str(key), update_modified=False)
 	return None
+
+
+def _current_document(field_map: Any, doctype: str, name: str) -> Any | None:
+	"""The document as it is now, or None when it is gone. A field map that reads only the main
+	row's own fields gets that row in one query instead of the whole document with every child
+	table (a Customer has eight); child-table paths and expressions get the whole document."""
+	if field_map.reads_child_tables:
+		try:
+			return frappe.get_doc(doctype, name)
+		except frappe.DoesNotExistError:
+			return None
+	return frappe.db.get_value(doctype, name, "*", as_dict=True)
 
 
 def _payload(record: Record) -> str:

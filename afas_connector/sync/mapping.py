@@ -109,6 +109,12 @@ class FieldMap:
 		return cls(rules, time_zone or "Europe/Amsterdam")
 
 	@property
+	def reads_child_tables(self) -> bool:
+		"""Outbound: whether mapping a document needs its child tables (a ``table.field`` path, or an
+		expression, which may read anything of the document)."""
+		return any("." in r.erpnext_field or r.transform == "expression" for r in self.rules)
+
+	@property
 	def afas_fields(self) -> list[str]:
 		return [r.afas_field for r in self.rules if r.transform != "constant"]
 

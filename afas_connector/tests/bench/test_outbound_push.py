@@ -225,6 +225,25 @@ class TestOutboundPush(FrappeTestCase):
 		self.assertIs(self.sim.records(CONNECTOR)[key]["Bl"], True, "still in AFAS, blocked")
 		self.assertEqual(self.logs()[-1].http_method, "PUT")
 
+	def test_deleted_before_it_was_sent_sends_nothing(self):
+		customer = self.customer("-gone")
+		frappe.delete_doc("Customer", customer.name, ignore_permissions=True)
+		logs = self.logs()
+		self.assertEqual([log.event for log in logs], ["on_trash"], "the delete supersedes the insert")
+		frappe.db.commit()
+		self.assertEqual(self.push(customer), ["Success"])
+		self.assertIn("Never sent to AFAS", self.logs()[0].error)
+
+		frappe.db.set_value("AFAS Connector Mapping", self.name, "push_on_trash", 0)
+		customer = self.customer("-gone2")
+		frappe.delete_doc("Customer", customer.name, ignore_permissions=True)
+		frappe.db.commit()
+		self.assertEqual(self.push(customer), ["Success"])
+		self.assertIn(
+			"Deleted in ERPNext before it was sent", self.logs(reference_name=customer.name)[0].error
+		)
+		self.assertEqual([r for r in self.sim.requests if r.connector == CONNECTOR], [], "no HTTP at all")
+
 	def test_condition_false_queues_nothing(self):
 		self.customer("-ind", customer_type="Individual")
 		self.assertEqual(self.logs(), [])

@@ -244,3 +244,20 @@ def test_afas_key_links_by_the_other_mappings_keys_both_ways():
 	assert inbound.to_erpnext({"DebtorId": "10001"}, lookups=lookups) == ({"customer": "CUST-1"}, [])
 	with pytest.raises(TransformConfigError, match="Transform Options"):
 		compile_transform("afas_key", " ")
+
+
+def test_field_map_knows_whether_it_reads_child_tables():
+	parent_only = [{"afas_field": "KnOrganisation.Nm", "erpnext_field": "customer_name"}]
+	assert not FieldMap.from_rows(parent_only, outbound=True).reads_child_tables
+	lines = [*parent_only, {"afas_field": "FbSalesLines.ItCd", "erpnext_field": "items.item_code"}]
+	assert FieldMap.from_rows(lines, outbound=True).reads_child_tables
+	formula = [
+		*parent_only,
+		{
+			"afas_field": "Re",
+			"erpnext_field": "remarks",
+			"transform": "expression",
+			"transform_options": "len(row)",
+		},
+	]
+	assert FieldMap.from_rows(formula, outbound=True).reads_child_tables
