@@ -27,7 +27,7 @@ from afas_connector.sync.inbound import (
 	unique_rows,
 )
 from afas_connector.sync.mapping import FieldMap, RecordError, content_hash
-from afas_connector.sync_log import create_log, error_fields, finish_log
+from afas_connector.sync_log import create_log, error_fields, finish_log, set_log
 
 MAPPING = "AFAS Connector Mapping"
 LINK = "AFAS Record Link"
@@ -206,7 +206,7 @@ class _Writer:
 				],
 			)
 		self._save_state(state_after)
-		self.log.db_set(self.counts(), update_modified=False)
+		set_log(self.log, self.counts())
 		frappe.db.commit()
 		self.notify()
 

@@ -22,7 +22,7 @@ from afas_connector.afas import AfasError, AfasOutcomeUnknownError, Record
 from afas_connector.connection import get_client
 from afas_connector.record_links import LOOKUPS, afas_key_of
 from afas_connector.sync.transforms import typed_literal
-from afas_connector.sync_log import error_fields, finish_log, insert_outbox_row
+from afas_connector.sync_log import error_fields, finish_log, insert_outbox_row, set_log
 
 MAPPING = "AFAS Connector Mapping"
 LOG = "AFAS Sync Log"
@@ -221,7 +221,9 @@ def process_log(name: str, session: PushSession | None = None) -> str:
 	):
 		frappe.db.commit()
 		return log.status  # a disabled mapping or connector keeps its changes queued
-	log.db_set({"status": "Running", "started_at": now_datetime(), "finished_at": None}, update_modified=True)
+	set_log(
+		log, {"status": "Running", "started_at": now_datetime(), "finished_at": None}, update_modified=True
+	)
 	frappe.db.commit()
 	own = session is None
 	session = session or PushSession()
@@ -311,10 +313,10 @@ def _push(client: Any, mapping: Any, log: Any) -> str | None:
 				keys={key_field: link.afas_key},
 				fields={mapping.deactivate_field: typed_literal(mapping.deactivate_value)},
 			)
-			log.db_set({"http_method": "PUT", "afas_key": link.afas_key, "payload": _payload(record)})
+			set_log(log, {"http_method": "PUT", "afas_key": link.afas_key, "payload": _payload(record)})
 			client.update(mapping.afas_connector, record)
 			return None
-		log.db_set({"http_method": "DELETE", "afas_key": link.afas_key}, update_modified=False)
+		set_log(log, {"http_method": "DELETE", "afas_key": link.afas_key})
 		client.delete(
 			mapping.afas_connector, mapping.afas_element or mapping.afas_connector, {key_field: link.afas_key}
 		)
@@ -326,14 +328,11 @@ def _push(client: Any, mapping: Any, log: Any) -> str | None:
 	record = build_record(mapping, doc)
 	if link:
 		record.keys = {key_field: link.afas_key}
-		log.db_set(
-			{"http_method": "PUT", "afas_key": link.afas_key, "payload": _payload(record)},
-			update_modified=False,
-		)
+		set_log(log, {"http_method": "PUT", "afas_key": link.afas_key, "payload": _payload(record)})
 		client.update(mapping.afas_connector, record)
 		frappe.db.set_value(LINK, link.name, "last_synced", now_datetime(), update_modified=False)
 		return None
-	log.db_set({"http_method": "POST", "payload": _payload(record)}, update_modified=False)
+	set_log(log, {"http_method": "POST", "payload": _payload(record)})
 	result = client.insert(mapping.afas_connector, record)
 	key = result.keys.get(key_field) or record.fields.get(key_field)
 	if key in (None, ""):
@@ -341,7 +340,7 @@ def _push(client: Any, mapping: Any, log: Any) -> str | None:
 			key_field
 		)
 	_link(mapping.name, str(key), log.reference_doctype, log.reference_name)
-	log.db_set("afas_key", str(key), update_modified=False)
+	set_log(log, {"afas_key": str(key)})
 	return None
 
 
@@ -403,7 +402,9 @@ def _exchange_fields(log: Any, exchanges: list[Any]) -> dict[str, Any]:
 
 
 def _record_failure(log: Any, mapping: Any, exc: Exception, exchanges: list[Any]) -> str:
-	fields = {**_exchange_fields(log, exchanges), **error_fields(exc)}
+	# What was attempted (method, key, body) was rolled back with the failed transaction: keep it.
+	attempted = {field: log.get(field) for field in ("http_method", "afas_key", "payload")}
+	fields = {**attempted, **_exchange_fields(log, exchanges), **error_fields(exc)}
 	transient = isinstance(exc, AfasError) and exc.retryable and not isinstance(exc, AfasOutcomeUnknownError)
 	max_rounds = int(frappe.db.get_single_value("AFAS Settings", "max_attempts") or 4)
 	rounds = int(log.rounds or 0) + (1 if transient else 0)
@@ -491,8 +492,10 @@ def retry(names: list[str]) -> int:
 		log = frappe.get_doc(LOG, name)
 		if log.direction != "Outbound" or log.status not in ("Failed", "Retrying"):
 			continue
-		log.db_set(
-			{"status": "Queued", "rounds": 0, "next_attempt": None, "error": None, "trigger": "Manual"}
+		set_log(
+			log,
+			{"status": "Queued", "rounds": 0, "next_attempt": None, "error": None, "trigger": "Manual"},
+			update_modified=True,
 		)
 		count += 1
 	if count:

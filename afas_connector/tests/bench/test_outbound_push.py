@@ -281,6 +281,8 @@ class TestOutboundPush(FrappeTestCase):
 		self.assertEqual(self.push(customer), ["Failed"])
 		log = frappe.get_doc("AFAS Sync Log", self.logs()[0].name)
 		self.assertEqual(log.attempts, 1)
+		self.assertEqual(log.http_method, "POST", "what was attempted survives the rollback")
+		self.assertIn(customer.customer_name, log.payload)
 		self.assertIn("BTW-nummer is ongeldig", log.error)
 		self.assertIn("profit_log_reference", log.error_detail)
 
