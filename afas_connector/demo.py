@@ -221,6 +221,28 @@ def configure(base_url: str) -> None:
 	frappe.db.commit()
 
 
+def isolate_outbound(*keep: str) -> list[str]:
+	"""Disable every enabled outbound mapping but ``keep`` (e.g. the demo's), so a test or benchmark
+	sees only its own pushes and a bare loop pays for none; returns them for :func:`restore_outbound`."""
+	others = frappe.get_all(
+		"AFAS Connector Mapping",
+		filters={"direction": "Outbound", "enabled": 1, "name": ["not in", keep or ("",)]},
+		pluck="name",
+	)
+	for name in others:
+		frappe.db.set_value("AFAS Connector Mapping", name, "enabled", 0)
+	frappe.db.commit()
+	clear_outbound_cache()
+	return others
+
+
+def restore_outbound(names: list[str]) -> None:
+	for name in names:
+		frappe.db.set_value("AFAS Connector Mapping", name, "enabled", 1)
+	frappe.db.commit()
+	clear_outbound_cache()
+
+
 def new_customer(name: str, **fields: Any) -> Any:
 	"""Insert a company Customer in the root group and territory."""
 	return frappe.get_doc(

@@ -20,7 +20,14 @@ from typing import Any
 
 import frappe
 
-from afas_connector.demo import OUTBOUND, new_customer, upsert_mapping, use_simulator
+from afas_connector.demo import (
+	OUTBOUND,
+	isolate_outbound,
+	new_customer,
+	restore_outbound,
+	upsert_mapping,
+	use_simulator,
+)
 from afas_connector.events import clear_outbound_cache
 from afas_connector.simulator import AfasSimulator
 
@@ -71,15 +78,7 @@ def run(rows: int = 1000) -> dict[str, float]:
 		# The demo's Customer → KnSalesRelationOrg mapping, without its condition.
 		mapping = upsert_mapping({**OUTBOUND, "mapping_name": f"Benchmark Push {token}", "condition": ""})
 		# Measure one mapping: other enabled outbound mappings (the demo's) are off for the run.
-		others = frappe.get_all(
-			"AFAS Connector Mapping",
-			filters={"direction": "Outbound", "enabled": 1, "name": ["!=", mapping.name]},
-			pluck="name",
-		)
-		for name in others:
-			frappe.db.set_value("AFAS Connector Mapping", name, "enabled", 0)
-		frappe.db.commit()
-		clear_outbound_cache()
+		others = isolate_outbound(mapping.name)
 		mapped = outbound_doctypes()  # {"Customer": [the benchmark mapping]}
 		hooks_with = frappe.get_doc_hooks()
 		hooks_without = _without_handler()
@@ -143,10 +142,7 @@ def run(rows: int = 1000) -> dict[str, float]:
 		frappe.db.delete("AFAS Record Link", {"mapping": mapping.name})
 		frappe.db.delete("AFAS Sync Log", {"mapping": mapping.name})
 		frappe.delete_doc("AFAS Connector Mapping", mapping.name, force=True, ignore_permissions=True)
-		for name in others:
-			frappe.db.set_value("AFAS Connector Mapping", name, "enabled", 1)
-		frappe.db.commit()
-		clear_outbound_cache()
+		restore_outbound(others)
 
 	times = {name: sum(values) for name, values in samples.items()}
 

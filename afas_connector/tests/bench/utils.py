@@ -11,6 +11,7 @@ from typing import Any
 import frappe
 import requests
 
+from afas_connector.demo import isolate_outbound, restore_outbound  # noqa: F401 (the tests import them from here)
 from afas_connector.events import clear_outbound_cache
 from afas_connector.simulator import DEMO_TOKEN, AfasSimulator
 
@@ -43,28 +44,6 @@ def configure(sim: AfasSimulator, **overrides: Any) -> Any:
 
 	values = {"timeout": 5, "max_attempts": 3, "base_delay": 0, "language": "nl-nl", **overrides}
 	return use_simulator(values.pop("base_url", sim.base_url), **values)
-
-
-def isolate_outbound(*keep: str) -> list[str]:
-	"""Disable every other enabled outbound mapping (e.g. the demo's) so a test sees only its own
-	pushes; returns their names for :func:`restore_outbound`."""
-	others = frappe.get_all(
-		"AFAS Connector Mapping",
-		filters={"direction": "Outbound", "enabled": 1, "name": ["not in", keep]},
-		pluck="name",
-	)
-	for name in others:
-		frappe.db.set_value("AFAS Connector Mapping", name, "enabled", 0)
-	frappe.db.commit()
-	clear_outbound_cache()
-	return others
-
-
-def restore_outbound(names: list[str]) -> None:
-	for name in names:
-		frappe.db.set_value("AFAS Connector Mapping", name, "enabled", 1)
-	frappe.db.commit()
-	clear_outbound_cache()
 
 
 def make_mapping(name: str, **fields: Any) -> Any:
