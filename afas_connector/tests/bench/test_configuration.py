@@ -189,6 +189,23 @@ class TestAFASConnectorMapping(FrappeTestCase):
 		]
 		self.assert_refused("unknown name '__import__'", field_mappings=rows)
 
+	def test_afas_key_needs_an_existing_mapping(self):
+		rows = [
+			*CUSTOMER_ROWS,
+			{
+				"afas_field": "BcCo",
+				"erpnext_field": "website",
+				"transform": "afas_key",
+				"transform_options": "No Such Mapping",
+			},
+		]
+		self.assert_refused(
+			"afas_key needs an existing mapping in Transform Options, not No Such Mapping",
+			field_mappings=rows,
+		)
+		rows[-1] = {**rows[-1], "transform_options": ""}
+		self.assert_refused("afas_key needs, in Transform Options, the mapping", field_mappings=rows)
+
 	def test_fetch_fields_fills_table_from_metainfo(self):
 		from afas_connector.api import fetch_fields
 
