@@ -71,6 +71,8 @@ def queue_change(doc: Any, event: str, mapping_name: str, *, trigger: str = "Doc
 	fields = {"event": event, "http_method": None}
 	pending = None
 	if event != "after_insert":  # a new document has nothing queued yet: skip the lookup
+		# A locking read: if a push job has just taken the row (Running), this sees it and queues a
+		# row of its own, instead of folding the change into a push that already read the document.
 		pending = frappe.db.get_value(
 			LOG,
 			{
@@ -82,6 +84,7 @@ def queue_change(doc: Any, event: str, mapping_name: str, *, trigger: str = "Doc
 			},
 			"name",
 			order_by="creation desc",
+			for_update=True,
 		)
 	if pending:  # not sent yet: the newer change supersedes it
 		frappe.db.set_value(LOG, pending, {**fields, "trigger": trigger})

@@ -244,6 +244,45 @@ class TestOutboundPush(FrappeTestCase):
 		)
 		self.assertEqual([r for r in self.sim.requests if r.connector == CONNECTOR], [], "no HTTP at all")
 
+	def test_change_during_a_push_gets_a_row_of_its_own(self):
+		"""A push job takes the queued row (locks it, marks it Running) while the document is saved
+		again: the save must not fold its change into the row the job already read."""
+		import threading
+		import time
+
+		customer = self.customer("-race")
+		frappe.db.commit()
+		row = self.logs()[0].name
+		site, sites_path = frappe.local.site, frappe.local.sites_path
+		taken, release = threading.Event(), threading.Event()
+
+		def push_job_takes_the_row():
+			frappe.init(site=site, sites_path=sites_path)
+			frappe.connect()
+			try:
+				frappe.db.sql("select name from `tabAFAS Sync Log` where name=%s for update", row)
+				frappe.db.sql("update `tabAFAS Sync Log` set status='Running' where name=%s", row)
+				taken.set()
+				release.wait(10)
+				frappe.db.commit()
+			finally:
+				frappe.destroy()
+
+		job = threading.Thread(target=push_job_takes_the_row)
+		job.start()
+		self.assertTrue(taken.wait(10))
+		threading.Timer(0.5, release.set).start()
+		started = time.monotonic()
+		customer.tax_id = "NL222222222B01"
+		customer.save()  # its outbox lookup waits for the job's lock
+		job.join(10)
+		frappe.db.commit()
+		self.assertGreater(time.monotonic() - started, 0.3, "the save waited for the job's lock")
+		self.assertEqual(
+			[(log.status, log.event) for log in self.logs()],
+			[("Running", "after_insert"), ("Queued", "on_update")],
+		)
+
 	def test_condition_false_queues_nothing(self):
 		self.customer("-ind", customer_type="Individual")
 		self.assertEqual(self.logs(), [])
