@@ -350,7 +350,7 @@ def _push(client: Any, mapping: Any, log: Any) -> str | None:
 def _current_document(field_map: Any, doctype: str, name: str) -> Any | None:
 	"""The document as it is now, or None when it is gone. A field map that reads only the main
 	row's own fields gets that row in one query instead of the whole document with every child
-	table (a Customer has eight); child-table paths and expressions get the whole document."""
+	table (a Customer has five); child-table paths and expressions get the whole document."""
 	if field_map.reads_child_tables:
 		try:
 			return frappe.get_doc(doctype, name)
