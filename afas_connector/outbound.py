@@ -88,7 +88,7 @@ def queue_change(doc: Any, event: str, mapping_name: str, *, trigger: str = "Doc
 		)
 	if pending:  # not sent yet: the newer change supersedes it
 		frappe.db.set_value(LOG, pending, {**fields, "trigger": trigger})
-		log = frappe._dict(name=pending, status="Queued")
+		log = frappe._dict(name=pending)
 	else:
 		log = insert_outbox_row(
 			mapping=mapping_name,
@@ -287,6 +287,8 @@ def _has_pending_push(mapping: str, name: str) -> bool:
 			LOG,
 			{
 				"mapping": mapping,
+				# with the DocType, the (reference_doctype, reference_name) index finds the rows
+				"reference_doctype": frappe.get_cached_value(MAPPING, mapping, "erpnext_doctype"),
 				"reference_name": name,
 				"direction": "Outbound",
 				"status": ["in", (*PENDING, "Running")],

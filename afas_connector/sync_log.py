@@ -91,8 +91,8 @@ def error_fields(exc: BaseException, secrets: tuple[str, ...] = ()) -> dict[str,
 
 def set_log(log: Any, values: dict[str, Any], *, update_modified: bool = False) -> Any:
 	"""Write fields of a Sync Log row, and onto ``log``. One UPDATE: unlike ``db_set`` it does not
-	reload the row and run before/on_change hooks, which a log (no controller logic) does not need
-	and which cost a push three queries each time."""
+	reload the row and run the before/on_change hooks, which a log (no controller logic) does not
+	need and which a push would pay for on every write."""
 	frappe.db.set_value(LOG, log.name, values, update_modified=update_modified)
 	log.update(values)
 	return log

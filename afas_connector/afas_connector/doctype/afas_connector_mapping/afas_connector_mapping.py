@@ -60,7 +60,7 @@ class AFASConnectorMapping(Document):
 				frappe.throw(
 					_(
 						"Field Mapping row {0}: afas_key needs an existing mapping in Transform Options, not {1}"
-					).format(row.idx, frappe.bold(target or _("nothing"))),
+					).format(row.idx, frappe.bold(target)),
 					title=_("Invalid field mapping"),
 				)
 
