@@ -14,12 +14,9 @@ import frappe
 from frappe import _
 from frappe.rate_limiter import rate_limit
 
-from afas_connector.afas import AfasError, FilterSet
-from afas_connector.record_links import LOOKUPS
-
-MANAGER_ROLES = ("AFAS Manager", "System Manager")
-MAPPING = "AFAS Connector Mapping"
-LOG = "AFAS Sync Log"
+from afas_connector.afas import AfasError
+from afas_connector.binding.constants import LOG, MANAGER_ROLES, MAPPING
+from afas_connector.binding.record_links import LOOKUPS
 
 
 def is_manager() -> bool:
@@ -70,7 +67,7 @@ def _names_arg(value: str | list | None) -> list[str]:
 def test_connection() -> dict[str, Any]:
 	"""Ask AFAS for metainfo and the Profit version; the outcome is stored on AFAS Settings."""
 	require_manager()
-	from afas_connector.connection import test_connection as run
+	from afas_connector.binding.connection import test_connection as run
 
 	return run()
 
@@ -80,7 +77,7 @@ def test_connection() -> dict[str, Any]:
 def get_connectors() -> dict[str, Any]:
 	"""The GetConnectors and UpdateConnectors this App Connector may use."""
 	require_manager()
-	from afas_connector.connection import get_client
+	from afas_connector.binding.connection import get_client
 
 	try:
 		with get_client() as client:
@@ -98,7 +95,7 @@ def get_connectors() -> dict[str, Any]:
 def get_connector_fields(connector: str, kind: str = "get") -> list[dict[str, Any]]:
 	"""Fields of a GetConnector (``kind=get``) or UpdateConnector (``kind=update``), nested as paths."""
 	require_manager()
-	from afas_connector.metainfo import connector_fields
+	from afas_connector.binding.connection import connector_fields
 
 	if kind not in ("get", "update"):
 		frappe.throw(_("kind must be 'get' or 'update'"))
@@ -116,13 +113,13 @@ def get_connector_fields(connector: str, kind: str = "get") -> list[dict[str, An
 def fetch_fields(mapping: str, replace: int | str = 0) -> list[dict[str, Any]]:
 	"""Fill a mapping's field table from AFAS metainfo, suggesting ERPNext fields by label."""
 	require_manager()
-	from afas_connector.metainfo import connector_fields, kind_for
+	from afas_connector.binding.connection import connector_fields, metainfo_kind
 	from afas_connector.sync.metainfo import suggest_mappings
 
 	doc = _mapping(mapping)
 	doc.check_permission("write")
 	try:
-		fields = connector_fields(doc.afas_connector, kind_for(doc.direction), use_cache=False)
+		fields = connector_fields(doc.afas_connector, metainfo_kind(doc.direction), use_cache=False)
 	except AfasError as exc:
 		frappe.throw(str(exc), title=_("AFAS"))
 	erpnext_fields = [f.as_dict() for f in frappe.get_meta(doc.erpnext_doctype).fields]
@@ -153,27 +150,31 @@ def preview_mapping(mapping: str, limit: int | str = 5, docname: str | None = No
 	require_manager()
 	doc = _mapping(mapping)
 	limit = _int_arg(limit, "limit", 1, 50)
-	field_map = doc.field_map()
 	if doc.direction == "Outbound":
+		# The push's own planning and body builder: what the preview shows is what would be sent.
 		from afas_connector.afas.update import build_body
+		from afas_connector.binding.push import plan_for, record_for
 
-		name = docname or frappe.db.get_value(doc.erpnext_doctype, {}, "name", order_by="modified desc")
+		doctype = doc.erpnext_doctype
+		name = docname or frappe.db.get_value(doctype, {}, "name", order_by="modified desc")
 		if not name:
-			frappe.throw(_("There is no {0} to preview").format(doc.erpnext_doctype))
-		source = frappe.get_doc(doc.erpnext_doctype, name)
-		source.check_permission("read")
-		record, errors = field_map.to_afas(
-			source.as_dict(convert_dates_to_str=True), key=name, lookups=LOOKUPS
-		)
+			frappe.throw(_("There is no {0} to preview").format(doctype))
+		if not frappe.db.exists(doctype, name):
+			raise frappe.DoesNotExistError(_("{0} {1} not found").format(_(doctype), name))
+		frappe.has_permission(doctype, "read", name, throw=True)
+		call, link, source = plan_for(doc, "on_update", doctype, name)
+		record, errors, waiting = record_for(doc, call, link, source)
 		return {
 			"direction": "Outbound",
 			"document": name,
+			"http_method": call.method,
 			"body": build_body(doc.afas_connector, record),
 			"errors": [e.to_dict() for e in errors],
+			"waiting_for": waiting,
 		}
-	from afas_connector.connection import get_client
+	from afas_connector.binding.connection import get_client
 
-	filters = FilterSet.from_spec(json.loads(doc.filters)) if doc.filters else FilterSet()
+	filters = doc.filter_set()
 	try:
 		with get_client() as client:
 			page = client.get_page(
@@ -181,6 +182,7 @@ def preview_mapping(mapping: str, limit: int | str = 5, docname: str | None = No
 			)
 	except AfasError as exc:
 		frappe.throw(str(exc), title=_("AFAS"))
+	field_map = doc.field_map()
 	rows = []
 	for row in page.rows:
 		key = row.get(doc.afas_key_field)
@@ -199,12 +201,12 @@ def preview_mapping(mapping: str, limit: int | str = 5, docname: str | None = No
 def sync_now(mapping: str, full: int | str = 0) -> dict[str, Any]:
 	"""Queue an inbound run of a mapping on the long queue (once: a second click while queued is a no-op)."""
 	require_manager()
-	from afas_connector.tasks import enqueue_sync
+	from afas_connector.binding.pull import enqueue_pull
 
 	doc = _mapping(mapping)
 	if doc.direction != "Inbound":
 		frappe.throw(_("{0} is an outbound mapping; use push_document").format(mapping))
-	job = enqueue_sync(
+	job = enqueue_pull(
 		doc.name,
 		trigger="API" if frappe.request and not _from_desk() else "Manual",
 		full=bool(frappe.utils.cint(full)),
@@ -297,14 +299,14 @@ def retry_logs(names: str | list | None = None) -> dict[str, Any]:
 
 
 def _retry(names: list[str]) -> dict[str, Any]:
-	from afas_connector.outbound import retry
-	from afas_connector.tasks import enqueue_sync
+	from afas_connector.binding.outbox import retry
+	from afas_connector.binding.pull import enqueue_pull
 
 	outbound = [n for n in names if frappe.db.get_value(LOG, n, "direction") == "Outbound"]
 	inbound = {frappe.db.get_value(LOG, n, "mapping") for n in names if n not in outbound}
 	queued = retry(outbound)
 	for mapping in filter(None, inbound):
-		if enqueue_sync(mapping, trigger="Manual") is not None:
+		if enqueue_pull(mapping, trigger="Manual") is not None:
 			queued += 1
 	return {"queued": queued}
 
@@ -314,8 +316,8 @@ def _retry(names: list[str]) -> dict[str, Any]:
 def push_document(doctype: str, name: str, mapping: str | None = None) -> dict[str, Any]:
 	"""Queue a push of one document through its outbound mapping(s), whatever changed."""
 	require_manager()
-	from afas_connector.events import outbound_doctypes
-	from afas_connector.outbound import queue_change
+	from afas_connector.binding.doc_events import outbound_doctypes
+	from afas_connector.binding.outbox import queue_change
 
 	if not doctype or not frappe.db.exists("DocType", doctype):
 		raise frappe.DoesNotExistError(_("DocType {0} not found").format(doctype))

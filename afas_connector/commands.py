@@ -25,7 +25,7 @@ def sync(context, mapping: str, full: bool = False) -> None:
 	frappe.init(site=site)
 	frappe.connect()
 	try:
-		from afas_connector.inbound import AlreadyRunning, sync_mapping
+		from afas_connector.binding.pull import AlreadyRunning, sync_mapping
 
 		def progress(data: dict) -> None:
 			end = "\n" if data["finished"] else ""
@@ -59,7 +59,7 @@ def demo(context, port: int, rows: int, serve: bool) -> None:
 	frappe.init(site=site)
 	frappe.connect()
 	try:
-		from afas_connector.demo import run_demo
+		from afas_connector.devtools.demo import run_demo
 
 		frappe.set_user("Administrator")
 		summary = run_demo(
@@ -89,11 +89,11 @@ def benchmark(context, which: str, rows: int | None = None) -> None:
 	frappe.connect()
 	try:
 		if which == "inbound":
-			from afas_connector.benchmarks.inbound import run
+			from afas_connector.devtools.benchmark_pull import run
 
 			run(rows or 10_000)
 		else:
-			from afas_connector.benchmarks.outbound import run
+			from afas_connector.devtools.benchmark_push import run
 
 			run(rows or 1_000)
 	finally:

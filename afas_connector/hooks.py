@@ -10,16 +10,19 @@ required_apps = ["frappe/erpnext"]
 
 export_python_type_annotations = True
 
-# Each scheduled function name is distinctive: v15 names Scheduled Job Types by the last two parts.
+# v15 names a Scheduled Job Type by the last two parts of the path ("pull.enqueue_due_pulls").
 scheduler_events = {
 	"cron": {
-		"* * * * *": ["afas_connector.tasks.afas_inbound_tick"],
-		"*/5 * * * *": ["afas_connector.tasks.afas_outbound_sweep"],
+		"* * * * *": ["afas_connector.binding.pull.enqueue_due_pulls"],
+		"*/5 * * * *": ["afas_connector.binding.outbox.sweep"],
 	},
-	"daily": ["afas_connector.tasks.afas_clear_old_sync_logs"],
 }
 
-_OUTBOUND = "afas_connector.events.on_document_event"
+# Frappe's Log Settings delete successful AFAS Sync Logs after this many days (failed ones stay);
+# change the number under Log Settings.
+default_log_clearing_doctypes = {"AFAS Sync Log": 30}
+
+_OUTBOUND = "afas_connector.binding.doc_events.on_document_event"
 # No "after_insert": on_update also runs for an insert (with doc.flags.in_insert set), so one
 # dispatch per save is enough for every DocType of the site.
 doc_events = {
@@ -34,7 +37,7 @@ doc_events = {
 
 # "Push to AFAS" on the forms of mapped DocTypes; which ones comes with the boot info.
 app_include_js = "/assets/afas_connector/js/afas_connector.js"
-boot_session = "afas_connector.events.boot_session"
+boot_session = "afas_connector.binding.doc_events.boot_session"
 
 after_install = "afas_connector.install.after_install"
 after_migrate = "afas_connector.install.after_install"

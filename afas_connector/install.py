@@ -2,14 +2,13 @@
 
 import frappe
 
-from afas_connector.events import clear_outbound_cache
-
-ROLE = "AFAS Manager"
+from afas_connector.binding.constants import MANAGER_ROLE
+from afas_connector.binding.doc_events import clear_outbound_cache
 
 
 def after_install() -> None:
-	if not frappe.db.exists("Role", ROLE):
-		frappe.get_doc({"doctype": "Role", "role_name": ROLE, "desk_access": 1}).insert(
+	if not frappe.db.exists("Role", MANAGER_ROLE):
+		frappe.get_doc({"doctype": "Role", "role_name": MANAGER_ROLE, "desk_access": 1}).insert(
 			ignore_permissions=True
 		)
 	clear_outbound_cache()

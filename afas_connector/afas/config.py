@@ -16,6 +16,12 @@ _ENV_ID = re.compile(r"^[0-9]{4,8}$")
 _INTEGRATION_ID = re.compile(r"^[0-9]+_[0-9]+$")
 
 
+def backoff(attempt: int, base: float, cap: float) -> float:
+	"""Exponential back-off before try ``attempt + 1``: ``base × 2^(attempt-1)``, at most ``cap``
+	(seconds). The one formula for retries within a call and for push rounds between calls."""
+	return min(cap, base * (2 ** max(0, attempt - 1)))
+
+
 @dataclass
 class RetryPolicy:
 	"""Exponential back-off with full jitter: delay ≤ min(max_delay, base_delay × 2^(attempt-1))."""
@@ -29,8 +35,7 @@ class RetryPolicy:
 
 	def delay(self, attempt: int, rand: float) -> float:
 		"""Back-off before attempt ``attempt + 1``; ``rand`` in [0, 1) makes it jittered."""
-		cap = min(self.max_delay, self.base_delay * (2 ** max(0, attempt - 1)))
-		return cap * (0.5 + rand / 2)
+		return backoff(attempt, self.base_delay, self.max_delay) * (0.5 + rand / 2)
 
 
 @dataclass

@@ -4,7 +4,12 @@
 ``python -m afas_connector.simulator --help`` for the command line.
 """
 
-from afas_connector.simulator.auth import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_TOKEN, token_header
+from afas_connector.simulator.authenticator import (
+	DEMO_CLIENT_ID,
+	DEMO_CLIENT_SECRET,
+	DEMO_TOKEN,
+	token_header,
+)
 from afas_connector.simulator.faults import Fault, FaultPlan
 from afas_connector.simulator.server import AfasSimulator, RequestRecord
 

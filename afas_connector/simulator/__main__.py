@@ -11,7 +11,12 @@ import signal
 import sys
 import threading
 
-from afas_connector.simulator.auth import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_TOKEN, token_header
+from afas_connector.simulator.authenticator import (
+	DEMO_CLIENT_ID,
+	DEMO_CLIENT_SECRET,
+	DEMO_TOKEN,
+	token_header,
+)
 from afas_connector.simulator.server import AfasSimulator
 
 

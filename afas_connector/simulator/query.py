@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
+from afas_connector.afas.dates import parse_afas_datetime
 from afas_connector.afas.filters import Condition, FilterSet, Operator
 
 RowPredicate = Callable[[dict[str, Any]], bool]
@@ -39,15 +40,6 @@ _FALSE = {"0", "false", "onwaar", "nee", "no"}
 
 class QueryError(Exception):
 	"""A filter or sort AFAS would answer with a 500 functional error."""
-
-
-def parse_datetime(text: str) -> datetime:
-	"""Parse an AFAS date or date-time value (``2024-05-01``, ``2024-05-01T10:00:00[.123][Z]``)."""
-	value = text.strip()
-	if value.endswith("Z"):
-		value = value[:-1]
-	value = value.replace(" ", "T", 1)
-	return datetime.fromisoformat(value)
 
 
 def render_value(value: Any) -> Any:
@@ -85,11 +77,7 @@ def coerce_value(data_type: str, value: Any, field_id: str = "") -> Any:
 				return False
 			raise ValueError(text)
 		if data_type == "date":
-			if isinstance(value, datetime):
-				return value
-			if hasattr(value, "isoformat"):
-				return datetime.fromisoformat(value.isoformat())
-			return parse_datetime(str(value))
+			return parse_afas_datetime(value).replace(tzinfo=None)
 	except (TypeError, ValueError):
 		raise QueryError(f"Ongeldige waarde '{value}' voor veld '{field_id}' ({data_type}).") from None
 	return value

@@ -17,14 +17,13 @@ from typing import Any
 from urllib.parse import parse_qs, unquote
 
 from afas_connector.simulator import control
-from afas_connector.simulator.auth import (
+from afas_connector.simulator.authenticator import (
 	DEMO_CLIENT_ID,
 	DEMO_CLIENT_SECRET,
 	DEMO_TOKEN,
 	Authenticator,
 	AuthFailure,
 	OAuthFailure,
-	token_header,
 )
 from afas_connector.simulator.demo_data import (
 	DEMO_FILE_GUID,
@@ -405,11 +404,6 @@ class AfasSimulator:
 			"subject_file_id": DEMO_SUBJECT_FILE_ID,
 			"report_id": DEMO_REPORT_ID,
 		}
-
-	@property
-	def auth_header(self) -> str:
-		"""``AfasToken <base64>`` for the configured classic token."""
-		return token_header(self.token)
 
 	# --- data ----------------------------------------------------------------------------------------------
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from afas_connector.afas.dates import amsterdam_now
 from afas_connector.afas.filters import FilterSet
 from afas_connector.simulator.query import (
 	QueryError,
@@ -201,16 +202,6 @@ class _Table:
 	def changed(self) -> None:
 		self.version += 1
 		self.views.clear()
-
-
-def amsterdam_now() -> datetime:
-	"""Naive Amsterdam local time with microseconds: what AFAS stores (and renders with a misleading Z)."""
-	try:
-		from zoneinfo import ZoneInfo
-
-		return datetime.now(ZoneInfo("Europe/Amsterdam")).replace(tzinfo=None)
-	except Exception:  # no tz database: local time is close enough for a simulator
-		return datetime.now()
 
 
 class Store:
@@ -539,11 +530,6 @@ class Store:
 			if spec.get_connector and self.has_row(spec.get_connector, key_value):
 				self.delete_row(spec.get_connector, key_value)
 
-	def next_counter(self, name: str, start: int) -> int:
-		with self.lock:
-			self.counters[name] = max(self.counters.get(name, start), start) + 1
-			return self.counters[name]
-
 
 # --- body helpers ------------------------------------------------------------------------------------------
 
@@ -682,11 +668,3 @@ def _deep_copy(value: Any) -> Any:
 	if isinstance(value, list):
 		return [_deep_copy(v) for v in value]
 	return value
-
-
-def check_query_error(func: Callable[[], Any]) -> Any:
-	"""Run ``func`` and turn a :class:`QueryError` into a :class:`FunctionalError`."""
-	try:
-		return func()
-	except QueryError as exc:
-		raise FunctionalError(str(exc)) from None

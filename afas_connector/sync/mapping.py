@@ -12,33 +12,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from afas_connector.afas.update import Record
-from afas_connector.sync.transforms import (
-	Transform,
+from afas_connector.sync.mapping_errors import (
+	MappingConfigError,
+	RecordError,
 	TransformConfigError,
 	TransformValueError,
-	compile_transform,
 )
-
-
-class MappingConfigError(ValueError):
-	"""A mapping is configured wrongly; ``row`` is the 1-based field-mapping row when it is about one."""
-
-	def __init__(self, message: str, row: int | None = None, field: str | None = None) -> None:
-		super().__init__(message)
-		self.row = row
-		self.field = field
-
-
-@dataclass
-class RecordError:
-	"""One record that could not be mapped or written: which record, which field, why."""
-
-	key: str | None
-	field: str | None
-	message: str
-
-	def to_dict(self) -> dict[str, Any]:
-		return {"key": self.key, "field": self.field, "message": self.message}
+from afas_connector.sync.transforms import Transform, compile_transform
 
 
 @dataclass

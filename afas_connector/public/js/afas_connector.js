@@ -1,6 +1,6 @@
 // "Push to AFAS" on the form of every document with an enabled outbound mapping (AFAS Managers
 // only): queues a push of the document as it is now, whatever changed. Which DocTypes push comes
-// from the boot info (afas_connector.events.boot_session); reload the desk after changing mappings.
+// from the boot info (afas_connector.binding.doc_events.boot_session); reload the desk after changing mappings.
 $(document).on("form-refresh", (event, frm) => {
 	const doctypes = (frappe.boot && frappe.boot.afas_outbound_doctypes) || [];
 	if (!frm || !frm.doc || frm.is_new() || !doctypes.includes(frm.doctype)) return;

@@ -5,7 +5,7 @@ from __future__ import annotations
 import frappe
 from frappe.tests.utils import FrappeTestCase
 
-from afas_connector.tests.bench.utils import (
+from afas_connector.tests.bench.fixtures import (
 	SECRETS,
 	api_user,
 	cleanup_mapping,

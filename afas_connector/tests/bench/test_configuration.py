@@ -10,9 +10,9 @@ import frappe
 from frappe.tests.utils import FrappeTestCase
 
 from afas_connector.afas.filters import FilterSet
-from afas_connector.demo import DEBTOR_TO_CUSTOMER
+from afas_connector.devtools.samples import DEBTOR_TO_CUSTOMER
 from afas_connector.simulator import DEMO_TOKEN
-from afas_connector.tests.bench.utils import cleanup_mapping, configure, make_mapping, simulator
+from afas_connector.tests.bench.fixtures import cleanup_mapping, configure, make_mapping, simulator
 
 CUSTOMER_ROWS = DEBTOR_TO_CUSTOMER
 
@@ -54,7 +54,7 @@ class TestAFASSettings(FrappeTestCase):
 		self.assertEqual(frappe.db.get_single_value("AFAS Settings", "enabled"), 0)
 
 	def test_connection_success_is_stored(self):
-		from afas_connector.connection import test_connection
+		from afas_connector.binding.connection import test_connection
 
 		result = test_connection()
 		self.assertTrue(result["ok"], result)
@@ -66,7 +66,7 @@ class TestAFASSettings(FrappeTestCase):
 		self.assertTrue(settings.last_connection_test)
 
 	def test_bad_token_gives_401_message(self):
-		from afas_connector.connection import test_connection
+		from afas_connector.binding.connection import test_connection
 
 		configure(self.sim, token="<token><version>1</version><data>NOTTHETOKEN123</data></token>")
 		result = test_connection()
@@ -76,7 +76,7 @@ class TestAFASSettings(FrappeTestCase):
 		self.assertNotIn("NOTTHETOKEN123", result["message"])
 
 	def test_unreachable_host_names_url_not_token(self):
-		from afas_connector.connection import test_connection
+		from afas_connector.binding.connection import test_connection
 
 		with socket.socket() as s:
 			s.bind(("127.0.0.1", 0))
@@ -238,7 +238,9 @@ class TestAFASConnectorMapping(FrappeTestCase):
 
 class TestAFASSyncLog(FrappeTestCase):
 	def test_title_and_retention(self):
-		from afas_connector.sync_log import clear_old_logs, create_log
+		from frappe.core.doctype.log_settings.log_settings import run_log_clean_up
+
+		from afas_connector.binding.sync_log import create_log
 
 		old = create_log(direction="Inbound", status="Success", trigger="Scheduler")
 		failed = create_log(direction="Inbound", status="Failed", trigger="Scheduler")
@@ -247,7 +249,10 @@ class TestAFASSyncLog(FrappeTestCase):
 		past = frappe.utils.add_days(frappe.utils.now_datetime(), -40)
 		frappe.db.set_value("AFAS Sync Log", old.name, "creation", past, update_modified=False)
 		frappe.db.set_value("AFAS Sync Log", failed.name, "creation", past, update_modified=False)
-		self.assertGreaterEqual(clear_old_logs(30), 1)
+		frappe.db.commit()
+		run_log_clean_up()  # Frappe's daily Log Settings job, with the app's default of 30 days
+		row = frappe.get_single("Log Settings").get("logs_to_clear", {"ref_doctype": "AFAS Sync Log"})
+		self.assertEqual([r.days for r in row], [30])
 		self.assertFalse(frappe.db.exists("AFAS Sync Log", old.name))
 		self.assertTrue(frappe.db.exists("AFAS Sync Log", failed.name))
 		self.assertTrue(frappe.db.exists("AFAS Sync Log", recent.name))

@@ -5,7 +5,8 @@ from __future__ import annotations
 import frappe
 from frappe.tests.utils import FrappeTestCase
 
-from afas_connector.demo import INBOUND, run_demo
+from afas_connector.devtools.demo import run_demo
+from afas_connector.devtools.samples import INBOUND
 
 
 class TestDemo(FrappeTestCase):

@@ -14,10 +14,9 @@ import frappe
 from frappe.tests.utils import FrappeTestCase
 
 from afas_connector.afas.filters import parse_filterjson
-from afas_connector.demo import new_customer
+from afas_connector.devtools.samples import new_customer
 from afas_connector.simulator import DEMO_TOKEN
-from afas_connector.tests.bench.test_inbound_sync import DEBTORS, debtor_mapping
-from afas_connector.tests.bench.utils import (
+from afas_connector.tests.bench.fixtures import (
 	SECRETS,
 	api_user,
 	cleanup_mapping,
@@ -28,6 +27,7 @@ from afas_connector.tests.bench.utils import (
 	simulator,
 	site_server,
 )
+from afas_connector.tests.bench.test_inbound_sync import DEBTORS, debtor_mapping
 
 CONNECTOR = "KnSalesRelationOrg"
 ROWS = 30
@@ -64,7 +64,7 @@ class TestInboundFaults(FrappeTestCase):
 		cleanup_mapping(self.name, "Customer")
 
 	def sync(self):
-		from afas_connector.inbound import sync_mapping
+		from afas_connector.binding.pull import sync_mapping
 
 		log = sync_mapping(self.name)
 		log.reload()
@@ -117,7 +117,7 @@ class TestInboundFaults(FrappeTestCase):
 		self.record("inbound: lock 500, retried")
 
 	def test_token_revoked_mid_run(self):
-		from afas_connector.inbound import sync_mapping
+		from afas_connector.binding.pull import sync_mapping
 
 		frappe.db.set_value("AFAS Connector Mapping", self.name, "page_size", 10)
 		frappe.db.commit()
@@ -162,7 +162,7 @@ class TestInboundFaults(FrappeTestCase):
 
 	def test_worker_killed_mid_run(self):
 		"""A crash between pages: the run's lock expires on its own and the next run resumes."""
-		from afas_connector.inbound import LOCK_SECONDS, lock_key, sync_mapping
+		from afas_connector.binding.pull import LOCK_SECONDS, lock_key, sync_mapping
 
 		frappe.db.set_value("AFAS Connector Mapping", self.name, "page_size", 10)
 		frappe.db.commit()
@@ -214,7 +214,7 @@ class TestOutboundFaults(FrappeTestCase):
 		restore_outbound(self.others)
 
 	def push_all(self, now=None):
-		from afas_connector.outbound import push_pending
+		from afas_connector.binding.push import push_pending
 
 		return [push_pending(self.name, "Customer", name, now=now) for name in self.customers]
 
@@ -231,7 +231,7 @@ class TestOutboundFaults(FrappeTestCase):
 		self.assertEqual((lost, duplicated), (0, 0), scenario)
 
 	def test_maintenance_during_push(self):
-		from afas_connector.outbound import sweep
+		from afas_connector.binding.outbox import sweep
 
 		self.sim.faults.add(connector=CONNECTOR, kind="maintenance", times=None, retry_after=600)
 		self.assertEqual(self.push_all(), [["Retrying"]] * 5)
@@ -261,7 +261,7 @@ class TestOutboundFaults(FrappeTestCase):
 		self.record("outbound: token revoked (401), retried by hand")
 
 	def test_worker_killed_mid_push(self):
-		from afas_connector.outbound import STALE_RUNNING_MINUTES, sweep
+		from afas_connector.binding.outbox import STALE_RUNNING_MINUTES, sweep
 
 		logs = frappe.get_all("AFAS Sync Log", filters={"mapping": self.name}, pluck="name")
 		old = frappe.utils.add_to_date(frappe.utils.now_datetime(), minutes=-(STALE_RUNNING_MINUTES + 5))
@@ -339,8 +339,8 @@ class TestBadInputAndSecrets(FrappeTestCase):
 		self.assertEqual(frappe.db.count("AFAS Sync Log"), logs_before)
 
 	def test_token_is_nowhere_in_the_database_or_logs(self):
-		from afas_connector.connection import test_connection
-		from afas_connector.inbound import sync_mapping
+		from afas_connector.binding.connection import test_connection
+		from afas_connector.binding.pull import sync_mapping
 
 		test_connection()
 		self.sim.faults.add(connector=DEBTORS, kind="unauthorized", times=1)

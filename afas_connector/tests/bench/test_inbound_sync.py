@@ -7,8 +7,8 @@ import time
 import frappe
 from frappe.tests.utils import FrappeTestCase
 
-from afas_connector.demo import DEBTOR_TO_CUSTOMER
-from afas_connector.tests.bench.utils import cleanup_mapping, configure, make_mapping, simulator
+from afas_connector.devtools.samples import DEBTOR_TO_CUSTOMER
+from afas_connector.tests.bench.fixtures import cleanup_mapping, configure, make_mapping, simulator
 
 DEBTORS = "ERP_Debtors"
 
@@ -48,7 +48,7 @@ class TestInboundSync(FrappeTestCase):
 		cleanup_mapping(self.name, "Customer")
 
 	def run_sync(self, **kwargs):
-		from afas_connector.inbound import sync_mapping
+		from afas_connector.binding.pull import sync_mapping
 
 		log = sync_mapping(self.name, **kwargs)
 		log.reload()
@@ -143,7 +143,7 @@ class TestInboundSync(FrappeTestCase):
 		self.assertEqual(len({link.reference_name for link in links}), 35)
 
 	def test_overlapping_runs_run_once(self):
-		from afas_connector.inbound import AlreadyRunning, lock_key, sync_mapping
+		from afas_connector.binding.pull import AlreadyRunning, lock_key, sync_mapping
 
 		lock = frappe.cache.lock(lock_key(self.name), timeout=60, blocking=False)
 		self.assertTrue(lock.acquire())
@@ -171,7 +171,7 @@ class TestInboundSync(FrappeTestCase):
 	def test_scheduler_tick_enqueues_due_mappings_only(self):
 		from frappe.utils.background_jobs import get_job
 
-		from afas_connector.tasks import afas_inbound_tick
+		from afas_connector.binding.pull import enqueue_due_pulls
 
 		frappe.db.set_value(
 			"AFAS Connector Mapping",
@@ -179,12 +179,12 @@ class TestInboundSync(FrappeTestCase):
 			{"schedule": "Every N Minutes", "interval_minutes": 5, "last_run": None},
 		)
 		frappe.db.commit()
-		self.assertIn(self.name, afas_inbound_tick())
-		self.assertNotIn(self.name, afas_inbound_tick(), "already queued: not queued twice")
+		self.assertIn(self.name, enqueue_due_pulls())
+		self.assertNotIn(self.name, enqueue_due_pulls(), "already queued: not queued twice")
 		get_job(f"afas_inbound::{self.name}").delete()
 		frappe.db.set_value("AFAS Connector Mapping", self.name, "last_run", frappe.utils.now_datetime())
 		frappe.db.commit()
-		self.assertNotIn(self.name, afas_inbound_tick())
+		self.assertNotIn(self.name, enqueue_due_pulls())
 
 	def test_inbound_writes_are_not_pushed_back(self):
 		out = make_mapping(

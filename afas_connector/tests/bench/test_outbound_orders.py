@@ -12,8 +12,8 @@ import json
 import frappe
 from frappe.tests.utils import FrappeTestCase
 
-from afas_connector.demo import new_customer, sales_order_mapping
-from afas_connector.tests.bench.utils import (
+from afas_connector.devtools.samples import new_customer, sales_order_mapping
+from afas_connector.tests.bench.fixtures import (
 	ITEMS,
 	cleanup_mapping,
 	configure,
@@ -91,7 +91,7 @@ class TestOutboundOrders(FrappeTestCase):
 		)[0]
 
 	def drain(self, now=None):
-		from afas_connector.outbound import drain
+		from afas_connector.binding.outbox import drain
 
 		frappe.db.commit()
 		drain(now=now)

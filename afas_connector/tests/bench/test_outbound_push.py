@@ -5,8 +5,8 @@ from __future__ import annotations
 import frappe
 from frappe.tests.utils import FrappeTestCase
 
-from afas_connector.demo import new_customer
-from afas_connector.tests.bench.utils import (
+from afas_connector.devtools.samples import new_customer
+from afas_connector.tests.bench.fixtures import (
 	api_user,
 	cleanup_mapping,
 	configure,
@@ -75,7 +75,7 @@ class TestOutboundPush(FrappeTestCase):
 		return [r for r in self.sim.requests if r.method == method and r.connector == CONNECTOR]
 
 	def push(self, customer):
-		from afas_connector.outbound import push_pending
+		from afas_connector.binding.push import push_pending
 
 		return push_pending(self.name, "Customer", customer.name)
 
@@ -132,13 +132,13 @@ class TestOutboundPush(FrappeTestCase):
 			frappe.db.rollback()
 		self.created.clear()
 		self.assertEqual(self.logs(), [])
-		from afas_connector.outbound import sweep
+		from afas_connector.binding.outbox import sweep
 
 		sweep(inline=True)
 		self.assertEqual(self.posts(), [])
 
 	def test_one_kick_per_transaction_and_none_lost_to_a_rollback(self):
-		from afas_connector.outbound import PUSHER_FLAG, kick_pusher
+		from afas_connector.binding.outbox import PUSHER_FLAG, kick_pusher
 
 		flag = frappe.cache.make_key(PUSHER_FLAG)
 		frappe.db.commit()
@@ -183,7 +183,7 @@ class TestOutboundPush(FrappeTestCase):
 		self.assertEqual(self.logs(reference_name=person.name), [], "nothing queued")
 
 	def test_desk_learns_which_doctypes_get_the_button(self):
-		from afas_connector.events import boot_session
+		from afas_connector.binding.doc_events import boot_session
 
 		bootinfo = frappe._dict()
 		boot_session(bootinfo)
@@ -326,7 +326,7 @@ class TestOutboundPush(FrappeTestCase):
 		self.assertIn("profit_log_reference", log.error_detail)
 
 	def test_afas_down_queues_then_everything_arrives_once(self):
-		from afas_connector.outbound import sweep
+		from afas_connector.binding.outbox import sweep
 
 		customers = [self.customer(f"-down{i}") for i in range(3)]
 		frappe.db.commit()
@@ -373,7 +373,7 @@ class TestOutboundPush(FrappeTestCase):
 		self.assertEqual(self.push(customer), ["Success"])
 
 	def test_unmapped_doctype_costs_no_query(self):
-		from afas_connector.events import on_document_event, outbound_doctypes
+		from afas_connector.binding.doc_events import on_document_event, outbound_doctypes
 
 		outbound_doctypes()  # warm the cache, as any earlier save in the request would
 

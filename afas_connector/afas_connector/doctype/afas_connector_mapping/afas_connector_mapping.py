@@ -9,8 +9,11 @@ from frappe import _
 from frappe.model.document import Document
 
 from afas_connector.afas import AfasError, FilterSet
-from afas_connector.events import clear_outbound_cache
-from afas_connector.sync.mapping import FieldMap, MappingConfigError
+from afas_connector.binding.connection import connector_fields, is_enabled, metainfo_kind
+from afas_connector.binding.constants import MAPPING
+from afas_connector.binding.doc_events import clear_outbound_cache
+from afas_connector.sync.mapping import FieldMap
+from afas_connector.sync.mapping_errors import MappingConfigError
 from afas_connector.sync.metainfo import COMPATIBLE_FIELDTYPES, NON_VALUE_FIELDTYPES
 
 STANDARD_FIELDS = {"name", "owner", "creation", "modified", "docstatus"}
@@ -49,6 +52,13 @@ class AFASConnectorMapping(Document):
 			outbound=self.direction == "Outbound",
 		)
 
+	def filter_set(self) -> FilterSet:
+		"""The mapping's Filters (JSON, e.g. ``[["Blocked", "=", 0]]``) as a :class:`FilterSet`;
+		raises ``ValueError``/``TypeError`` for malformed JSON (refused when the mapping is saved)."""
+		if not (self.filters or "").strip():
+			return FilterSet()
+		return FilterSet.from_spec(json.loads(self.filters))
+
 	def validate_field_map(self) -> None:
 		try:
 			self.field_map()
@@ -56,7 +66,7 @@ class AFASConnectorMapping(Document):
 			frappe.throw(_("Field Mapping: {0}").format(str(exc)), title=_("Invalid field mapping"))
 		for row in self.field_mappings:
 			target = (row.transform_options or "").strip()
-			if row.transform == "afas_key" and not frappe.db.exists("AFAS Connector Mapping", target):
+			if row.transform == "afas_key" and not frappe.db.exists(MAPPING, target):
 				frappe.throw(
 					_(
 						"Field Mapping row {0}: afas_key needs an existing mapping in Transform Options, not {1}"
@@ -128,7 +138,7 @@ class AFASConnectorMapping(Document):
 			return
 		if self.filters and self.filters.strip():
 			try:
-				FilterSet.from_spec(json.loads(self.filters))
+				self.filter_set()
 			except (ValueError, TypeError) as exc:
 				frappe.throw(
 					_('Filters must be JSON like [["Blocked", "=", 0]]: {0}').format(str(exc)),
@@ -167,11 +177,9 @@ class AFASConnectorMapping(Document):
 
 	def validate_against_metainfo(self) -> None:
 		"""AFAS fields must exist in the connector's metainfo — checked when AFAS can be reached."""
-		from afas_connector.metainfo import connector_fields, kind_for
-
-		if not frappe.db.get_single_value("AFAS Settings", "enabled"):
+		if not is_enabled():
 			return
-		kind = kind_for(self.direction)
+		kind = metainfo_kind(self.direction)
 		try:
 			known = connector_fields(self.afas_connector, kind)
 		except AfasError as exc:

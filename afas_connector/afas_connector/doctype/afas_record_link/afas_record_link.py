@@ -2,11 +2,13 @@
 
 A link DocType rather than a custom field on every mapped DocType: it works for any DocType without
 altering ERPNext's tables, one ERPNext document can be linked from several mappings, and the content
-hash and "missing in AFAS" flag have a home.
+hash and "missing in AFAS" flag have a home. Reads and writes go through ``binding/record_links.py``.
 """
 
 import frappe
 from frappe.model.document import Document
+
+from afas_connector.binding.constants import LINK
 
 
 class AFASRecordLink(Document):
@@ -14,7 +16,5 @@ class AFASRecordLink(Document):
 
 
 def on_doctype_update() -> None:
-	frappe.db.add_unique(
-		"AFAS Record Link", ["mapping", "afas_key"], constraint_name="unique_mapping_afas_key"
-	)
-	frappe.db.add_index("AFAS Record Link", ["reference_doctype", "reference_name"])
+	frappe.db.add_unique(LINK, ["mapping", "afas_key"], constraint_name="unique_mapping_afas_key")
+	frappe.db.add_index(LINK, ["reference_doctype", "reference_name"])

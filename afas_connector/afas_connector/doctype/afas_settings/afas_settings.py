@@ -4,8 +4,8 @@ import frappe
 from frappe import _
 from frappe.model.document import Document
 
-from afas_connector.connection import config_from_settings
-from afas_connector.events import clear_outbound_cache
+from afas_connector.binding.connection import config_from_settings
+from afas_connector.binding.doc_events import clear_outbound_cache
 
 
 class AFASSettings(Document):
@@ -15,7 +15,6 @@ class AFASSettings(Document):
 		for fieldname, low, high in (
 			("timeout", 1, 900),
 			("max_attempts", 1, 10),
-			("log_retention_days", 1, 3650),
 		):
 			value = self.get(fieldname)
 			if value is not None and not (low <= int(value) <= high):

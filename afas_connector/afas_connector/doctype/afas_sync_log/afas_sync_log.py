@@ -2,22 +2,31 @@
 
 import frappe
 from frappe.model.document import Document
+from frappe.utils import add_days, now_datetime
+
+from afas_connector.binding.constants import LOG
+from afas_connector.binding.sync_log import log_title
 
 
 class AFASSyncLog(Document):
 	def validate(self) -> None:
 		if not self.title:
-			from afas_connector.sync_log import log_title
-
 			self.title = log_title(self.as_dict())
 
 	@staticmethod
-	def clear_old_logs(days: int = 30) -> None:
-		from afas_connector.sync_log import clear_old_logs
-
-		clear_old_logs(days)
+	def clear_old_logs(days: int = 30) -> int:
+		"""Frappe's Log Settings call this daily (hook ``default_log_clearing_doctypes``): successful
+		logs older than ``days`` are deleted; failed and partial ones stay until someone handles them.
+		Returns how many were deleted."""
+		if not days or int(days) <= 0:
+			return 0
+		filters = {"status": "Success", "creation": ["<", add_days(now_datetime(), -int(days))]}
+		count = frappe.db.count(LOG, filters)
+		if count:
+			frappe.db.delete(LOG, filters)
+		return count
 
 
 def on_doctype_update() -> None:
-	frappe.db.add_index("AFAS Sync Log", ["status", "next_attempt"])
-	frappe.db.add_index("AFAS Sync Log", ["reference_doctype", "reference_name"])
+	frappe.db.add_index(LOG, ["status", "next_attempt"])
+	frappe.db.add_index(LOG, ["reference_doctype", "reference_name"])

@@ -20,8 +20,8 @@ from typing import Any
 import frappe
 
 from afas_connector.afas import AfasClient
-from afas_connector.connection import config_from_settings
-from afas_connector.demo import (
+from afas_connector.binding.connection import config_from_settings
+from afas_connector.devtools.samples import (
 	DEBTOR_TO_CUSTOMER,
 	isolate_outbound,
 	restore_outbound,
@@ -29,7 +29,7 @@ from afas_connector.demo import (
 	use_simulator,
 )
 from afas_connector.simulator import AfasSimulator
-from afas_connector.sync.inbound import InboundState
+from afas_connector.sync.inbound_plan import InboundState
 
 #: A fixed page size, so memory at N/5 and at N is compared over equal pages.
 PAGE = 1000
@@ -65,7 +65,7 @@ def _named(sim: AfasSimulator, rows: int, tag: str) -> None:
 
 
 def run(rows: int = 10_000) -> dict[str, float]:
-	from afas_connector.inbound import sync_mapping
+	from afas_connector.binding.pull import sync_mapping
 
 	frappe.set_user("Administrator")
 	token = frappe.generate_hash(length=6)

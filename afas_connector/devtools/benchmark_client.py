@@ -1,6 +1,6 @@
 """Benchmark: iterate N simulator rows through ``AfasClient.iter_rows`` vs a bare ``requests`` loop.
 
-Run: ``python -m afas_connector.benchmarks.client --rows 100000``. Both sides fetch the same pages
+Run: ``python -m afas_connector.devtools.benchmark_client --rows 100000``. Both sides fetch the same pages
 from the same simulator in one run (interleaved, best of ``--repeat``), so the ratio is what counts,
 not the absolute rows/s of a shared machine. Target: client time ≤ 1.15 × bare loop, and HTTP
 requests equal to the minimum ceil(N / take).

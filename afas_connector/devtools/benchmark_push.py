@@ -20,7 +20,8 @@ from typing import Any
 
 import frappe
 
-from afas_connector.demo import (
+from afas_connector.binding.doc_events import clear_outbound_cache
+from afas_connector.devtools.samples import (
 	OUTBOUND,
 	isolate_outbound,
 	new_customer,
@@ -28,10 +29,9 @@ from afas_connector.demo import (
 	upsert_mapping,
 	use_simulator,
 )
-from afas_connector.events import clear_outbound_cache
 from afas_connector.simulator import AfasSimulator
 
-HANDLER = "afas_connector.events.on_document_event"
+HANDLER = "afas_connector.binding.doc_events.on_document_event"
 BATCH = 50
 
 
@@ -57,7 +57,7 @@ HANDLER_CALLS = 100_000
 
 def _handler_seconds() -> float:
 	"""What the doc_events handler costs a save of an unmapped DocType, timed without the save's noise."""
-	from afas_connector.events import on_document_event
+	from afas_connector.binding.doc_events import on_document_event
 
 	note = frappe.get_doc({"doctype": "ToDo", "description": "not saved"})
 	on_document_event(note, "on_update")  # the cached lookup is warm, as after any earlier save
@@ -68,8 +68,8 @@ def _handler_seconds() -> float:
 
 
 def run(rows: int = 1000) -> dict[str, float]:
-	from afas_connector.events import outbound_doctypes
-	from afas_connector.outbound import drain
+	from afas_connector.binding.doc_events import outbound_doctypes
+	from afas_connector.binding.outbox import drain
 
 	frappe.set_user("Administrator")
 	token = frappe.generate_hash(length=6)

@@ -10,11 +10,11 @@ import math
 import pytest
 
 from afas_connector.afas import FilterSet
-from afas_connector.sync.inbound import (
+from afas_connector.afas.dates import amsterdam_now, to_afas_datetime
+from afas_connector.sync.inbound_plan import (
 	InboundSpec,
 	InboundState,
 	after_page,
-	amsterdam_now,
 	finish_run,
 	page_filter,
 	run_inbound,
@@ -146,7 +146,10 @@ def test_state_transitions():
 	done = finish_run(state)
 	assert done.watermark == "2024-07-01T10:00:00" and not done.in_progress and done.cursor is None
 	assert InboundState.from_dict(done.to_dict()) == done
-	assert amsterdam_now(dt.datetime(2024, 1, 1, 12, 0, tzinfo=dt.timezone.utc)) == "2024-01-01T13:00:00"
+	assert (
+		to_afas_datetime(amsterdam_now(dt.datetime(2024, 1, 1, 12, 0, tzinfo=dt.timezone.utc)))
+		== "2024-01-01T13:00:00"
+	)
 
 
 def test_unique_rows_drops_duplicates_and_keyless():

@@ -1,8 +1,9 @@
-"""Inbound sync, the frappe side: run one mapping, page by page, into ERPNext documents.
+"""Pulling a mapping: AFAS GetConnector rows → ERPNext documents, page by page, and the scheduling
+of those runs (the scheduler's tick, one background job per mapping).
 
 The planning (filters, cursor, watermark) and mapping rules live in ``afas_connector.sync``; this
 module only loads the mapping, writes documents and Record Links, commits per page, and keeps the
-Sync Log. See :mod:`afas_connector.sync.inbound` for why the cursor and watermark move as they do.
+Sync Log. See :mod:`afas_connector.sync.inbound_plan` for why the cursor and watermark move as they do.
 """
 
 from __future__ import annotations
@@ -13,12 +14,14 @@ from typing import Any
 
 import frappe
 from frappe import _
-from frappe.utils import now_datetime
+from frappe.utils import get_datetime, now_datetime
 
 from afas_connector.afas import AfasError, FilterSet, take_for_columns
-from afas_connector.connection import get_client, get_settings
-from afas_connector.record_links import LOOKUPS
-from afas_connector.sync.inbound import (
+from afas_connector.binding.connection import get_client, get_settings, is_enabled
+from afas_connector.binding.constants import LINK, MAPPING
+from afas_connector.binding.record_links import LOOKUPS, insert_links, links_by_key, update_link
+from afas_connector.binding.sync_log import create_log, error_fields, exchange_excerpts, finish_log, set_log
+from afas_connector.sync.inbound_plan import (
 	InboundSpec,
 	InboundState,
 	PageResult,
@@ -26,11 +29,10 @@ from afas_connector.sync.inbound import (
 	run_inbound,
 	unique_rows,
 )
-from afas_connector.sync.mapping import FieldMap, RecordError, content_hash
-from afas_connector.sync_log import create_log, error_fields, finish_log, set_log
+from afas_connector.sync.mapping import FieldMap, content_hash
+from afas_connector.sync.mapping_errors import RecordError
+from afas_connector.sync.schedule import is_due
 
-MAPPING = "AFAS Connector Mapping"
-LINK = "AFAS Record Link"
 #: A run holds its lock at most this long; a crashed worker's lock simply expires.
 LOCK_SECONDS = 1800
 #: At most this many per-record errors are kept in a Sync Log (the count is always exact).
@@ -87,7 +89,7 @@ def _run(mapping: str, *, trigger: str, full: bool, progress: Progress | None, m
 			connector=doc.afas_connector,
 			key_field=doc.afas_key_field,
 			modified_field=doc.modified_field or None,
-			filters=FilterSet.from_spec(json.loads(doc.filters)) if doc.filters else FilterSet(),
+			filters=doc.filter_set(),
 			overlap_seconds=int(doc.overlap_seconds or 0),
 		)
 		writer.field_map = field_map
@@ -103,11 +105,7 @@ def _run(mapping: str, *, trigger: str, full: bool, progress: Progress | None, m
 	except Exception as exc:
 		frappe.db.rollback()
 		fields = error_fields(exc)
-		if exchanges:
-			fields["request_excerpt"] = (
-				exchanges[-1].request_excerpt or f"{exchanges[-1].method} {exchanges[-1].path}"
-			)
-			fields["response_excerpt"] = exchanges[-1].response_excerpt
+		fields.update(exchange_excerpts(exchanges))
 		finish_log(log, "Failed", **writer.counts(), **fields)
 		writer.notify(finished=True)
 		if not isinstance(exc, AfasError | frappe.ValidationError):
@@ -160,7 +158,7 @@ class _Writer:
 	def commit_page(self, page: PageResult, state_after: InboundState) -> None:
 		self.pages += 1
 		self.read += len(page.rows) + page.duplicates
-		links = self._links([str(r.get(self.mapping.afas_key_field)) for r in page.rows])
+		links = links_by_key(self.mapping.name, [str(r.get(self.mapping.afas_key_field)) for r in page.rows])
 		new_links: list[tuple] = []
 		frappe.flags.afas_inbound = True  # the outbound side must not echo these writes back
 		try:
@@ -169,56 +167,11 @@ class _Writer:
 				self._write_row(key, row, links.get(key), new_links)
 		finally:
 			frappe.flags.afas_inbound = False
-		if new_links:
-			now = now_datetime()
-			frappe.db.bulk_insert(
-				LINK,
-				[
-					"name",
-					"mapping",
-					"afas_key",
-					"reference_doctype",
-					"reference_name",
-					"content_hash",
-					"afas_modified",
-					"last_synced",
-					"creation",
-					"modified",
-					"owner",
-					"modified_by",
-				],
-				[
-					(
-						frappe.generate_hash(length=12),
-						self.mapping.name,
-						k,
-						self.doctype,
-						n,
-						h,
-						m,
-						now,
-						now,
-						now,
-						self.user,
-						self.user,
-					)
-					for k, n, h, m in new_links
-				],
-			)
+		insert_links(self.mapping.name, self.doctype, new_links)
 		self._save_state(state_after)
 		set_log(self.log, self.counts())
 		frappe.db.commit()
 		self.notify()
-
-	def _links(self, keys: list[str]) -> dict[str, dict[str, Any]]:
-		if not keys:
-			return {}
-		rows = frappe.get_all(
-			LINK,
-			filters={"mapping": self.mapping.name, "afas_key": ["in", keys]},
-			fields=["name", "afas_key", "reference_name", "content_hash"],
-		)
-		return {r.afas_key: r for r in rows}
 
 	def _write_row(
 		self, key: str, row: dict[str, Any], link: dict[str, Any] | None, new_links: list[tuple]
@@ -245,17 +198,7 @@ class _Writer:
 				target.flags.afas_inbound = True
 				target.flags.ignore_permissions = True
 				target.save()
-				frappe.db.set_value(
-					LINK,
-					link.name,
-					{
-						"content_hash": digest,
-						"afas_modified": modified,
-						"last_synced": now_datetime(),
-						"missing_in_afas": 0,
-					},
-					update_modified=False,
-				)
+				update_link(link.name, content_hash=digest, afas_modified=modified, missing_in_afas=0)
 				self.updated += 1
 				return
 			name = self._adopt(values)
@@ -273,16 +216,8 @@ class _Writer:
 				target.insert()
 				self.inserted += 1
 			if link:  # the linked document was deleted in ERPNext: point the link at the new one
-				frappe.db.set_value(
-					LINK,
-					link.name,
-					{
-						"reference_name": target.name,
-						"content_hash": digest,
-						"afas_modified": modified,
-						"last_synced": now_datetime(),
-					},
-					update_modified=False,
+				update_link(
+					link.name, reference_name=target.name, content_hash=digest, afas_modified=modified
 				)
 			else:
 				new_links.append((key, target.name, digest, modified))
@@ -382,3 +317,53 @@ class _Writer:
 def _clean_message(exc: Exception) -> str:
 	text = frappe.utils.strip_html(str(exc)) or type(exc).__name__
 	return text.strip().splitlines()[0][:500]
+
+
+# ------------------------------------------------------------------ scheduling
+
+
+def enqueue_due_pulls() -> list[str]:
+	"""The scheduler's tick (every minute): enqueue each enabled inbound mapping that is due, once."""
+	if not is_enabled():
+		return []
+	now = now_datetime()
+	queued = []
+	for mapping in frappe.get_all(
+		MAPPING,
+		filters={"enabled": 1, "direction": "Inbound"},
+		fields=["name", "schedule", "interval_minutes", "cron_expression", "last_run"],
+	):
+		last_run = get_datetime(mapping.last_run) if mapping.last_run else None
+		if is_due(
+			mapping.schedule,
+			last_run=last_run,
+			now=now,
+			interval_minutes=mapping.interval_minutes,
+			cron=mapping.cron_expression,
+		):
+			if enqueue_pull(mapping.name, trigger="Scheduler") is not None:
+				queued.append(mapping.name)
+	return queued
+
+
+def enqueue_pull(mapping: str, *, trigger: str, full: bool = False) -> Any:
+	"""One background job per mapping on the long queue; a second request while queued is dropped
+	(RQ de-duplication by job id). Returns the job, or None when one was already queued."""
+	return frappe.enqueue(
+		"afas_connector.binding.pull.run_pull_job",
+		queue="long",
+		timeout=LOCK_SECONDS,
+		job_id=f"afas_inbound::{mapping}",
+		deduplicate=True,
+		mapping=mapping,
+		trigger=trigger,
+		full=full,
+	)
+
+
+def run_pull_job(mapping: str, trigger: str = "Scheduler", full: bool = False) -> str | None:
+	"""The background job: run the mapping unless another run holds its lock; returns its Sync Log."""
+	try:
+		return sync_mapping(mapping, trigger=trigger, full=full).name
+	except AlreadyRunning:
+		return None

@@ -10,11 +10,10 @@ from typing import Any
 
 import frappe
 
+from afas_connector.binding.connection import is_enabled
+from afas_connector.binding.constants import MAPPING, OWN_DOCTYPES
+
 CACHE_KEY = "afas_outbound_doctypes"
-#: Our own DocTypes never push (a Sync Log save must not queue a Sync Log).
-OWN_DOCTYPES = frozenset(
-	{"AFAS Settings", "AFAS Connector Mapping", "AFAS Field Mapping", "AFAS Sync Log", "AFAS Record Link"}
-)
 
 
 def outbound_doctypes() -> dict[str, list[str]]:
@@ -51,11 +50,11 @@ def boot_session(bootinfo: Any) -> None:
 
 
 def _load_outbound_doctypes() -> dict[str, list[str]]:
-	if not frappe.db.get_single_value("AFAS Settings", "enabled"):
+	if not is_enabled():
 		return {}
 	result: dict[str, list[str]] = {}
 	for row in frappe.get_all(
-		"AFAS Connector Mapping",
+		MAPPING,
 		filters={"enabled": 1, "direction": "Outbound"},
 		fields=["name", "erpnext_doctype"],
 		order_by="name asc",
@@ -75,7 +74,7 @@ def on_document_event(doc: Any, method: str | None = None) -> None:
 		return
 	if flags.afas_inbound or doc.flags.afas_inbound:
 		return  # this change came from AFAS: pushing it back would loop
-	from afas_connector.outbound import queue_change
+	from afas_connector.binding.outbox import queue_change
 
 	event = method or ""
 	if event == "on_update" and doc.flags.in_insert:

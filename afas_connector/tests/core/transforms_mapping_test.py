@@ -2,14 +2,10 @@
 
 import pytest
 
-from afas_connector.sync.mapping import FieldMap, MappingConfigError, content_hash
-from afas_connector.sync.transforms import (
-	TransformConfigError,
-	TransformValueError,
-	compile_transform,
-	parse_afas_datetime,
-	typed_literal,
-)
+from afas_connector.afas.dates import parse_afas_datetime
+from afas_connector.sync.mapping import FieldMap, content_hash
+from afas_connector.sync.mapping_errors import MappingConfigError, TransformConfigError, TransformValueError
+from afas_connector.sync.transforms import compile_transform, typed_literal
 
 
 def run(name, value, options="", ctx=None):
@@ -261,3 +257,17 @@ def test_field_map_knows_whether_it_reads_child_tables():
 		},
 	]
 	assert FieldMap.from_rows(formula, outbound=True).reads_child_tables
+
+
+def test_the_desk_offers_exactly_the_transforms_the_engine_knows():
+	"""AFAS Field Mapping's Transform select is the desk's copy of the names: kept equal here."""
+	import json
+	from pathlib import Path
+
+	from afas_connector.sync.metainfo import COMPATIBLE_FIELDTYPES
+	from afas_connector.sync.transforms import TRANSFORMS
+
+	doctype = Path(__file__).parents[2] / "afas_connector/doctype/afas_field_mapping/afas_field_mapping.json"
+	field = next(f for f in json.loads(doctype.read_text())["fields"] if f["fieldname"] == "transform")
+	assert tuple(field["options"].split("\n")) == TRANSFORMS
+	assert set(COMPATIBLE_FIELDTYPES) <= set(TRANSFORMS)

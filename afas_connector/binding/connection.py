@@ -1,4 +1,5 @@
-"""AFAS Settings → a configured :class:`AfasClient`. The only place that reads the stored secrets."""
+"""The connection to AFAS: AFAS Settings → a configured :class:`AfasClient`, the connection test,
+and AFAS metainfo cached for the desk. The only place that reads the stored secrets."""
 
 from __future__ import annotations
 
@@ -10,13 +11,21 @@ from frappe import _
 
 from afas_connector.afas import AfasClient, AfasConfig, AfasError, RetryPolicy
 from afas_connector.afas.client import Exchange
+from afas_connector.binding.constants import SETTINGS
+from afas_connector.sync.metainfo import field_paths
 
-SETTINGS = "AFAS Settings"
+#: Metainfo is cached this long, so saving a mapping does not wait on AFAS every time.
+METAINFO_CACHE_SECONDS = 600
 AUTH_METHODS = {"AfasToken": "token", "OAuth2 Client Credentials": "oauth2"}
 
 
 def get_settings() -> Any:
 	return frappe.get_cached_doc(SETTINGS)
+
+
+def is_enabled() -> bool:
+	"""The master switch on AFAS Settings: scheduled runs, pushes and the pusher all stop when off."""
+	return bool(frappe.db.get_single_value(SETTINGS, "enabled"))
 
 
 def config_from_settings(settings: Any | None = None) -> AfasConfig:
@@ -94,3 +103,26 @@ def test_connection(settings: Any | None = None) -> dict[str, Any]:
 		update_modified=False,
 	)
 	return result
+
+
+def connector_fields(connector: str, kind: str, *, use_cache: bool = True) -> dict[str, dict[str, Any]]:
+	"""``{field path: metainfo field}`` of a GetConnector (``kind="get"``) or UpdateConnector
+	(``"update"``), cached for ``METAINFO_CACHE_SECONDS``. Raises :class:`AfasError` when AFAS does
+	not answer, ``frappe.ValidationError`` for another ``kind``."""
+	if kind not in ("get", "update"):
+		frappe.throw(_("kind must be 'get' or 'update'"))
+	key = f"afas_metainfo::{kind}::{connector}"
+	if use_cache:
+		cached = frappe.cache.get_value(key)
+		if cached:
+			return cached
+	with get_client() as client:
+		meta = client.metainfo_get(connector) if kind == "get" else client.metainfo_update(connector)
+	paths = field_paths(meta)
+	frappe.cache.set_value(key, paths, expires_in_sec=METAINFO_CACHE_SECONDS)
+	return paths
+
+
+def metainfo_kind(direction: str) -> str:
+	"""Inbound mappings read a GetConnector (``get``), outbound ones write an UpdateConnector."""
+	return "get" if direction == "Inbound" else "update"

@@ -18,8 +18,8 @@ import datetime as dt
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from afas_connector.afas.dates import amsterdam_now, to_afas_datetime
 from afas_connector.afas.filters import Condition, FilterSet, Operator
-from afas_connector.sync.transforms import AFAS_TZ, to_afas_datetime
 
 
 @dataclass
@@ -60,19 +60,13 @@ class InboundState:
 		return self.run_started is not None
 
 
-def amsterdam_now(now: dt.datetime | None = None) -> str:
-	"""Current time as AFAS writes it: Amsterdam wall clock, no zone, whole seconds."""
-	moment = now or dt.datetime.now(dt.timezone.utc)
-	if moment.tzinfo is None:
-		moment = moment.replace(tzinfo=dt.timezone.utc)
-	return to_afas_datetime(moment.astimezone(AFAS_TZ))
-
-
 def start_run(state: InboundState, *, full: bool = False, now: dt.datetime | None = None) -> InboundState:
 	"""Begin a run, or resume the one a crash left behind (same start time, same cursor)."""
 	if state.in_progress:
 		return state
-	return InboundState(watermark=state.watermark, run_started=amsterdam_now(now), cursor=None, full=full)
+	return InboundState(
+		watermark=state.watermark, run_started=to_afas_datetime(amsterdam_now(now)), cursor=None, full=full
+	)
 
 
 def page_filter(spec: InboundSpec, state: InboundState) -> FilterSet:

@@ -11,8 +11,8 @@ from typing import Any
 import frappe
 import requests
 
-from afas_connector.demo import isolate_outbound, restore_outbound  # noqa: F401 (the tests import them from here)
-from afas_connector.events import clear_outbound_cache
+from afas_connector.binding.doc_events import clear_outbound_cache
+from afas_connector.devtools.samples import isolate_outbound, restore_outbound  # noqa: F401 (the tests import them from here)
 from afas_connector.simulator import DEMO_TOKEN, AfasSimulator
 
 #: The demo token in every form it could leak in: XML, base64 header value, data part.
@@ -40,7 +40,7 @@ def simulator() -> AfasSimulator:
 
 def configure(sim: AfasSimulator, **overrides: Any) -> Any:
 	"""Point AFAS Settings at the simulator (committed: background code reads it from the database)."""
-	from afas_connector.demo import use_simulator
+	from afas_connector.devtools.samples import use_simulator
 
 	values = {"timeout": 5, "max_attempts": 3, "base_delay": 0, "language": "nl-nl", **overrides}
 	return use_simulator(values.pop("base_url", sim.base_url), **values)
@@ -60,7 +60,7 @@ def make_mapping(name: str, **fields: Any) -> Any:
 
 def push_mapping(name: str, **extra: Any) -> Any:
 	"""An outbound Customer → KnSalesRelationOrg mapping (the demo's field map) pushing on insert and update."""
-	from afas_connector.demo import CUSTOMER_TO_DEBTOR
+	from afas_connector.devtools.samples import CUSTOMER_TO_DEBTOR
 
 	fields = {
 		"direction": "Outbound",
@@ -126,7 +126,7 @@ def sales_masters() -> str:
 
 def new_sales_order(customer: str, lines: list[tuple[str, float, float]]) -> Any:
 	"""A submitted Sales Order of the test company, in euros, with a customer reference."""
-	from afas_connector.demo import new_sales_order as make
+	from afas_connector.devtools.samples import new_sales_order as make
 
 	return make(customer, COMPANY, lines, currency="EUR", po_no="PO-" + frappe.generate_hash(length=5))
 

@@ -1,22 +1,20 @@
-"""``bench --site S afas demo``: the simulator, example mappings, a real sync, a summary.
+"""Sample mappings and ERPNext records shared by the demo, the benchmarks and the bench tests.
 
-Starts the project's AFAS Profit simulator on 127.0.0.1, points AFAS Settings at it, creates three
-inbound mappings (debtors → Customer, creditors → Supplier, items → Item) and two outbound ones
-(Customer → KnSalesRelationOrg, Sales Order → FbSales), runs the inbound ones, and pushes one new
-Customer and a Sales Order for it.
+The mappings are the README's worked examples on the simulator's connectors (debtors → Customer,
+creditors → Supplier, items → Item in; Customer → KnSalesRelationOrg and Sales Order → FbSales out);
+the record builders make the Customers and Sales Orders they push. Nothing here runs in production.
 """
 
 from __future__ import annotations
 
 import json
-import time
-from collections.abc import Callable
 from typing import Any
 
 import frappe
 
-from afas_connector.events import clear_outbound_cache
-from afas_connector.simulator import DEMO_TOKEN, AfasSimulator
+from afas_connector.binding.constants import MAPPING, SETTINGS
+from afas_connector.binding.doc_events import clear_outbound_cache
+from afas_connector.simulator import DEMO_TOKEN
 
 #: AFAS debtor (ERP_Debtors) → ERPNext Customer: used by the demo, the benchmarks and the tests.
 DEBTOR_TO_CUSTOMER = [
@@ -198,7 +196,7 @@ def ensure_masters() -> None:
 def use_simulator(base_url: str, **overrides: Any) -> Any:
 	"""Point AFAS Settings at a simulator with its demo token (and create the masters it needs)."""
 	ensure_masters()
-	settings = frappe.get_doc("AFAS Settings")
+	settings = frappe.get_doc(SETTINGS)
 	values = {
 		"enabled": 1,
 		"base_url": base_url,
@@ -213,24 +211,16 @@ def use_simulator(base_url: str, **overrides: Any) -> Any:
 	return settings
 
 
-def configure(base_url: str) -> None:
-	"""Point AFAS Settings at ``base_url`` and create the example mappings."""
-	use_simulator(base_url)
-	for spec in [*INBOUND, OUTBOUND, sales_order_mapping(OUTBOUND["mapping_name"])]:
-		upsert_mapping(spec)
-	frappe.db.commit()
-
-
 def isolate_outbound(*keep: str) -> list[str]:
 	"""Disable every enabled outbound mapping but ``keep`` (e.g. the demo's), so a test or benchmark
 	sees only its own pushes and a bare loop pays for none; returns them for :func:`restore_outbound`."""
 	others = frappe.get_all(
-		"AFAS Connector Mapping",
+		MAPPING,
 		filters={"direction": "Outbound", "enabled": 1, "name": ["not in", keep or ("",)]},
 		pluck="name",
 	)
 	for name in others:
-		frappe.db.set_value("AFAS Connector Mapping", name, "enabled", 0)
+		frappe.db.set_value(MAPPING, name, "enabled", 0)
 	frappe.db.commit()
 	clear_outbound_cache()
 	return others
@@ -238,7 +228,7 @@ def isolate_outbound(*keep: str) -> list[str]:
 
 def restore_outbound(names: list[str]) -> None:
 	for name in names:
-		frappe.db.set_value("AFAS Connector Mapping", name, "enabled", 1)
+		frappe.db.set_value(MAPPING, name, "enabled", 1)
 	frappe.db.commit()
 	clear_outbound_cache()
 
@@ -280,11 +270,7 @@ def new_sales_order(
 
 def upsert_mapping(spec: dict[str, Any]) -> Any:
 	name = spec["mapping_name"]
-	doc = (
-		frappe.get_doc("AFAS Connector Mapping", name)
-		if frappe.db.exists("AFAS Connector Mapping", name)
-		else frappe.new_doc("AFAS Connector Mapping")
-	)
+	doc = frappe.get_doc(MAPPING, name) if frappe.db.exists(MAPPING, name) else frappe.new_doc(MAPPING)
 	doc.update(
 		{
 			"enabled": 1,
@@ -299,101 +285,3 @@ def upsert_mapping(spec: dict[str, Any]) -> Any:
 		doc.append("field_mappings", row)
 	doc.save(ignore_permissions=True)
 	return doc
-
-
-def _push_demo_order(customer: str) -> str:
-	"""Submit a Sales Order for the pushed customer, with an item the inbound sync brought in, and
-	push it to FbSales; returns the line to print. Needs a Company (ERPNext's setup wizard)."""
-	from afas_connector.outbound import push_pending
-
-	company = frappe.defaults.get_global_default("company") or frappe.db.get_value("Company", {}, "name")
-	item = frappe.db.get_value("AFAS Record Link", {"mapping": INBOUND[2]["mapping_name"]}, "reference_name")
-	if not company or not item:
-		return "push: Sales Order skipped (this site has no Company yet: finish ERPNext's setup wizard)"
-	order = new_sales_order(customer, company, [(item, 3, 12.5)])
-	frappe.db.commit()
-	mapping = sales_order_mapping(OUTBOUND["mapping_name"])["mapping_name"]
-	push_pending(mapping, "Sales Order", order.name)
-	log = frappe.get_all(
-		"AFAS Sync Log",
-		filters={"mapping": mapping, "reference_name": order.name},
-		fields=["status", "http_method", "afas_key", "error"],
-		limit=1,
-	)[0]
-	return (
-		f"push: Sales Order {order.name!r} ({len(order.items)} line) → {log.http_method} FbSales: {log.status}"
-		+ (f", AFAS OrNu {log.afas_key}" if log.afas_key else f" ({log.error})")
-	)
-
-
-def run_demo(
-	*, port: int = 8899, rows: int = 0, serve: bool = False, echo: Callable[[str], None] = print
-) -> list[dict[str, Any]]:
-	"""Run the whole demo; returns the summary rows it printed."""
-	from afas_connector.inbound import sync_mapping
-	from afas_connector.outbound import push_pending
-
-	with AfasSimulator(port=port) as sim:
-		if rows:
-			sim.generate_rows("ERP_Debtors", n=rows, seed=1)
-		echo(f"AFAS Profit simulator on {sim.base_url}")
-		configure(sim.base_url)
-		summary = []
-		for spec in INBOUND:
-			name = spec["mapping_name"]
-			started = time.perf_counter()
-
-			def progress(data: dict[str, Any], name: str = name) -> None:
-				echo(
-					f"\r  {name}: page {data['pages']}, {data['description']}"
-					+ ("\n" if data["finished"] else "")
-				)
-
-			log = sync_mapping(name, trigger="Manual", progress=progress)
-			log.reload()
-			summary.append(
-				{
-					"mapping": name,
-					"status": log.status,
-					"read": log.rows_read,
-					"inserted": log.inserted,
-					"updated": log.updated,
-					"unchanged": log.unchanged,
-					"failed": log.failed,
-					"seconds": round(time.perf_counter() - started, 2),
-					"error": log.error or "",
-				}
-			)
-		customer = new_customer(f"Demo Push {frappe.generate_hash(length=5)} B.V.")
-		frappe.db.commit()
-		push_pending(OUTBOUND["mapping_name"], "Customer", customer.name)
-		push = frappe.get_all(
-			"AFAS Sync Log",
-			filters={"mapping": OUTBOUND["mapping_name"], "reference_name": customer.name},
-			fields=["status", "http_method", "afas_key", "error"],
-			limit=1,
-		)
-		echo("")
-		echo(
-			f"{'mapping':<28} {'status':<8} {'read':>6} {'new':>6} {'upd':>6} {'same':>6} {'fail':>6} {'sec':>6}"
-		)
-		for row in summary:
-			echo(
-				f"{row['mapping']:<28} {row['status']:<8} {row['read']:>6} {row['inserted']:>6} {row['updated']:>6} "
-				f"{row['unchanged']:>6} {row['failed']:>6} {row['seconds']:>6}"
-				+ (f"  {row['error']}" if row["error"] else "")
-			)
-		if push:
-			echo(
-				f"push: Customer {customer.name!r} → {push[0].http_method} KnSalesRelationOrg: {push[0].status}"
-				+ (f", AFAS DbId {push[0].afas_key}" if push[0].afas_key else f" ({push[0].error})")
-			)
-		echo(_push_demo_order(customer.name))
-		if serve:
-			echo(f"Simulator still serving on {sim.base_url}; Ctrl-C to stop.")
-			try:
-				while True:
-					time.sleep(3600)
-			except KeyboardInterrupt:
-				pass
-		return summary

@@ -9,10 +9,13 @@ from typing import Any
 import frappe
 from frappe.utils import now_datetime, time_diff_in_seconds
 
-from afas_connector.afas import AfasError, redact
+from afas_connector.afas import AfasError, Exchange, redact
+from afas_connector.binding.constants import LOG
 
-LOG = "AFAS Sync Log"
+#: A log in one of these states is closed: nothing more will happen to it on its own.
 FINAL = ("Success", "Partial", "Failed")
+#: How much of a request or response a log keeps.
+EXCERPT_CHARS = 10_000
 
 
 def create_log(
@@ -110,13 +113,12 @@ def finish_log(log: Any, status: str, *, commit: bool = True, **fields: Any) -> 
 	return log
 
 
-def clear_old_logs(days: int) -> int:
-	"""Delete successful logs older than ``days``; failed and partial ones stay until handled."""
-	if not days or days <= 0:
-		return 0
-	cutoff = frappe.utils.add_days(now_datetime(), -int(days))
-	filters = {"status": "Success", "creation": ["<", cutoff]}
-	count = frappe.db.count(LOG, filters)
-	if count:
-		frappe.db.delete(LOG, filters)
-	return count
+def exchange_excerpts(exchanges: list[Exchange]) -> dict[str, str]:
+	"""``request_excerpt`` and ``response_excerpt`` of the last HTTP exchange (already redacted by
+	the client): what was asked and what AFAS answered, since AFAS itself logs no request bodies."""
+	if not exchanges:
+		return {}
+	last = exchanges[-1]
+	request = f"{last.method} {last.path}" + (f"\n{last.request_excerpt}" if last.request_excerpt else "")
+	response = (f"HTTP {last.status}\n" if last.status else "") + last.response_excerpt
+	return {"request_excerpt": request[:EXCERPT_CHARS], "response_excerpt": response[:EXCERPT_CHARS]}

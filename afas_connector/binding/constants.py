@@ -1,0 +1,13 @@
+"""Names the frappe layer shares: the app's DocTypes and roles, defined once."""
+
+SETTINGS = "AFAS Settings"
+MAPPING = "AFAS Connector Mapping"
+FIELD_MAPPING = "AFAS Field Mapping"
+LOG = "AFAS Sync Log"
+LINK = "AFAS Record Link"
+#: The app's own DocTypes never push (a Sync Log save must not queue a Sync Log).
+OWN_DOCTYPES = frozenset({SETTINGS, MAPPING, FIELD_MAPPING, LOG, LINK})
+
+MANAGER_ROLE = "AFAS Manager"
+#: Who may use the connector's API, buttons and forms.
+MANAGER_ROLES = (MANAGER_ROLE, "System Manager")

@@ -1,0 +1,187 @@
+"""The outbox: ERPNext changes queued for AFAS, and the jobs that send them.
+
+``queue_change`` runs inside the document's own transaction and writes an *AFAS Sync Log* row in
+status Queued: if the save rolls back, nothing was queued; if it commits, the change is on disk
+even when Redis or every worker is down. After commit one kick starts a drain job, which sends each
+document's changes oldest first (``binding/push.py``); the sweeper re-queues whatever a lost job
+left behind. A newer change supersedes an older one of the same document that has not been sent.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from typing import Any
+
+import frappe
+from frappe.utils import add_to_date, now_datetime
+
+from afas_connector.binding.constants import LOG, MAPPING
+from afas_connector.binding.push import PushSession, push_pending
+from afas_connector.binding.sync_log import insert_outbox_row, set_log
+from afas_connector.sync.outbound_plan import wants_change
+
+#: Redis flag: "a drain job is queued". Cleared by the job when it starts, so later changes kick again.
+PUSHER_FLAG = "afas_outbound_pusher"
+PUSHER_FLAG_SECONDS = 300
+#: A drain job stops after this long and hands over to a fresh one (the default queue allows 300 s).
+DRAIN_SECONDS = 200
+#: A push marked Running this long ago belongs to a worker that died.
+STALE_RUNNING_MINUTES = 30
+#: Documents a drain or sweep reads per query; the drain asks again until nothing is due.
+DUE_BATCH = 500
+
+
+# ------------------------------------------------------------------ queueing (inside the save)
+
+
+def queue_change(doc: Any, event: str, mapping_name: str, *, trigger: str = "Document Event") -> Any | None:
+	"""Write the outbox row for one change, or nothing when the mapping does not cover it.
+
+	Only *that* the document changed is recorded here: the push job builds the UpdateConnector body
+	from the document as it is then. So the save stays cheap, a burst of changes sends the latest
+	state once, and a link to another pushed document (a Sales Order's customer) resolves after that
+	document has reached AFAS.
+	"""
+	mapping = frappe.get_cached_doc(MAPPING, mapping_name)
+	if not wants_change(event, mapping, manual=trigger != "Document Event"):
+		return None
+	if mapping.condition and not frappe.safe_eval(mapping.condition, None, {"doc": doc}):
+		return None
+	fields = {"event": event, "http_method": None}
+	pending = None
+	if event != "after_insert":  # a new document has nothing queued yet: skip the lookup
+		# A locking read: if a push job has just taken the row (Running), this sees it and queues a
+		# row of its own, instead of folding the change into a push that already read the document.
+		pending = frappe.db.get_value(
+			LOG,
+			{
+				"reference_doctype": doc.doctype,
+				"reference_name": doc.name,
+				"mapping": mapping_name,
+				"direction": "Outbound",
+				"status": "Queued",
+			},
+			"name",
+			order_by="creation desc",
+			for_update=True,
+		)
+	if pending:  # not sent yet: the newer change supersedes it
+		frappe.db.set_value(LOG, pending, {**fields, "trigger": trigger})
+		log = frappe._dict(name=pending)
+	else:
+		log = insert_outbox_row(
+			mapping=mapping_name,
+			direction="Outbound",
+			trigger=trigger,
+			status="Queued",
+			reference_doctype=doc.doctype,
+			reference_name=doc.name,
+			**fields,
+		)
+	schedule_kick()
+	return log
+
+
+def schedule_kick() -> None:
+	"""Kick the pusher once after this transaction commits, however many changes it queued (frappe's
+	``after_commit`` keeps duplicates: a bulk change of 1,000 documents would kick 1,000 times)."""
+	local = frappe.local
+	if getattr(local, "afas_kick_scheduled", False):
+		return
+	local.afas_kick_scheduled = True
+	frappe.db.after_commit.add(kick_pusher)
+	frappe.db.after_rollback.add(_forget_kick)  # rollback drops the after_commit callback
+
+
+def _forget_kick() -> None:
+	frappe.local.afas_kick_scheduled = False
+
+
+def kick_pusher() -> None:
+	"""After commit: make sure a drain job is on its way. One Redis ``SET NX`` per commit, so a burst
+	of saves costs a single background job, not one each."""
+	frappe.local.afas_kick_scheduled = False
+	if frappe.cache.set(frappe.cache.make_key(PUSHER_FLAG), 1, nx=True, ex=PUSHER_FLAG_SECONDS):
+		frappe.enqueue("afas_connector.binding.outbox.drain", queue="default", timeout=DRAIN_SECONDS + 60)
+
+
+# ------------------------------------------------------------------ draining (background job)
+
+
+def due_documents(
+	now: dt.datetime, *, queued_before: dt.datetime | None = None, limit: int = DUE_BATCH
+) -> list[Any]:
+	"""Documents with an outbox row to send now: Queued, or Retrying and due."""
+	return frappe.db.sql(
+		"""select mapping, reference_doctype, reference_name, min(creation) as first from `tabAFAS Sync Log`
+		where direction='Outbound' and reference_name is not null
+		and mapping in (select name from `tabAFAS Connector Mapping` where enabled=1) and (
+			(status='Queued' and creation <= %(queued)s) or (status='Retrying' and (next_attempt is null or next_attempt <= %(now)s))
+		) group by mapping, reference_doctype, reference_name order by first limit %(limit)s""",
+		{"queued": queued_before or now, "now": now, "limit": limit},
+		as_dict=True,
+	)
+
+
+def drain(now: dt.datetime | None = None) -> int:
+	"""The push job: send every due change, document by document, oldest first."""
+	frappe.cache.delete(frappe.cache.make_key(PUSHER_FLAG))  # changes committed from now on kick anew
+	started = time.monotonic()
+	sent = 0
+	session = PushSession()
+	try:
+		while time.monotonic() - started < DRAIN_SECONDS:
+			progress = False
+			for row in due_documents(now or now_datetime()):
+				outcomes = push_pending(
+					row.mapping, row.reference_doctype, row.reference_name, now=now, session=session
+				)
+				sent += outcomes.count("Success")
+				progress = progress or bool(outcomes)
+			if not progress:
+				return sent
+	finally:
+		session.close()
+	kick_pusher()  # out of time with work left: a fresh job continues
+	return sent
+
+
+def sweep(*, now: dt.datetime | None = None, inline: bool = False) -> int:
+	"""Every few minutes: rows whose push vanished go back in line. Running for longer than a push can
+	take means the worker died; Queued for over a minute means the kick was lost (Redis flushed, no
+	worker). ``inline`` drains in this process instead of in a job. Returns the documents found."""
+	now = now or now_datetime()
+	stale = add_to_date(now, minutes=-STALE_RUNNING_MINUTES)
+	for row in frappe.get_all(
+		LOG, filters={"direction": "Outbound", "status": "Running", "modified": ["<", stale]}, pluck="name"
+	):
+		frappe.db.set_value(LOG, row, {"status": "Retrying", "next_attempt": now}, update_modified=False)
+	frappe.db.commit()
+	rows = due_documents(now, queued_before=now if inline else add_to_date(now, minutes=-1))
+	if rows:
+		if inline:
+			drain(now=now)
+		else:
+			frappe.cache.delete(frappe.cache.make_key(PUSHER_FLAG))
+			kick_pusher()
+	return len(rows)
+
+
+def retry(names: list[str]) -> int:
+	"""Put Failed/Retrying outbound rows back in the queue; the push builds the body from the
+	document as it is then, so a fixed document goes out fixed."""
+	count = 0
+	for name in names:
+		log = frappe.get_doc(LOG, name)
+		if log.direction != "Outbound" or log.status not in ("Failed", "Retrying"):
+			continue
+		set_log(
+			log,
+			{"status": "Queued", "rounds": 0, "next_attempt": None, "error": None, "trigger": "Manual"},
+			update_modified=True,
+		)
+		count += 1
+	if count:
+		schedule_kick()
+	return count

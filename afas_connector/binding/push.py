@@ -1,0 +1,325 @@
+"""Pushing one change: an outbox row (AFAS Sync Log, Queued) → the UpdateConnector call it needs →
+Success, Retrying or Failed. Runs in the background job that ``binding/outbox.py`` starts.
+
+Which call (POST, PUT, DELETE, deactivate, nothing) and when to try again are decided by the pure
+rules in ``sync/outbound_plan.py``; this module reads the document, builds the body, calls AFAS and
+records the outcome. The desk's preview builds its body with the same :func:`map_document`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+import frappe
+from frappe import _
+from frappe.utils import add_to_date, get_datetime, now_datetime
+
+from afas_connector.afas import AfasError, AfasOutcomeUnknownError, Record
+from afas_connector.binding.connection import get_client, is_enabled
+from afas_connector.binding.constants import LOG, MAPPING, SETTINGS
+from afas_connector.binding.record_links import (
+	LOOKUPS,
+	afas_key_of,
+	link_document,
+	link_of,
+	unlink,
+	update_link,
+)
+from afas_connector.binding.sync_log import (
+	FINAL,
+	error_fields,
+	exchange_excerpts,
+	finish_log,
+	set_log,
+)
+from afas_connector.sync.mapping import FieldMap
+from afas_connector.sync.mapping_errors import RecordError
+from afas_connector.sync.outbound_plan import REMOVE_EVENTS, Call, after_failure, plan_call
+from afas_connector.sync.transforms import typed_literal
+
+#: Outbox rows waiting to be sent.
+PENDING = ("Queued", "Retrying")
+#: How long a change waits for a linked document's push before it looks again.
+WAIT_SECONDS = 30
+
+
+class PushSession:
+	"""One AFAS client (one keep-alive connection) for many pushes; exchanges are kept per push."""
+
+	def __init__(self) -> None:
+		self.exchanges: list[Any] = []
+		self._client: Any = None
+
+	@property
+	def client(self) -> Any:
+		if self._client is None:
+			self._client = get_client(on_exchange=self.exchanges.append)
+		return self._client
+
+	def close(self) -> None:
+		if self._client is not None:
+			self._client.close()
+			self._client = None
+
+
+class Waiting(Exception):
+	"""The body links to a document whose own push is still on its way: try again shortly."""
+
+
+class NotMapped(Exception):
+	"""The document does not map (a required field empty, a value the transform refuses)."""
+
+	def __init__(self, errors: list[RecordError]) -> None:
+		self.errors = errors
+		super().__init__("; ".join(f"{e.field}: {e.message}" for e in errors))
+
+
+def push_pending(
+	mapping: str, doctype: str, name: str, now: dt.datetime | None = None, session: PushSession | None = None
+) -> list[str]:
+	"""Push the pending changes of one document, oldest first, and return their outcomes.
+
+	Stops at a change that must wait (Retrying, not yet due), at one another job is sending
+	(Running: order is kept), and after a push that did not close its row. Every other round closes
+	one row (Success or Failed), so the loop ends after at most as many rounds as there are rows.
+	"""
+	outcomes: list[str] = []
+	now = now or now_datetime()
+	while True:
+		first = _next_change(mapping, doctype, name)
+		if not first or first.status == "Running":
+			return outcomes
+		if first.status == "Retrying" and first.next_attempt and get_datetime(first.next_attempt) > now:
+			return outcomes  # keep order: later changes wait behind it
+		outcome = process_log(first.name, session)
+		outcomes.append(outcome)
+		if outcome not in FINAL:
+			return outcomes
+
+
+def _next_change(mapping: str, doctype: str, name: str) -> Any | None:
+	# Running rows sort first: another job sending an older change of this document keeps order.
+	rows = frappe.db.sql(
+		"""select name, status, next_attempt from `tabAFAS Sync Log`
+		where mapping=%s and reference_doctype=%s and reference_name=%s and direction='Outbound'
+		and status in ('Queued', 'Retrying', 'Running')
+		order by status='Running' desc, creation asc limit 1""",
+		(mapping, doctype, name),
+		as_dict=True,
+	)
+	return rows[0] if rows else None
+
+
+def process_log(name: str, session: PushSession | None = None) -> str:
+	"""Send one outbox row to AFAS and record the outcome; returns the row's new status."""
+	log = frappe.get_doc(LOG, name, for_update=True)
+	mapping = frappe.get_cached_doc(MAPPING, log.mapping)
+	if log.status not in PENDING or not mapping.enabled or not is_enabled():
+		frappe.db.commit()
+		return log.status  # a disabled mapping or connector keeps its changes queued
+	set_log(
+		log, {"status": "Running", "started_at": now_datetime(), "finished_at": None}, update_modified=True
+	)
+	frappe.db.commit()
+	own = session is None
+	session = session or PushSession()
+	session.exchanges.clear()
+	try:
+		note = _push(session.client, mapping, log)
+	except Waiting as exc:
+		frappe.db.rollback()
+		next_attempt = add_to_date(now_datetime(), seconds=WAIT_SECONDS)
+		finish_log(log, "Retrying", error=str(exc)[:1000], next_attempt=next_attempt)
+		return "Retrying"
+	except NotMapped as exc:
+		frappe.db.rollback()
+		finish_log(
+			log,
+			"Failed",
+			error=_("Not sent, the document does not map: {0}").format(str(exc))[:1000],
+			record_errors=json.dumps([e.to_dict() for e in exc.errors], ensure_ascii=False),
+			next_attempt=None,
+		)
+		return "Failed"
+	except Exception as exc:
+		frappe.db.rollback()
+		return _record_failure(log, exc, list(session.exchanges))
+	finally:
+		if own:
+			session.close()
+	fields = _exchange_fields(log, list(session.exchanges))
+	if note:
+		fields["error"] = note
+	finish_log(log, "Success", **fields)
+	return "Success"
+
+
+# ------------------------------------------------------------------ building the body
+
+
+_FIELD_MAPS: dict[tuple[str, str], FieldMap] = {}
+#: Compiled field maps kept per process; more mappings than this is unusual, so the cache is simply
+#: emptied when it is full.
+MAX_CACHED_FIELD_MAPS = 256
+
+
+def field_map_of(mapping: Any) -> FieldMap:
+	"""The mapping's compiled field map, compiled once per version of the mapping in this process."""
+	key = (mapping.name, str(mapping.modified))
+	if key not in _FIELD_MAPS:
+		if len(_FIELD_MAPS) >= MAX_CACHED_FIELD_MAPS:
+			_FIELD_MAPS.clear()
+		_FIELD_MAPS[key] = mapping.field_map()
+	return _FIELD_MAPS[key]
+
+
+def current_document(mapping: Any, doctype: str, name: str) -> Any | None:
+	"""The document as it is now, or None when it is gone. A field map that reads only the main
+	row's own fields gets that row in one query instead of the whole document with every child
+	table (a Customer has five); child-table paths and expressions get the whole document."""
+	if field_map_of(mapping).reads_child_tables:
+		try:
+			return frappe.get_doc(doctype, name)
+		except frappe.DoesNotExistError:
+			return None
+	return frappe.db.get_value(doctype, name, "*", as_dict=True)
+
+
+def map_document(mapping: Any, doc: Any) -> tuple[Record, list[RecordError], list[str]]:
+	"""The UpdateConnector record for ``doc`` as it is now, the fields that did not map, and the
+	linked documents (``afas_key`` transform) whose own push is still on its way."""
+	waiting: list[str] = []
+
+	def afas_key(linked_mapping: str, name: str) -> str | None:
+		key = afas_key_of(linked_mapping, name)
+		if not key and _has_pending_push(linked_mapping, name):
+			waiting.append(_("{0} (mapping {1})").format(name, linked_mapping))
+		return key
+
+	record, errors = field_map_of(mapping).to_afas(
+		doc, key=doc.name, lookups={**LOOKUPS, "afas_key": afas_key}
+	)
+	return record, errors, waiting
+
+
+def record_for(mapping: Any, call: Call, link: Any, doc: Any) -> tuple[Record, list[RecordError], list[str]]:
+	"""The record ``call`` sends, as :func:`map_document` returns it: the deactivation field for a
+	deactivating PUT, else the document mapped; a PUT carries the AFAS key of the document's link."""
+	if call.deactivate:
+		record = Record(fields={mapping.deactivate_field: typed_literal(mapping.deactivate_value)})
+		errors: list[RecordError] = []
+		waiting: list[str] = []
+	else:
+		record, errors, waiting = map_document(mapping, doc)
+	if call.method == "PUT":
+		record.keys = {mapping.afas_key_field: link.afas_key}
+	return record, errors, waiting
+
+
+def plan_for(mapping: Any, event: str, doctype: str, name: str) -> tuple[Call, Any, Any]:
+	"""The call a change needs (see ``sync/outbound_plan.py``), the document's Record Link, and the
+	document as it is now (None for a remove event or a deleted document)."""
+	link = link_of(mapping.name, doctype, name)
+	doc = None if event in REMOVE_EVENTS else current_document(mapping, doctype, name)
+	call = plan_call(
+		event,
+		afas_key=link.afas_key if link else None,
+		document_exists=doc is not None,
+		delete_action=mapping.delete_action,
+	)
+	return call, link, doc
+
+
+def _has_pending_push(mapping: str, name: str) -> bool:
+	return bool(
+		frappe.db.exists(
+			LOG,
+			{
+				"mapping": mapping,
+				# with the DocType, the (reference_doctype, reference_name) index finds the rows
+				"reference_doctype": frappe.get_cached_value(MAPPING, mapping, "erpnext_doctype"),
+				"reference_name": name,
+				"direction": "Outbound",
+				"status": ["in", (*PENDING, "Running")],
+			},
+		)
+	)
+
+
+# ------------------------------------------------------------------ the call
+
+
+def _push(client: Any, mapping: Any, log: Any) -> str | None:
+	"""Do the HTTP call the change needs; returns a note for the log, if any."""
+	call, link, doc = plan_for(mapping, log.event, log.reference_doctype, log.reference_name)
+	if not call.sends:
+		return _(call.reason)
+	key_field = mapping.afas_key_field
+	connector = mapping.afas_connector
+	if call.method == "DELETE":
+		set_log(log, {"http_method": "DELETE", "afas_key": link.afas_key})
+		client.delete(connector, mapping.afas_element or connector, {key_field: link.afas_key})
+		unlink(link.name)
+		return None
+	record, errors, waiting = record_for(mapping, call, link, doc)
+	if errors and waiting:
+		raise Waiting(_("Waiting for {0} to reach AFAS first").format(", ".join(waiting)))
+	if errors:
+		raise NotMapped(errors)
+	if call.method == "PUT":
+		set_log(log, {"http_method": "PUT", "afas_key": link.afas_key, "payload": _payload(record)})
+		client.update(connector, record)
+		update_link(link.name)
+		return None
+	set_log(log, {"http_method": "POST", "payload": _payload(record)})
+	result = client.insert(connector, record)
+	key = result.keys.get(key_field) or record.fields.get(key_field)
+	if key in (None, ""):
+		return _("AFAS returned no {0}; the next change of this document will be inserted again").format(
+			key_field
+		)
+	link_document(mapping.name, str(key), log.reference_doctype, log.reference_name)
+	set_log(log, {"afas_key": str(key)})
+	return None
+
+
+def record_dict(record: Record) -> dict[str, Any]:
+	"""A record as plain data (fields, keys, nested objects, action), for the log and the preview."""
+	objects = {
+		name: [record_dict(r) for r in value] if isinstance(value, list) else record_dict(value)
+		for name, value in record.objects.items()
+	}
+	return {"fields": record.fields, "keys": record.keys, "objects": objects, "action": record.action}
+
+
+def _payload(record: Record) -> str:
+	"""What was sent, for the Sync Log."""
+	return json.dumps(record_dict(record), ensure_ascii=False, default=str)
+
+
+def _exchange_fields(log: Any, exchanges: list[Any]) -> dict[str, Any]:
+	return {"attempts": int(log.attempts or 0) + len(exchanges), **exchange_excerpts(exchanges)}
+
+
+def _record_failure(log: Any, exc: Exception, exchanges: list[Any]) -> str:
+	# What was attempted (method, key, body) was rolled back with the failed transaction: keep it.
+	attempted = {field: log.get(field) for field in ("http_method", "afas_key", "payload")}
+	fields = {**attempted, **_exchange_fields(log, exchanges), **error_fields(exc)}
+	transient = isinstance(exc, AfasError) and exc.retryable and not isinstance(exc, AfasOutcomeUnknownError)
+	max_rounds = int(frappe.db.get_single_value(SETTINGS, "max_attempts") or 4)
+	step = after_failure(
+		int(log.rounds or 0),
+		transient=transient,
+		max_rounds=max_rounds,
+		retry_after=getattr(exc, "retry_after", None),
+	)
+	if step.status == "Retrying":
+		next_attempt = add_to_date(now_datetime(), seconds=step.delay)
+		finish_log(log, "Retrying", rounds=step.rounds, next_attempt=next_attempt, **fields)
+		return "Retrying"
+	if not isinstance(exc, AfasError):
+		frappe.log_error(title=f"AFAS push {log.name} failed", reference_doctype=LOG, reference_name=log.name)
+	finish_log(log, "Failed", rounds=step.rounds, next_attempt=None, **fields)
+	return "Failed"

@@ -1,0 +1,105 @@
+"""Outbound decisions, pure: which changes a mapping sends, which UpdateConnector call a change
+needs, and when a push that failed on a transient error is tried again.
+
+The frappe layer (``binding/outbox.py`` queues, ``binding/push.py`` sends) asks these functions and
+never decides itself, so every rule here is tested without a bench.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from afas_connector.afas.config import backoff
+
+#: ERPNext document event → the mapping's check box that says whether it pushes.
+EVENT_FLAGS = {
+	"after_insert": "push_on_insert",
+	"on_update": "push_on_update",
+	"on_update_after_submit": "push_on_update",
+	"on_submit": "push_on_submit",
+	"on_cancel": "push_on_cancel",
+	"on_trash": "push_on_trash",
+}
+#: Events that take the record away in ERPNext: AFAS gets a DELETE or a deactivating PUT.
+REMOVE_EVENTS = frozenset({"on_cancel", "on_trash"})
+#: The mapping's "On Delete / Cancel" choices.
+DELETE_IN_AFAS = "Delete in AFAS"
+DEACTIVATE_IN_AFAS = "Deactivate in AFAS"
+DO_NOTHING = "Do Nothing"
+
+#: Rounds after a transient error wait 1, 2, 4 … minutes, at most an hour.
+ROUND_DELAY_SECONDS = 60.0
+MAX_ROUND_DELAY_SECONDS = 3600.0
+
+
+def wants_change(event: str, mapping: Any, *, manual: bool = False) -> bool:
+	"""Whether ``mapping`` (anything with ``.get``: its ``push_on_*`` check boxes and ``delete_action``)
+	sends ``event``.
+
+	A manual push (button, API, Retry) sends whatever the event flags say; a remove event is never
+	sent when the mapping says "Do Nothing".
+	"""
+	if not manual:
+		flag = EVENT_FLAGS.get(event)
+		if not flag or not mapping.get(flag):
+			return False
+	return not (event in REMOVE_EVENTS and mapping.get("delete_action") == DO_NOTHING)
+
+
+@dataclass(frozen=True)
+class Call:
+	"""The UpdateConnector call one change needs. ``method`` is ``POST`` (new in AFAS), ``PUT``
+	(known: update, or deactivate when ``deactivate``), ``DELETE``, or ``""``: nothing to send, and
+	``reason`` says why."""
+
+	method: str
+	deactivate: bool = False
+	reason: str = ""
+
+	@property
+	def sends(self) -> bool:
+		return bool(self.method)
+
+
+def plan_call(event: str, *, afas_key: str | None, document_exists: bool, delete_action: str) -> Call:
+	"""Decide the call for one change from what AFAS already knows (``afas_key``: the key on the
+	document's Record Link, or None) and whether the ERPNext document still exists."""
+	if event in REMOVE_EVENTS:
+		if not afas_key:
+			return Call("", reason="Never sent to AFAS, so nothing to delete there")
+		if delete_action == DEACTIVATE_IN_AFAS:
+			return Call("PUT", deactivate=True)
+		return Call("DELETE")
+	if not document_exists:
+		return Call("", reason="Deleted in ERPNext before it was sent, so nothing to send")
+	return Call("PUT") if afas_key else Call("POST")
+
+
+@dataclass(frozen=True)
+class NextRound:
+	"""After a failed push: ``Retrying`` after ``delay`` seconds, or ``Failed`` for good."""
+
+	status: str
+	rounds: int
+	delay: float = 0.0
+
+
+def after_failure(
+	rounds: int, *, transient: bool, max_rounds: int, retry_after: float | None = None
+) -> NextRound:
+	"""What follows a failed push that had used ``rounds`` transient rounds before.
+
+	Only a transient error (AFAS busy, in maintenance, unreachable before the request reached it)
+	costs a round and is tried again, up to ``max_rounds``; AFAS's own ``retry_after`` (seconds) is
+	honoured when longer than the back-off. Anything else fails at once.
+	"""
+	if not transient:
+		return NextRound("Failed", rounds)
+	rounds += 1
+	if rounds >= max_rounds:
+		return NextRound("Failed", rounds)
+	delay = backoff(rounds, ROUND_DELAY_SECONDS, MAX_ROUND_DELAY_SECONDS)
+	if retry_after:
+		delay = max(delay, float(retry_after))
+	return NextRound("Retrying", rounds, delay)
