@@ -96,6 +96,23 @@ class TestOutboundOrders(FrappeTestCase):
 		frappe.db.commit()
 		drain(now=now)
 
+	def test_preview_shows_the_body_the_push_sends(self):
+		"""One builder for both: the desk's preview of an order is byte for byte what the push POSTs,
+		customer key (afas_key transform) and item lines included; once the order is known to AFAS
+		the preview shows the PUT with its key."""
+		from afas_connector.api import preview_mapping
+
+		customer = self.customer("-preview")
+		self.drain()  # the customer reaches AFAS, so the order's DbId resolves
+		order = self.order(customer)
+		preview = preview_mapping(self.orders, docname=order.name)
+		self.assertEqual((preview["http_method"], preview["errors"]), ("POST", []))
+		self.drain()
+		self.assertEqual(self.sent(ORDER, "POST")[0].body, preview["body"])
+		again = preview_mapping(self.orders, docname=order.name)
+		self.assertEqual(again["http_method"], "PUT")
+		self.assertEqual(again["body"][ORDER]["Element"]["@OrNu"], self.log(self.orders, order.name).afas_key)
+
 	def test_order_goes_out_after_its_new_customer_with_one_line_per_item(self):
 		customer = self.customer("-new")
 		order = self.order(customer)
