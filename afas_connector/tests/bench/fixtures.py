@@ -11,6 +11,12 @@ from typing import Any
 import frappe
 import requests
 
+# The one place the bench tests branch on the Frappe version: their base class.
+try:  # Frappe 16: FrappeTestCase is deprecated (removed in 17)
+	from frappe.tests import IntegrationTestCase  # noqa: F401 (the tests import it from here)
+except ImportError:  # Frappe 15 has only FrappeTestCase, which does the same: a site, rollback per class
+	from frappe.tests.utils import FrappeTestCase as IntegrationTestCase  # noqa: F401
+
 from afas_connector.binding.doc_events import clear_outbound_cache
 from afas_connector.devtools.samples import isolate_outbound, restore_outbound  # noqa: F401 (the tests import them from here)
 from afas_connector.simulator import DEMO_TOKEN, AfasSimulator

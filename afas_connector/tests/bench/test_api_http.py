@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import frappe
-from frappe.tests.utils import FrappeTestCase
 
 from afas_connector.tests.bench.fixtures import (
 	SECRETS,
+	IntegrationTestCase,
 	api_user,
 	cleanup_mapping,
 	configure,
@@ -30,7 +30,7 @@ ENDPOINTS = [
 ]
 
 
-class TestAPIOverHTTP(FrappeTestCase):
+class TestAPIOverHTTP(IntegrationTestCase):
 	@classmethod
 	def setUpClass(cls):
 		super().setUpClass()
@@ -73,8 +73,12 @@ class TestAPIOverHTTP(FrappeTestCase):
 				continue  # queues a job; covered in the inbound tests
 			response = self.server.call(f"afas_connector.api.{method}", http, auth=self.manager, **params)
 			self.assertIn(response.status_code, (200, 404, 417), f"{method}: {response.text[:300]}")
+			if method in ("sync_status", "get_connectors", "get_connector_fields", "preview_mapping"):
+				self.assertEqual(response.status_code, 200, f"{method}: {response.text[:300]}")
 			for secret in SECRETS:
 				self.assertNotIn(secret, response.text, method)
+		summary = self.server.call("afas_connector.api.sync_status", "GET", auth=self.manager).json()
+		self.assertIsInstance(summary["message"]["by_status"], dict)
 		document = self.server.get("/api/resource/AFAS Settings/AFAS Settings", auth=self.manager)
 		self.assertEqual(document.status_code, 200)
 		self.assertTrue(set(document.json()["data"]["token"]) == {"*"})

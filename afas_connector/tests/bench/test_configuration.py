@@ -7,17 +7,22 @@ import json
 import socket
 
 import frappe
-from frappe.tests.utils import FrappeTestCase
 
 from afas_connector.afas.filters import FilterSet
 from afas_connector.devtools.samples import DEBTOR_TO_CUSTOMER
 from afas_connector.simulator import DEMO_TOKEN
-from afas_connector.tests.bench.fixtures import cleanup_mapping, configure, make_mapping, simulator
+from afas_connector.tests.bench.fixtures import (
+	IntegrationTestCase,
+	cleanup_mapping,
+	configure,
+	make_mapping,
+	simulator,
+)
 
 CUSTOMER_ROWS = DEBTOR_TO_CUSTOMER
 
 
-class TestAFASSettings(FrappeTestCase):
+class TestAFASSettings(IntegrationTestCase):
 	@classmethod
 	def setUpClass(cls):
 		super().setUpClass()
@@ -98,15 +103,42 @@ class TestAFASSettings(FrappeTestCase):
 		self.assertTrue(row)
 		self.assertNotIn("<token>", row[0].password)
 		self.assertNotIn(DEMO_TOKEN.split("<data>")[1][:20], row[0].password)
-		# frappe HTML-escapes the value it encrypts; the client reads either form as the same token
-		from afas_connector.afas.auth import encode_token
 
-		self.assertEqual(
-			encode_token(frappe.get_doc("AFAS Settings").get_password("token")), encode_token(DEMO_TOKEN)
+	def test_every_pasted_form_of_the_token_is_stored_unchanged_and_works(self):
+		"""Frappe cleans field values of HTML on save: 15 escaped ``<token>`` to ``&lt;token&gt;``, 16
+		strips the tags and keeps ``1ABC…``, which AFAS refuses (401). The credential fields opt out
+		(``ignore_xss_filter``): what the user pasted is what is stored, on either version."""
+		from afas_connector.binding.connection import test_connection
+
+		data = DEMO_TOKEN.split("<data>")[1].split("</data>")[0]
+		forms = {
+			"XML": DEMO_TOKEN,
+			"XML with a trailing newline": DEMO_TOKEN + "\n",
+			"base64": base64.b64encode(DEMO_TOKEN.encode()).decode(),
+			"base64 with CRLF (an OTP answer)": base64.b64encode(DEMO_TOKEN.encode()).decode() + "\r\n",
+			"data part": data,
+		}
+		for form, pasted in forms.items():
+			with self.subTest(form=form):
+				configure(self.sim, token=pasted)
+				stored = frappe.get_doc("AFAS Settings").get_password("token")
+				self.assertEqual(stored, pasted, "stored exactly as pasted")
+				result = test_connection()
+				self.assertTrue(result["ok"], f"{form}: {result['message']}")
+		configure(self.sim)
+
+	def test_client_secret_keeps_angle_brackets_and_ampersands(self):
+		secret = "s3cr<et>&amp;<b>x</b>"
+		configure(
+			self.sim, auth_method="OAuth2 Client Credentials", client_id="erpnext", client_secret=secret
 		)
+		try:
+			self.assertEqual(frappe.get_doc("AFAS Settings").get_password("client_secret"), secret)
+		finally:
+			configure(self.sim, auth_method="AfasToken")
 
 
-class TestAFASConnectorMapping(FrappeTestCase):
+class TestAFASConnectorMapping(IntegrationTestCase):
 	NAME = "Test Mapping Debtors"
 
 	@classmethod
@@ -139,6 +171,40 @@ class TestAFASConnectorMapping(FrappeTestCase):
 		doc = make_mapping(self.NAME, **self.mapping())
 		self.assertTrue(doc.field_mappings[0].afas_label)
 		self.assertEqual(doc.field_mappings[1].afas_data_type, "boolean")
+
+	def test_formulas_value_maps_and_defaults_keep_angle_brackets_and_ampersands(self):
+		"""A formula compares (``>``), a value map's codes and a default may hold ``<``, ``>`` or ``&``:
+		saved and read back unchanged, on Frappe 15 and 16 (their HTML cleaners would mangle them)."""
+		rows = [dict(r) for r in CUSTOMER_ROWS]
+		texts = {
+			"expression": 'value if len(value) > 2 else "<short> & co"',
+			"value_map": json.dumps({"<none>": "Company", "A&B": "Individual", "*": "Company"}),
+			"default": "<b>AFAS</b> & ERPNext",
+		}
+		rows[0]["transform"], rows[0]["transform_options"] = "expression", texts["expression"]
+		rows.append(
+			{
+				"afas_field": "City",
+				"erpnext_field": "customer_details",
+				"default_value": texts["default"],
+			}
+		)
+		rows.append(
+			{
+				"afas_field": "VatNumber",
+				"erpnext_field": "customer_type",
+				"transform": "value_map",
+				"transform_options": texts["value_map"],
+			}
+		)
+		filters = json.dumps([["Name", "<", "M & <N>"]])
+		make_mapping(self.NAME, **self.mapping(field_mappings=rows, filters=filters))
+		doc = frappe.get_doc("AFAS Connector Mapping", self.NAME)
+		by_field = {r.erpnext_field: r for r in doc.field_mappings}
+		self.assertEqual(by_field["customer_name"].transform_options, texts["expression"])
+		self.assertEqual(by_field["customer_type"].transform_options, texts["value_map"])
+		self.assertEqual(by_field["customer_details"].default_value, texts["default"])
+		self.assertEqual(doc.filters, filters)
 
 	def test_unknown_erpnext_field(self):
 		rows = [*CUSTOMER_ROWS, {"afas_field": "City", "erpnext_field": "no_such_field"}]
@@ -236,7 +302,7 @@ class TestAFASConnectorMapping(FrappeTestCase):
 		)
 
 
-class TestAFASSyncLog(FrappeTestCase):
+class TestAFASSyncLog(IntegrationTestCase):
 	def test_title_and_retention(self):
 		from frappe.core.doctype.log_settings.log_settings import run_log_clean_up
 

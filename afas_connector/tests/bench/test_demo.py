@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import frappe
-from frappe.tests.utils import FrappeTestCase
 
 from afas_connector.devtools.demo import run_demo
 from afas_connector.devtools.samples import INBOUND
+from afas_connector.tests.bench.fixtures import IntegrationTestCase
 
 
-class TestDemo(FrappeTestCase):
+class TestDemo(IntegrationTestCase):
 	def test_demo_syncs_in_and_pushes_a_customer_and_its_order(self):
 		lines: list[str] = []
 		summary = run_demo(port=0, echo=lines.append)

@@ -17,11 +17,11 @@ import tempfile
 import threading
 
 import frappe
-from frappe.tests.utils import FrappeTestCase
 from frappe.utils.password import update_password
 
 from afas_connector.devtools.samples import new_customer
 from afas_connector.tests.bench.fixtures import (
+	IntegrationTestCase,
 	api_user,
 	cleanup_mapping,
 	configure,
@@ -85,7 +85,7 @@ class DeskServer:
 		self.server.shutdown()
 
 
-class TestDeskButton(FrappeTestCase):
+class TestDeskButton(IntegrationTestCase):
 	@classmethod
 	def setUpClass(cls):
 		super().setUpClass()

@@ -11,13 +11,13 @@ import os
 import subprocess
 
 import frappe
-from frappe.tests.utils import FrappeTestCase
 
 from afas_connector.afas.filters import parse_filterjson
 from afas_connector.devtools.samples import new_customer
 from afas_connector.simulator import DEMO_TOKEN
 from afas_connector.tests.bench.fixtures import (
 	SECRETS,
+	IntegrationTestCase,
 	api_user,
 	cleanup_mapping,
 	configure,
@@ -44,7 +44,7 @@ def print_summary() -> None:
 		print(f"{scenario:<44} {records:>7} {lost:>5} {duplicated:>10}")
 
 
-class TestInboundFaults(FrappeTestCase):
+class TestInboundFaults(IntegrationTestCase):
 	@classmethod
 	def setUpClass(cls):
 		super().setUpClass()
@@ -181,7 +181,7 @@ class TestInboundFaults(FrappeTestCase):
 		self.record("inbound: worker killed mid-run, resumed")
 
 
-class TestOutboundFaults(FrappeTestCase):
+class TestOutboundFaults(IntegrationTestCase):
 	@classmethod
 	def setUpClass(cls):
 		super().setUpClass()
@@ -277,7 +277,7 @@ class TestOutboundFaults(FrappeTestCase):
 		self.record("outbound: worker killed mid-push, swept")
 
 
-class TestBadInputAndSecrets(FrappeTestCase):
+class TestBadInputAndSecrets(IntegrationTestCase):
 	@classmethod
 	def setUpClass(cls):
 		super().setUpClass()

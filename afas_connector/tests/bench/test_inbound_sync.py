@@ -5,10 +5,15 @@ from __future__ import annotations
 import time
 
 import frappe
-from frappe.tests.utils import FrappeTestCase
 
 from afas_connector.devtools.samples import DEBTOR_TO_CUSTOMER
-from afas_connector.tests.bench.fixtures import cleanup_mapping, configure, make_mapping, simulator
+from afas_connector.tests.bench.fixtures import (
+	IntegrationTestCase,
+	cleanup_mapping,
+	configure,
+	make_mapping,
+	simulator,
+)
 
 DEBTORS = "ERP_Debtors"
 
@@ -28,7 +33,7 @@ def debtor_mapping(name: str, **extra):
 	return make_mapping(name, **fields)
 
 
-class TestInboundSync(FrappeTestCase):
+class TestInboundSync(IntegrationTestCase):
 	@classmethod
 	def setUpClass(cls):
 		super().setUpClass()

@@ -10,11 +10,11 @@ from __future__ import annotations
 import json
 
 import frappe
-from frappe.tests.utils import FrappeTestCase
 
 from afas_connector.devtools.samples import new_customer, sales_order_mapping
 from afas_connector.tests.bench.fixtures import (
 	ITEMS,
+	IntegrationTestCase,
 	cleanup_mapping,
 	configure,
 	isolate_outbound,
@@ -30,7 +30,7 @@ DEBTOR = "KnSalesRelationOrg"
 ORDER = "FbSales"
 
 
-class TestOutboundOrders(FrappeTestCase):
+class TestOutboundOrders(IntegrationTestCase):
 	@classmethod
 	def setUpClass(cls):
 		super().setUpClass()

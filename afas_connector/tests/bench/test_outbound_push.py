@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import frappe
-from frappe.tests.utils import FrappeTestCase
 
 from afas_connector.devtools.samples import new_customer
 from afas_connector.tests.bench.fixtures import (
+	IntegrationTestCase,
 	api_user,
 	cleanup_mapping,
 	configure,
@@ -20,7 +20,7 @@ from afas_connector.tests.bench.fixtures import (
 CONNECTOR = "KnSalesRelationOrg"
 
 
-class TestOutboundPush(FrappeTestCase):
+class TestOutboundPush(IntegrationTestCase):
 	@classmethod
 	def setUpClass(cls):
 		super().setUpClass()
