@@ -7,7 +7,6 @@ Limits fit the cost: calls that reach AFAS are tighter than reads of local state
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import frappe
@@ -48,15 +47,15 @@ def _int_arg(value: Any, name: str, low: int, high: int) -> int:
 	return number
 
 
-def _names_arg(value: str | list | None) -> list[str]:
+def _names_arg(value: str | list | None, argument: str = "names") -> list[str]:
 	names = frappe.parse_json(value) if isinstance(value, str) else value
-	if isinstance(names, str):
+	if isinstance(names, str | int):
 		names = [names]
-	if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
-		frappe.throw(_("names must be a list of AFAS Sync Log names"))
+	if not isinstance(names, list) or not all(isinstance(n, str | int) for n in names):
+		frappe.throw(_("{0} must be a JSON list").format(argument))
 	if len(names) > 500:
-		frappe.throw(_("At most 500 logs at once"))
-	return names
+		frappe.throw(_("{0}: at most 500 at once").format(argument))
+	return [str(n) for n in names]
 
 
 # ------------------------------------------------------------------ connection and metainfo
@@ -255,12 +254,18 @@ def sync_status(mapping: str | None = None, log: str | None = None) -> dict[str,
 			raise frappe.DoesNotExistError(_("AFAS Sync Log {0} not found").format(log))
 		return {"log": frappe.db.get_value(LOG, log, fields, as_dict=True)}
 	if mapping:
+		from afas_connector.binding.connection import environment
+		from afas_connector.binding.pull import load_state
+
 		doc = _mapping(mapping)
+		state = load_state(doc)
 		return {
 			"mapping": doc.name,
+			"environment": environment(),
 			"watermark": doc.watermark,
 			"last_run": doc.last_run,
-			"running": bool(json.loads(doc.sync_state or "{}").get("run_started")),
+			"running": state.in_progress,
+			"failed_rows": state.retry_keys,
 			"logs": frappe.get_all(
 				LOG, filters={"mapping": doc.name}, fields=fields, order_by="creation desc", limit=10
 			),
@@ -300,16 +305,59 @@ def retry_logs(names: str | list | None = None) -> dict[str, Any]:
 
 
 def _retry(names: list[str]) -> dict[str, Any]:
+	"""Outbound logs go back in the queue where that still makes sense; an inbound log re-runs its
+	mapping, which reads the rows that failed again. Says what it skipped, and why."""
 	from afas_connector.binding.outbox import retry
 	from afas_connector.binding.pull import enqueue_pull
 
 	outbound = [n for n in names if frappe.db.get_value(LOG, n, "direction") == "Outbound"]
 	inbound = {frappe.db.get_value(LOG, n, "mapping") for n in names if n not in outbound}
-	queued = retry(outbound)
+	result = retry(outbound)
 	for mapping in filter(None, inbound):
 		if enqueue_pull(mapping, trigger="Manual") is not None:
-			queued += 1
-	return {"queued": queued}
+			result["queued"] += 1
+	skipped = result["skipped"]
+	result["message"] = _("{0} queued again").format(result["queued"]) + (
+		"; "
+		+ _("{0} skipped: {1}").format(
+			len(skipped), "; ".join(f"{s['log']}: {s['reason']}" for s in skipped[:10])
+		)
+		if skipped
+		else ""
+	)
+	return result
+
+
+@frappe.whitelist(methods=["POST"])
+@rate_limit(limit=30, seconds=60)
+def resolve_log(name: str, afas_key: str | None = None, resend: int | str = 0) -> dict[str, Any]:
+	"""Settle a push whose outcome is unknown (its POST's answer was lost, so AFAS may hold the
+	record): link it to the ``afas_key`` found in AFAS, or ``resend=1`` after finding nothing."""
+	require_manager()
+	from afas_connector.binding.outbox import resolve_unknown
+
+	if not name or not frappe.db.exists(LOG, name):
+		raise frappe.DoesNotExistError(_("AFAS Sync Log {0} not found").format(name))
+	if not afas_key and not frappe.utils.cint(resend):
+		frappe.throw(_("afas_key or resend=1 is required: the AFAS key you found, or send it again"))
+	status = resolve_unknown(name, afas_key=afas_key or None, resend=bool(frappe.utils.cint(resend)))
+	return {"log": name, "status": status}
+
+
+@frappe.whitelist(methods=["POST"])
+@rate_limit(limit=10, seconds=60)
+def dismiss_failed_rows(mapping: str, keys: str | list | None = None) -> dict[str, Any]:
+	"""Stop reading failed AFAS rows again: the given AFAS ``keys`` (JSON list), or all of them."""
+	require_manager()
+	from afas_connector.binding.pull import load_state, save_state
+
+	doc = _mapping(mapping)
+	doc.check_permission("write")
+	state = load_state(doc)
+	chosen = set(_names_arg(keys, "keys")) if keys else set(state.retry_keys)
+	state.retry_keys = [k for k in state.retry_keys if k not in chosen]
+	save_state(doc, state)
+	return {"mapping": doc.name, "dismissed": sorted(chosen), "waiting": state.retry_keys}
 
 
 @frappe.whitelist(methods=["POST"])
@@ -333,6 +381,16 @@ def push_document(doctype: str, name: str, mapping: str | None = None) -> dict[s
 			frappe.throw(_("{0} is not an outbound mapping for {1}").format(mapping, doctype))
 	if not mappings:
 		frappe.throw(_("No enabled outbound mapping covers {0}").format(doctype))
+	if doc.docstatus == 2:
+		from afas_connector.binding.record_links import afas_key_of
+
+		if not any(afas_key_of(m, name) for m in mappings):
+			frappe.throw(
+				_("{0} {1} is cancelled and was never sent to AFAS: nothing to create there").format(
+					_(doctype), name
+				),
+				title=_("Not pushed"),
+			)
 	logs = [queue_change(doc, "on_update", m, trigger="Manual") for m in mappings]
 	queued = [log.name for log in logs if log]
 	if not queued:

@@ -22,9 +22,10 @@ scheduler_events = {
 # change the number under Log Settings.
 default_log_clearing_doctypes = {"AFAS Sync Log": 30}
 
-_OUTBOUND = "afas_connector.binding.doc_events.on_document_event"
+_EVENTS = "afas_connector.binding.doc_events"
+_OUTBOUND = f"{_EVENTS}.on_document_event"
 # No "after_insert": on_update also runs for an insert (with doc.flags.in_insert set), so one
-# dispatch per save is enough for every DocType of the site.
+# dispatch per save is enough for every DocType of the site. Renames and merges keep links true.
 doc_events = {
 	"*": {
 		"on_update": _OUTBOUND,
@@ -32,6 +33,8 @@ doc_events = {
 		"on_cancel": _OUTBOUND,
 		"on_trash": _OUTBOUND,
 		"on_update_after_submit": _OUTBOUND,
+		"before_rename": f"{_EVENTS}.before_rename",
+		"after_rename": f"{_EVENTS}.after_rename",
 	}
 }
 

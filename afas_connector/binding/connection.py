@@ -23,6 +23,16 @@ def get_settings() -> Any:
 	return frappe.get_cached_doc(SETTINGS)
 
 
+def environment(settings: Any | None = None) -> str:
+	"""The AFAS environment the settings point at, ``12345 Production`` (environment id and type), as
+	Record Links, Sync Logs and a mapping's watermark, cursor and failed rows record it: keys, links and
+	watermarks of one environment are never used against another (a test environment's debtor 10001
+	is not production's). A Base URL Override (a proxy, the simulator) does not change the
+	environment: give a simulator standing in for another environment its own id or type."""
+	settings = settings or get_settings()
+	return f"{(settings.environment_id or '').strip() or '?'} {settings.environment_type or 'Production'}"
+
+
 def is_enabled() -> bool:
 	"""The master switch on AFAS Settings: scheduled runs, pushes and the pusher all stop when off."""
 	return bool(frappe.db.get_single_value(SETTINGS, "enabled"))

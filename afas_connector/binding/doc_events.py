@@ -1,7 +1,8 @@
-"""``doc_events`` handler for every DocType: queue outbound changes for mapped DocTypes only.
+"""``doc_events`` handlers for every DocType: queue outbound changes, and keep Record Links true when
+a linked document is deleted, renamed or merged.
 
-It runs on every save in the site, so for a DocType without an enabled outbound mapping it costs one
-cached lookup and returns; the cache is cleared when a mapping or the settings change.
+They run on every save in the site, so for a DocType without a mapping they cost one cached lookup
+and return; the cache is cleared when a mapping or the settings change.
 """
 
 from __future__ import annotations
@@ -16,27 +17,34 @@ from afas_connector.binding.constants import MAPPING, OWN_DOCTYPES
 CACHE_KEY = "afas_outbound_doctypes"
 
 
-def outbound_doctypes() -> dict[str, list[str]]:
-	"""``{doctype: [mapping names]}`` of enabled outbound mappings (empty when the connector is off).
+def _routes() -> dict[str, Any]:
+	"""``{"outbound": {doctype: [enabled outbound mapping names]}, "mapped": {doctypes of any mapping}}``.
 
 	Kept in Redis across processes, and on ``frappe.local`` for the rest of the request or job — the
 	same lifetime ``frappe.cache`` gives its local copy, without rebuilding the key on every save.
 	"""
 	local = frappe.local
 	try:
-		return local.afas_outbound_doctypes
+		return local.afas_routes
 	except AttributeError:
-		local.afas_outbound_doctypes = (
-			frappe.cache.get_value(CACHE_KEY, generator=_load_outbound_doctypes) or {}
-		)
-		return local.afas_outbound_doctypes
+		routes = frappe.cache.get_value(CACHE_KEY, generator=_load_routes) or {}
+		local.afas_routes = {
+			"outbound": routes.get("outbound") or {},
+			"mapped": frozenset(routes.get("mapped") or ()),
+		}
+		return local.afas_routes
+
+
+def outbound_doctypes() -> dict[str, list[str]]:
+	"""``{doctype: [mapping names]}`` of enabled outbound mappings (empty when the connector is off)."""
+	return _routes()["outbound"]
 
 
 def clear_outbound_cache() -> None:
 	"""Forget which DocTypes push (after a mapping or the settings change)."""
 	frappe.cache.delete_value(CACHE_KEY)
 	try:
-		del frappe.local.afas_outbound_doctypes
+		del frappe.local.afas_routes
 	except AttributeError:
 		pass
 
@@ -49,35 +57,79 @@ def boot_session(bootinfo: Any) -> None:
 		bootinfo.afas_outbound_doctypes = sorted(outbound_doctypes())
 
 
-def _load_outbound_doctypes() -> dict[str, list[str]]:
-	if not is_enabled():
-		return {}
-	result: dict[str, list[str]] = {}
-	for row in frappe.get_all(
-		MAPPING,
-		filters={"enabled": 1, "direction": "Outbound"},
-		fields=["name", "erpnext_doctype"],
-		order_by="name asc",
-	):
-		result.setdefault(row.erpnext_doctype, []).append(row.name)
-	return result
+def _load_routes() -> dict[str, Any]:
+	rows = frappe.get_all(
+		MAPPING, fields=["name", "erpnext_doctype", "direction", "enabled"], order_by="name asc"
+	)
+	outbound: dict[str, list[str]] = {}
+	if is_enabled():
+		for row in rows:
+			if row.enabled and row.direction == "Outbound":
+				outbound.setdefault(row.erpnext_doctype, []).append(row.name)
+	# Links exist for every mapping, enabled or not: deletes and merges must keep them true anyway.
+	return {"outbound": outbound, "mapped": sorted({row.erpnext_doctype for row in rows})}
+
+
+def _skip(doc: Any) -> bool:
+	flags = frappe.flags
+	return bool(
+		doc.doctype not in _routes()["mapped"]
+		or doc.doctype in OWN_DOCTYPES
+		or flags.in_install
+		or flags.in_migrate
+		or flags.in_patch
+	)
 
 
 def on_document_event(doc: Any, method: str | None = None) -> None:
 	"""Route on_update (an insert when ``doc.flags.in_insert``), on_submit, on_cancel, on_trash and
-	on_update_after_submit to the outbox."""
-	mappings = outbound_doctypes().get(doc.doctype)
-	if not mappings or doc.doctype in OWN_DOCTYPES:
+	on_update_after_submit to the outbox; on_trash also drops the links of the deleted document."""
+	if _skip(doc):
 		return
-	flags = frappe.flags
-	if flags.in_install or flags.in_migrate or flags.in_patch:
-		return
-	if flags.afas_inbound or doc.flags.afas_inbound:
-		return  # this change came from AFAS: pushing it back would loop
-	from afas_connector.binding.outbox import queue_change
-
 	event = method or ""
-	if event == "on_update" and doc.flags.in_insert:
-		event = "after_insert"
-	for mapping in mappings:
-		queue_change(doc, event, mapping)
+	queued: set[str] = set()
+	if not (frappe.flags.afas_inbound or doc.flags.afas_inbound):  # from AFAS: pushing back would loop
+		from afas_connector.binding.outbox import queue_change
+
+		if event == "on_update" and doc.flags.in_insert:
+			event = "after_insert"
+		for mapping in outbound_doctypes().get(doc.doctype, ()):
+			if queue_change(doc, event, mapping):
+				queued.add(mapping)
+	if event == "on_trash":
+		from afas_connector.binding.record_links import forget_document
+
+		# A queued delete needs the link to reach the AFAS record; the push drops it once sent.
+		forget_document(doc.doctype, doc.name, keep_mappings=queued)
+
+
+def before_rename(doc: Any, method: str, old: str, new: str, merge: bool = False) -> None:
+	"""Remember which links the document had before a merge moves them onto the other one."""
+	if merge and not _skip(doc):
+		from afas_connector.binding.record_links import links_of_document
+
+		frappe.local.afas_merged_links = [link.name for link in links_of_document(doc.doctype, old)]
+
+
+def after_rename(doc: Any, method: str, old: str, new: str, merge: bool = False) -> None:
+	"""Frappe has moved the links (they are Dynamic Links) to the new name. A merge keeps exactly one
+	link per document: the target's own; the merged one is flagged *Merged Away* and the user is told.
+	A rename may change what the mapping sends (the name, a title field): the document is pushed."""
+	if _skip(doc):
+		return
+	if merge:
+		from afas_connector.binding.record_links import settle_merge
+
+		merged = getattr(frappe.local, "afas_merged_links", None) or []
+		frappe.local.afas_merged_links = None
+		for link in settle_merge(doc.doctype, old, new, merged):
+			frappe.msgprint(
+				frappe._(
+					"{0} keeps AFAS record {1}; AFAS record {2} of {3} is no longer synced (see AFAS Record "
+					"Link): merge or block it in AFAS."
+				).format(new, link.kept, link.afas_key, old),
+				title=frappe._("AFAS"),
+				indicator="orange",
+			)
+		return
+	on_document_event(doc, "on_update")

@@ -14,11 +14,12 @@ import time
 from typing import Any
 
 import frappe
+from frappe import _
 from frappe.utils import add_to_date, now_datetime
 
 from afas_connector.binding.constants import LOG, MAPPING
 from afas_connector.binding.push import PushSession, push_pending
-from afas_connector.binding.sync_log import insert_outbox_row, set_log
+from afas_connector.binding.sync_log import OUTCOME_UNKNOWN, insert_outbox_row, set_log
 from afas_connector.sync.outbound_plan import wants_change
 
 #: Redis flag: "a drain job is queued". Cleared by the job when it starts, so later changes kick again.
@@ -148,15 +149,37 @@ def drain(now: dt.datetime | None = None) -> int:
 
 
 def sweep(*, now: dt.datetime | None = None, inline: bool = False) -> int:
-	"""Every few minutes: rows whose push vanished go back in line. Running for longer than a push can
-	take means the worker died; Queued for over a minute means the kick was lost (Redis flushed, no
-	worker). ``inline`` drains in this process instead of in a job. Returns the documents found."""
+	"""Every few minutes: pushes whose job vanished go back in line, and runs whose worker died are
+	closed. Returns the documents found to send.
+
+	A push Running for longer than a push can take belongs to a worker that died (killed, a job
+	timeout): a PUT or DELETE is sent again (it sets the same values), but a POST may have reached
+	AFAS, so it becomes *Outcome Unknown* and waits for a user. Queued for over a minute means the
+	kick was lost (Redis flushed, no worker). ``inline`` drains in this process instead of in a job.
+	"""
+	from afas_connector.binding.pull import close_stale_runs
+	from afas_connector.binding.push import outcome_unknown_message
+
 	now = now or now_datetime()
 	stale = add_to_date(now, minutes=-STALE_RUNNING_MINUTES)
 	for row in frappe.get_all(
-		LOG, filters={"direction": "Outbound", "status": "Running", "modified": ["<", stale]}, pluck="name"
+		LOG,
+		filters={"direction": "Outbound", "status": "Running", "modified": ["<", stale]},
+		fields=["name", "http_method"],
 	):
-		frappe.db.set_value(LOG, row, {"status": "Retrying", "next_attempt": now}, update_modified=False)
+		if row.http_method == "POST":
+			values = {
+				"status": OUTCOME_UNKNOWN,
+				"next_attempt": None,
+				"finished_at": now,
+				"error": outcome_unknown_message(
+					_("the push stopped while its POST was under way: the worker died or the job timed out")
+				),
+			}
+		else:
+			values = {"status": "Retrying", "next_attempt": now}
+		frappe.db.set_value(LOG, row.name, values, update_modified=False)
+	close_stale_runs(now)
 	frappe.db.commit()
 	rows = due_documents(now, queued_before=now if inline else add_to_date(now, minutes=-1))
 	if rows:
@@ -168,20 +191,126 @@ def sweep(*, now: dt.datetime | None = None, inline: bool = False) -> int:
 	return len(rows)
 
 
-def retry(names: list[str]) -> int:
-	"""Put Failed/Retrying outbound rows back in the queue; the push builds the body from the
-	document as it is then, so a fixed document goes out fixed."""
-	count = 0
+def retry(names: list[str]) -> dict[str, Any]:
+	"""Put Failed/Retrying outbound rows back in the queue, where that still makes sense; the push
+	builds the body from the document as it is then, so a fixed document goes out fixed.
+
+	Returns ``{"queued": n, "skipped": [{"log", "reason"}]}``. Skipped: a row whose outcome is
+	unknown (AFAS may hold it: the user resolves it), whose document was deleted or cancelled before
+	it ever reached AFAS, whose mapping is off, or that a later successful push has overtaken.
+	"""
+	queued = 0
+	skipped = []
 	for name in names:
 		log = frappe.get_doc(LOG, name)
-		if log.direction != "Outbound" or log.status not in ("Failed", "Retrying"):
+		reason = _retry_refusal(log)
+		if reason:
+			skipped.append({"log": name, "reason": reason})
 			continue
 		set_log(
 			log,
 			{"status": "Queued", "rounds": 0, "next_attempt": None, "error": None, "trigger": "Manual"},
 			update_modified=True,
 		)
-		count += 1
-	if count:
+		queued += 1
+	if queued:
 		schedule_kick()
-	return count
+	return {"queued": queued, "skipped": skipped}
+
+
+def _retry_refusal(log: Any) -> str | None:
+	"""Why a log is not put back in the queue, or None."""
+	from afas_connector.binding.push import plan_for
+
+	if log.status == OUTCOME_UNKNOWN:
+		return _("AFAS may already hold this record: link it to its AFAS key or send it again on the log")
+	if log.status not in ("Failed", "Retrying"):
+		return _("it is {0}: nothing to retry").format(_(log.status))
+	mapping = frappe.get_cached_doc(MAPPING, log.mapping)
+	if not mapping.enabled:
+		return _("mapping {0} is disabled").format(log.mapping)
+	call, _link, _doc = plan_for(mapping, log.event, log.reference_doctype, log.reference_name)
+	if not call.sends:
+		return _(call.reason)
+	later = frappe.db.exists(
+		LOG,
+		{
+			"mapping": log.mapping,
+			"reference_doctype": log.reference_doctype,
+			"reference_name": log.reference_name,
+			"direction": "Outbound",
+			"status": "Success",
+			"creation": [">", log.creation],
+		},
+	)
+	if later:
+		return _("a later push of {0} succeeded").format(log.reference_name)
+	return None
+
+
+def resolve_unknown(name: str, *, afas_key: str | None = None, resend: bool = False) -> str:
+	"""Settle a push whose outcome is unknown, after the user looked in AFAS: ``afas_key`` links the
+	document to the record AFAS holds (checked against the paired GetConnector when there is one), or
+	``resend`` sends it again (the user found nothing). Returns the log's new status. Raises
+	``frappe.ValidationError`` for anything else, so no second record can be made by accident."""
+	from afas_connector.binding.record_links import link_document
+	from afas_connector.binding.sync_log import finish_log
+
+	log = frappe.get_doc(LOG, name, for_update=True)
+	if log.status != OUTCOME_UNKNOWN:
+		frappe.throw(_("AFAS Sync Log {0} is {1}, not Outcome Unknown").format(name, _(log.status)))
+	user = frappe.session.user
+	if afas_key:
+		afas_key = str(afas_key).strip()
+		missing = _missing_in_afas(log.mapping, afas_key)
+		if missing:
+			frappe.throw(missing, title=_("Not linked"))
+		link_document(log.mapping, afas_key, log.reference_doctype, log.reference_name)
+		note = _("Linked by {0} to AFAS key {1} after the answer to the POST was lost").format(user, afas_key)
+		finish_log(log, "Success", afas_key=afas_key, error=note)
+		return "Success"
+	if resend:
+		note = _("Sent again by {0}, who found no such record in AFAS").format(user)
+		set_log(
+			log,
+			{"status": "Queued", "rounds": 0, "next_attempt": None, "error": note, "trigger": "Manual"},
+			update_modified=True,
+		)
+		frappe.db.commit()
+		schedule_kick()
+		return "Queued"
+	frappe.throw(_("Give the AFAS key the record has in AFAS, or choose to send it again"))
+	return log.status
+
+
+def _missing_in_afas(mapping: str, key: str) -> str | None:
+	"""Where a GetConnector of the same records is known (the pair), check that AFAS has ``key``."""
+	from afas_connector.binding.connection import get_client
+
+	paired = _paired_inbound(mapping)
+	if not paired:
+		return None
+	with get_client() as client:
+		page = client.get_page(
+			paired.afas_connector,
+			take=1,
+			filters=[[paired.afas_key_field, "=", key]],
+			order_by=paired.afas_key_field,
+		)
+	if not page.rows:
+		return _("AFAS has no record with {0} {1} ({2})").format(
+			paired.afas_key_field, key, paired.afas_connector
+		)
+	return None
+
+
+def _paired_inbound(mapping: str) -> Any | None:
+	"""The inbound mapping that shares ``mapping``'s Record Links, if any."""
+	from afas_connector.binding.record_links import scope_of
+
+	scope = scope_of(mapping)
+	for name in [scope, *frappe.get_all(MAPPING, filters={"link_with": scope}, pluck="name")]:
+		doc = frappe.get_cached_doc(MAPPING, name)
+		if doc.direction == "Inbound":
+			return doc
+	return None

@@ -17,9 +17,16 @@ from frappe import _
 from frappe.utils import get_datetime, now_datetime
 
 from afas_connector.afas import AfasError, FilterSet, take_for_columns
-from afas_connector.binding.connection import get_client, get_settings, is_enabled
-from afas_connector.binding.constants import LINK, MAPPING
-from afas_connector.binding.record_links import LOOKUPS, insert_links, links_by_key, update_link
+from afas_connector.binding.connection import environment, get_client, get_settings, is_enabled
+from afas_connector.binding.constants import LINK, LOG, MAPPING
+from afas_connector.binding.record_links import (
+	LOOKUPS,
+	insert_links,
+	link_filters,
+	link_of,
+	links_by_key,
+	update_link,
+)
 from afas_connector.binding.sync_log import create_log, error_fields, exchange_excerpts, finish_log, set_log
 from afas_connector.sync.inbound_plan import (
 	InboundSpec,
@@ -27,6 +34,8 @@ from afas_connector.sync.inbound_plan import (
 	PageResult,
 	decide,
 	run_inbound,
+	settle_retries,
+	since_filter,
 	unique_rows,
 )
 from afas_connector.sync.mapping import FieldMap, content_hash
@@ -47,6 +56,10 @@ class AlreadyRunning(Exception):
 
 def lock_key(mapping: str) -> str:
 	return frappe.cache.make_key(f"afas:inbound:{mapping}")
+
+
+class RunStopped(Exception):
+	"""The connector or the mapping was switched off while the run went on."""
 
 
 def sync_mapping(
@@ -73,15 +86,38 @@ def sync_mapping(
 			pass
 
 
+def load_state(mapping: Any, env: str | None = None) -> InboundState:
+	"""The mapping's progress in AFAS environment ``env`` (default: the current one). Each environment
+	keeps its own watermark, cursor and failed rows; a state saved before environments were kept
+	apart belongs to whichever environment the site used then (the upgrade patch says which)."""
+	states = json.loads(mapping.sync_state or "{}")
+	return InboundState.from_dict(states.get(env or environment()))
+
+
+def save_state(mapping: Any, state: InboundState, **values: Any) -> None:
+	"""Store ``state`` for the current environment, with the watermark shown on the form."""
+	env = environment()
+	states = json.loads(frappe.db.get_value(MAPPING, mapping.name, "sync_state") or "{}")
+	states[env] = state.to_dict()
+	values = {"sync_state": json.dumps(states), "last_run": now_datetime(), **values}
+	if not state.in_progress and state.watermark:
+		values["watermark"] = state.watermark[:19].replace("T", " ")  # Amsterdam wall-clock time
+	frappe.db.set_value(MAPPING, mapping.name, values, update_modified=False)
+	mapping.sync_state = values["sync_state"]
+
+
 def _run(mapping: str, *, trigger: str, full: bool, progress: Progress | None, max_pages: int | None) -> Any:
 	doc = frappe.get_doc(MAPPING, mapping)
 	if doc.direction != "Inbound":
 		frappe.throw(_("{0} is not an inbound mapping").format(mapping))
 	log = create_log(mapping=mapping, direction="Inbound", trigger=trigger, status="Running", commit=True)
 	writer = _Writer(doc, log, progress)
-	state = InboundState.from_dict(json.loads(doc.sync_state or "{}"))
+	state = load_state(doc)
+	if doc.full_sync_pending and not full:
+		full = True  # the field mapping changed: records already synced get the new one too
+		writer.notes.append(_("The field mapping changed, so this run read every row"))
 	if full and state.in_progress and not state.full:
-		state = InboundState(watermark=state.watermark)  # a full run starts over
+		state = InboundState(watermark=state.watermark, retry_keys=state.retry_keys)  # a full run starts over
 	exchanges: list[Any] = []
 	try:
 		field_map = doc.field_map()
@@ -102,6 +138,11 @@ def _run(mapping: str, *, trigger: str, full: bool, progress: Progress | None, m
 			)
 			if not final.in_progress and doc.deletion_mode != "Ignore":
 				writer.handle_deletions(client, spec, state, take)
+	except RunStopped as exc:
+		frappe.db.rollback()
+		finish_log(log, "Partial", **writer.counts(), error=str(exc))
+		writer.notify(finished=True)
+		return log
 	except Exception as exc:
 		frappe.db.rollback()
 		fields = error_fields(exc)
@@ -112,14 +153,26 @@ def _run(mapping: str, *, trigger: str, full: bool, progress: Progress | None, m
 			frappe.log_error(title=f"AFAS inbound sync {mapping} failed")
 			frappe.db.commit()
 		return log
-	extra = {}
+	if full and doc.full_sync_pending and not final.in_progress:
+		frappe.db.set_value(MAPPING, doc.name, "full_sync_pending", 0, update_modified=False)
+	notes = list(writer.notes)
 	if final.in_progress:  # stopped at max_pages: the next run resumes after the cursor
-		extra["error"] = _("Stopped after {0} pages; the next run resumes after AFAS key {1}").format(
-			writer.pages, final.cursor
+		notes.append(
+			_("Stopped after {0} pages; the next run resumes after AFAS key {1}").format(
+				writer.pages, final.cursor
+			)
 		)
-	finish_log(
-		log, "Partial" if writer.failed or final.in_progress else "Success", **writer.counts(), **extra
-	)
+	if final.retry_keys:
+		notes.append(
+			_("{0} rows wait to be read again (AFAS keys {1})").format(
+				len(final.retry_keys), ", ".join(final.retry_keys[:20])
+			)
+		)
+	status = "Partial" if writer.failed or final.in_progress else "Success"
+	if writer.failed and writer.failed == writer.attempted:
+		status = "Failed"  # nothing of what was read could be written
+		notes.insert(0, writer.first_error)
+	finish_log(log, status, **writer.counts(), error="\n".join(n for n in notes if n)[:1000] or None)
 	writer.notify(finished=True)
 	return log
 
@@ -140,7 +193,15 @@ class _Writer:
 		self.read = self.inserted = self.updated = self.unchanged = self.failed = self.flagged = 0
 		self.pages = 0
 		self.errors: list[dict[str, Any]] = []
+		self.first_error = ""
+		self.notes: list[str] = []
 		self.user = frappe.session.user
+		self.match_fields = match_fields(mapping)
+
+	@property
+	def attempted(self) -> int:
+		"""Rows that needed a write (unchanged rows needed none)."""
+		return self.inserted + self.updated + self.failed
 
 	def counts(self) -> dict[str, Any]:
 		return {
@@ -156,58 +217,76 @@ class _Writer:
 	# -------------------------------------------------------------- one page
 
 	def commit_page(self, page: PageResult, state_after: InboundState) -> None:
+		if not (is_enabled() and frappe.db.get_value(MAPPING, self.mapping.name, "enabled")):
+			raise RunStopped(
+				_(
+					"Stopped after {0} pages: the connector or the mapping was switched off; the next run "
+					"resumes where this one stopped"
+				).format(self.pages)
+			)
 		self.pages += 1
 		self.read += len(page.rows) + page.duplicates
-		links = links_by_key(self.mapping.name, [str(r.get(self.mapping.afas_key_field)) for r in page.rows])
+		key_field = self.mapping.afas_key_field
+		keys = [str(r.get(key_field)) for r in page.rows]
+		links = links_by_key(self.mapping.name, keys)
+		present = self._present([link.reference_name for link in links.values()])
 		new_links: list[tuple] = []
+		failed: set[str] = set()
 		frappe.flags.afas_inbound = True  # the outbound side must not echo these writes back
 		try:
-			for row in page.rows:
-				key = str(row.get(self.mapping.afas_key_field))
-				self._write_row(key, row, links.get(key), new_links)
+			for key, row in zip(keys, page.rows):
+				if not self._write_row(key, row, links.get(key), present, new_links):
+					failed.add(key)
 		finally:
 			frappe.flags.afas_inbound = False
 		insert_links(self.mapping.name, self.doctype, new_links)
-		self._save_state(state_after)
+		settle_retries(state_after, failed, (set(keys) - failed) | set(page.gone))
+		save_state(self.mapping, state_after)
 		set_log(self.log, self.counts())
 		frappe.db.commit()
 		self.notify()
 
+	def _present(self, names: list[str]) -> set[str]:
+		"""Which linked documents still exist: one query a page, so a link whose document was deleted
+		in ERPNext is never taken for an unchanged row."""
+		if not names:
+			return set()
+		return set(frappe.get_all(self.doctype, filters={"name": ["in", names]}, pluck="name"))
+
 	def _write_row(
-		self, key: str, row: dict[str, Any], link: dict[str, Any] | None, new_links: list[tuple]
-	) -> None:
+		self,
+		key: str,
+		row: dict[str, Any],
+		link: Any | None,
+		present: set[str],
+		new_links: list[tuple],
+	) -> bool:
+		"""Write one row; False when it failed (recorded as a row error)."""
+		if link and link.merged_away:
+			self.unchanged += 1  # merged into another document in ERPNext: this record is not synced
+			return True
 		values, errors = self.field_map.to_erpnext(row, key=key, lookups=LOOKUPS)  # type: ignore[union-attr]
 		if errors:
 			self._fail(errors)
-			return
+			return False
 		digest = content_hash(values)
 		modified = str(row.get(self.mapping.modified_field) or "") if self.mapping.modified_field else ""
-		exists = link is not None
-		if link and link.content_hash != digest:  # about to write: is the linked document still there?
-			exists = bool(frappe.db.exists(self.doctype, link.reference_name))
+		exists = bool(link) and link.reference_name in present
 		action = decide(link.content_hash if link else None, exists, digest)
 		if action == "unchanged":
 			self.unchanged += 1
-			return
+			return True
 		savepoint = "afas_row"
 		frappe.db.savepoint(savepoint)
 		try:
 			if action == "update":
-				target = frappe.get_doc(self.doctype, link.reference_name)
-				target.update(values)
-				target.flags.afas_inbound = True
-				target.flags.ignore_permissions = True
-				target.save()
+				self._save(frappe.get_doc(self.doctype, link.reference_name), values)
 				update_link(link.name, content_hash=digest, afas_modified=modified, missing_in_afas=0)
 				self.updated += 1
-				return
-			name = self._adopt(values)
+				return True
+			name = self._adopt(key, values)
 			if name:
-				target = frappe.get_doc(self.doctype, name)
-				target.update(values)
-				target.flags.afas_inbound = True
-				target.flags.ignore_permissions = True
-				target.save()
+				target = self._save(frappe.get_doc(self.doctype, name), values)
 				self.updated += 1
 			else:
 				target = frappe.get_doc({"doctype": self.doctype, **values})
@@ -221,41 +300,65 @@ class _Writer:
 				)
 			else:
 				new_links.append((key, target.name, digest, modified))
+			return True
 		except Exception as exc:
 			frappe.db.rollback(save_point=savepoint)
-			message = _clean_message(exc)
-			self._fail([RecordError(key, None, message)])
+			self._fail([RecordError(key, None, _row_message(exc, self.doctype, values))])
 			frappe.clear_messages()
+			return False
 
-	def _adopt(self, values: dict[str, Any]) -> str | None:
-		"""On first sight of an AFAS key, reuse an ERPNext document with the same key value."""
-		field = self.mapping.erpnext_key_field
-		if not field or values.get(field) in (None, ""):
+	def _save(self, target: Any, values: dict[str, Any]) -> Any:
+		target.update(values)
+		target.flags.afas_inbound = True
+		target.flags.ignore_permissions = True
+		target.save()
+		return target
+
+	def _adopt(self, key: str, values: dict[str, Any]) -> str | None:
+		"""On first sight of an AFAS key, the existing ERPNext document it is, by the mapping's match
+		rule (Match Existing By): none, or exactly one that no other AFAS record has claimed."""
+		if not self.match_fields:
 			return None
-		return frappe.db.get_value(self.doctype, {field: values[field]}, "name")
+		criteria = {field: values.get(field) for field in self.match_fields}
+		if any(value in (None, "") for value in criteria.values()):
+			return None
+		candidates = frappe.get_all(self.doctype, filters=criteria, pluck="name", limit=3)
+		if not candidates:
+			return None
+		where = ", ".join(f"{field} = {value}" for field, value in criteria.items())
+		if len(candidates) > 1:
+			raise MatchError(
+				_("{0} documents match {1}: {2}; make the match rule stricter or merge them").format(
+					_(self.doctype), where, ", ".join(candidates)
+				)
+			)
+		claimed = link_of(self.mapping.name, self.doctype, candidates[0])
+		if claimed:
+			raise MatchError(
+				_("{0} {1} matches ({2}) but is already AFAS record {3}").format(
+					_(self.doctype), candidates[0], where, claimed.afas_key
+				)
+			)
+		return candidates[0]
 
 	def _fail(self, errors: list[RecordError]) -> None:
 		self.failed += 1
+		if not self.first_error and errors:
+			first = errors[0]
+			self.first_error = f"{first.key}: " + (f"{first.field}: " if first.field else "") + first.message
 		if len(self.errors) < MAX_RECORD_ERRORS:
 			self.errors.extend(e.to_dict() for e in errors)
-
-	def _save_state(self, state: InboundState) -> None:
-		values = {"sync_state": json.dumps(state.to_dict()), "last_run": now_datetime()}
-		if not state.in_progress and state.watermark:
-			values["watermark"] = state.watermark.replace("T", " ")
-		frappe.db.set_value(MAPPING, self.mapping.name, values, update_modified=False)
 
 	# -------------------------------------------------------------- deletions
 
 	def handle_deletions(self, client: Any, spec: InboundSpec, state: InboundState, take: int) -> None:
 		"""Flag (never delete) ERPNext documents whose AFAS record is gone."""
 		key_field = self.mapping.afas_key_field
+		mapping = self.mapping.name
 		if self.mapping.deletion_mode == "Deletion Log Connector":
 			filters = FilterSet()
 			if state.watermark and self.mapping.deletion_date_field and not state.full:
-				since = frappe.utils.add_to_date(
-					state.watermark, seconds=-int(self.mapping.overlap_seconds or 0)
-				)
+				since = since_filter(state.watermark, int(self.mapping.overlap_seconds or 0))
 				filters.where(self.mapping.deletion_date_field, ">=", since)
 			gone = {
 				str(r.get(key_field))
@@ -271,20 +374,24 @@ class _Writer:
 			):
 				rows, _ = unique_rows(page.rows, key_field)
 				present.update(str(r.get(key_field)) for r in rows)
-			known = frappe.get_all(LINK, filters={"mapping": self.mapping.name}, pluck="afas_key")
+			known = frappe.get_all(LINK, filters=link_filters(mapping), pluck="afas_key")
 			flag = [k for k in known if k not in present]
-			if present:
-				frappe.db.sql(
-					f"update `tab{LINK}` set missing_in_afas=0 where mapping=%s and missing_in_afas=1 and afas_key in %s",
-					(self.mapping.name, tuple(present)),
+			back = [k for k in known if k in present]
+			if back:
+				frappe.db.set_value(
+					LINK,
+					link_filters(mapping, afas_key=["in", back], missing_in_afas=1),
+					"missing_in_afas",
+					0,
+					update_modified=False,
 				)
 		if flag:
 			self.flagged = frappe.db.count(
-				LINK, {"mapping": self.mapping.name, "afas_key": ["in", flag], "missing_in_afas": 0}
+				LINK, link_filters(mapping, afas_key=["in", flag], missing_in_afas=0)
 			)
 			frappe.db.set_value(
 				LINK,
-				{"mapping": self.mapping.name, "afas_key": ["in", flag]},
+				link_filters(mapping, afas_key=["in", flag]),
 				"missing_in_afas",
 				1,
 				update_modified=False,
@@ -314,12 +421,56 @@ class _Writer:
 		frappe.publish_realtime("afas_sync_progress", data, user=self.user, after_commit=False)
 
 
-def _clean_message(exc: Exception) -> str:
+class MatchError(Exception):
+	"""A row matches no document unambiguously (two candidates, or one already linked)."""
+
+
+def match_fields(mapping: Any) -> list[str]:
+	"""The mapping's match rule: the ERPNext fields of Match Existing By (comma-separated)."""
+	return [f.strip() for f in (mapping.erpnext_key_field or "").split(",") if f.strip()]
+
+
+def _row_message(exc: Exception, doctype: str, values: dict[str, Any]) -> str:
+	"""A row error in the user's terms: no raw database error reaches the log."""
+	if isinstance(exc, frappe.DuplicateEntryError) or "Duplicate entry" in str(exc):
+		return _(
+			"A {0} with these values already exists ({1}); set Match Existing By on the mapping (e.g. "
+			"the name or item_code) so the sync adopts it instead of inserting a second one"
+		).format(_(doctype), frappe.utils.strip_html(str(exc.args[1] if len(exc.args) > 1 else exc))[:200])
 	text = frappe.utils.strip_html(str(exc)) or type(exc).__name__
 	return text.strip().splitlines()[0][:500]
 
 
 # ------------------------------------------------------------------ scheduling
+
+
+def close_stale_runs(now: Any) -> int:
+	"""Close inbound logs left Running by a worker that died: no run holds the mapping's lock any
+	more. The next run resumes at the mapping's cursor, so nothing is lost; the log says so."""
+	started_before = frappe.utils.add_to_date(now, minutes=-2)
+	closed = 0
+	for log in frappe.get_all(
+		LOG,
+		filters={"direction": "Inbound", "status": "Running", "creation": ["<", started_before]},
+		fields=["name", "mapping"],
+	):
+		if log.mapping and frappe.cache.exists(lock_key(log.mapping), shared=True):
+			continue  # still running
+		frappe.db.set_value(
+			LOG,
+			log.name,
+			{
+				"status": "Failed",
+				"finished_at": now,
+				"error": _(
+					"The run stopped without finishing (its worker was killed or restarted); the next run "
+					"resumes where it stopped"
+				),
+			},
+			update_modified=False,
+		)
+		closed += 1
+	return closed
 
 
 def enqueue_due_pulls() -> list[str]:

@@ -17,7 +17,7 @@ from frappe import _
 from frappe.utils import add_to_date, get_datetime, now_datetime
 
 from afas_connector.afas import AfasError, AfasOutcomeUnknownError, Record
-from afas_connector.binding.connection import get_client, is_enabled
+from afas_connector.binding.connection import environment, get_client, is_enabled
 from afas_connector.binding.constants import LOG, MAPPING, SETTINGS
 from afas_connector.binding.record_links import (
 	LOOKUPS,
@@ -28,7 +28,7 @@ from afas_connector.binding.record_links import (
 	update_link,
 )
 from afas_connector.binding.sync_log import (
-	FINAL,
+	OUTCOME_UNKNOWN,
 	error_fields,
 	exchange_excerpts,
 	finish_log,
@@ -64,85 +64,105 @@ class PushSession:
 			self._client = None
 
 
-class Waiting(Exception):
-	"""The body links to a document whose own push is still on its way: try again shortly."""
-
-
-class NotMapped(Exception):
-	"""The document does not map (a required field empty, a value the transform refuses)."""
-
-	def __init__(self, errors: list[RecordError]) -> None:
-		self.errors = errors
-		super().__init__("; ".join(f"{e.field}: {e.message}" for e in errors))
-
-
 def push_pending(
 	mapping: str, doctype: str, name: str, now: dt.datetime | None = None, session: PushSession | None = None
 ) -> list[str]:
 	"""Push the pending changes of one document, oldest first, and return their outcomes.
 
 	Stops at a change that must wait (Retrying, not yet due), at one another job is sending
-	(Running: order is kept), and after a push that did not close its row. Every other round closes
-	one row (Success or Failed), so the loop ends after at most as many rounds as there are rows.
+	(Running: order is kept), behind a push whose outcome is unknown (the next change would POST the
+	record again), and after a push that did not close its row. Every other round closes one row
+	(Success or Failed), so the loop ends after at most as many rounds as there are rows.
 	"""
 	outcomes: list[str] = []
 	now = now or now_datetime()
 	while True:
 		first = _next_change(mapping, doctype, name)
-		if not first or first.status == "Running":
+		if not first or first.status in ("Running", OUTCOME_UNKNOWN):
 			return outcomes
 		if first.status == "Retrying" and first.next_attempt and get_datetime(first.next_attempt) > now:
 			return outcomes  # keep order: later changes wait behind it
 		outcome = process_log(first.name, session)
 		outcomes.append(outcome)
-		if outcome not in FINAL:
+		if outcome not in ("Success", "Failed"):
 			return outcomes
 
 
 def _next_change(mapping: str, doctype: str, name: str) -> Any | None:
-	# Running rows sort first: another job sending an older change of this document keeps order.
+	# Running and unresolved Outcome Unknown rows sort first: another job is sending an older change of
+	# this document, or AFAS may hold it already; either way the later changes wait.
 	rows = frappe.db.sql(
 		"""select name, status, next_attempt from `tabAFAS Sync Log`
 		where mapping=%s and reference_doctype=%s and reference_name=%s and direction='Outbound'
-		and status in ('Queued', 'Retrying', 'Running')
-		order by status='Running' desc, creation asc limit 1""",
-		(mapping, doctype, name),
+		and status in ('Queued', 'Retrying', 'Running', %s)
+		order by status in ('Running', %s) desc, creation asc limit 1""",
+		(mapping, doctype, name, OUTCOME_UNKNOWN, OUTCOME_UNKNOWN),
 		as_dict=True,
 	)
 	return rows[0] if rows else None
 
 
 def process_log(name: str, session: PushSession | None = None) -> str:
-	"""Send one outbox row to AFAS and record the outcome; returns the row's new status."""
+	"""Send one outbox row to AFAS and record the outcome; returns the row's new status.
+
+	The call is planned and its body built first; then the row is marked Running *with* the method,
+	key and body it is about to send, and committed, before anything goes out. So a push that dies
+	mid-call (worker killed, job timeout) leaves a row that says whether a POST may have reached AFAS,
+	and the sweeper never sends such a POST again blindly.
+	"""
 	log = frappe.get_doc(LOG, name, for_update=True)
 	mapping = frappe.get_cached_doc(MAPPING, log.mapping)
 	if log.status not in PENDING or not mapping.enabled or not is_enabled():
 		frappe.db.commit()
 		return log.status  # a disabled mapping or connector keeps its changes queued
+	started = now_datetime()
+	call, link, doc = plan_for(mapping, log.event, log.reference_doctype, log.reference_name)
+	if not call.sends:
+		set_log(log, {"started_at": started})
+		finish_log(log, "Success", error=_(call.reason), environment=environment(), next_attempt=None)
+		return "Success"
+	record = None
+	if call.method != "DELETE":
+		record, errors, waiting = record_for(mapping, call, link, doc)
+		if errors and waiting:
+			message = _("Waiting for {0} to reach AFAS first").format(", ".join(waiting))
+			set_log(log, {"started_at": started})
+			finish_log(
+				log, "Retrying", error=message[:1000], next_attempt=add_to_date(started, seconds=WAIT_SECONDS)
+			)
+			return "Retrying"
+		if errors:
+			set_log(log, {"started_at": started})
+			finish_log(
+				log,
+				"Failed",
+				error=_("Not sent, the document does not map: {0}").format(
+					"; ".join(f"{e.field}: {e.message}" for e in errors)
+				)[:1000],
+				record_errors=json.dumps([e.to_dict() for e in errors], ensure_ascii=False),
+				next_attempt=None,
+			)
+			return "Failed"
 	set_log(
-		log, {"status": "Running", "started_at": now_datetime(), "finished_at": None}, update_modified=True
+		log,
+		{
+			"status": "Running",
+			"started_at": started,
+			"finished_at": None,
+			"environment": environment(),
+			"http_method": call.method,
+			"afas_key": link.afas_key if link else None,
+			"payload": _payload(record) if record is not None else None,
+			"error": None,
+		},
+		update_modified=True,
 	)
-	frappe.db.commit()
+	frappe.db.commit()  # the write-ahead mark: from here on AFAS may receive the call
 	own = session is None
 	session = session or PushSession()
 	session.exchanges.clear()
 	try:
-		note = _push(session.client, mapping, log)
-	except Waiting as exc:
-		frappe.db.rollback()
-		next_attempt = add_to_date(now_datetime(), seconds=WAIT_SECONDS)
-		finish_log(log, "Retrying", error=str(exc)[:1000], next_attempt=next_attempt)
-		return "Retrying"
-	except NotMapped as exc:
-		frappe.db.rollback()
-		finish_log(
-			log,
-			"Failed",
-			error=_("Not sent, the document does not map: {0}").format(str(exc))[:1000],
-			record_errors=json.dumps([e.to_dict() for e in exc.errors], ensure_ascii=False),
-			next_attempt=None,
-		)
-		return "Failed"
+		note = _send(session.client, mapping, log, call, link, record)
 	except Exception as exc:
 		frappe.db.rollback()
 		return _record_failure(log, exc, list(session.exchanges))
@@ -228,6 +248,7 @@ def plan_for(mapping: Any, event: str, doctype: str, name: str) -> tuple[Call, A
 		afas_key=link.afas_key if link else None,
 		document_exists=doc is not None,
 		delete_action=mapping.delete_action,
+		cancelled=doc is not None and doc.get("docstatus") == 2,
 	)
 	return call, link, doc
 
@@ -251,29 +272,22 @@ def _has_pending_push(mapping: str, name: str) -> bool:
 # ------------------------------------------------------------------ the call
 
 
-def _push(client: Any, mapping: Any, log: Any) -> str | None:
-	"""Do the HTTP call the change needs; returns a note for the log, if any."""
-	call, link, doc = plan_for(mapping, log.event, log.reference_doctype, log.reference_name)
-	if not call.sends:
-		return _(call.reason)
-	key_field = mapping.afas_key_field
+def _send(client: Any, mapping: Any, log: Any, call: Call, link: Any, record: Record | None) -> str | None:
+	"""Make the planned call and record what AFAS answered; returns a note for the log, if any."""
 	connector = mapping.afas_connector
 	if call.method == "DELETE":
-		set_log(log, {"http_method": "DELETE", "afas_key": link.afas_key})
-		client.delete(connector, mapping.afas_element or connector, {key_field: link.afas_key})
+		client.delete(connector, mapping.afas_element or connector, {mapping.afas_key_field: link.afas_key})
 		unlink(link.name)
 		return None
-	record, errors, waiting = record_for(mapping, call, link, doc)
-	if errors and waiting:
-		raise Waiting(_("Waiting for {0} to reach AFAS first").format(", ".join(waiting)))
-	if errors:
-		raise NotMapped(errors)
 	if call.method == "PUT":
-		set_log(log, {"http_method": "PUT", "afas_key": link.afas_key, "payload": _payload(record)})
 		client.update(connector, record)
+		if call.deactivate:  # the ERPNext document is gone or cancelled: its link has done its job
+			if not frappe.db.exists(log.reference_doctype, log.reference_name):
+				unlink(link.name)
+			return None
 		update_link(link.name)
 		return None
-	set_log(log, {"http_method": "POST", "payload": _payload(record)})
+	key_field = mapping.afas_key_field
 	result = client.insert(connector, record)
 	key = result.keys.get(key_field) or record.fields.get(key_field)
 	if key in (None, ""):
@@ -307,7 +321,13 @@ def _record_failure(log: Any, exc: Exception, exchanges: list[Any]) -> str:
 	# What was attempted (method, key, body) was rolled back with the failed transaction: keep it.
 	attempted = {field: log.get(field) for field in ("http_method", "afas_key", "payload")}
 	fields = {**attempted, **_exchange_fields(log, exchanges), **error_fields(exc)}
-	transient = isinstance(exc, AfasError) and exc.retryable and not isinstance(exc, AfasOutcomeUnknownError)
+	unknown = isinstance(exc, AfasOutcomeUnknownError)
+	if unknown and log.http_method == "POST":
+		fields["error"] = outcome_unknown_message(str(exc))
+		finish_log(log, OUTCOME_UNKNOWN, next_attempt=None, **fields)
+		return OUTCOME_UNKNOWN
+	# A PUT or DELETE whose answer was lost is safe to send again: it sets the same values.
+	transient = isinstance(exc, AfasError) and (exc.retryable or unknown)
 	max_rounds = int(frappe.db.get_single_value(SETTINGS, "max_attempts") or 4)
 	step = after_failure(
 		int(log.rounds or 0),
@@ -323,3 +343,12 @@ def _record_failure(log: Any, exc: Exception, exchanges: list[Any]) -> str:
 		frappe.log_error(title=f"AFAS push {log.name} failed", reference_doctype=LOG, reference_name=log.name)
 	finish_log(log, "Failed", rounds=step.rounds, next_attempt=None, **fields)
 	return "Failed"
+
+
+def outcome_unknown_message(cause: str) -> str:
+	"""What an Outcome Unknown log says: why, and what the user does about it."""
+	return _(
+		"AFAS may already hold this record: the answer to the POST was lost ({0}). It is not sent again "
+		"on its own. Look it up in AFAS, then on this log either link it to the AFAS key you found or "
+		"send it again."
+	).format(cause)[:1000]

@@ -1,7 +1,16 @@
-"""AFAS Record Link: which ERPNext document an AFAS record is, per mapping. Every read and write of
-the links is here: the pull writes them in bulk, the push records the key AFAS returns, and the
-``afas_key`` transform looks them up (a Sales Order's customer becomes the debtor's ``DbId``,
-whichever way that customer reached AFAS)."""
+"""AFAS Record Link: which ERPNext document an AFAS record is. Every read and write of the links is
+here: the pull writes them in bulk, the push records the key AFAS returns, the ``afas_key``
+transform looks them up (a Sales Order's customer becomes the debtor's ``DbId``), and deletes,
+renames and merges in ERPNext keep them true.
+
+Two rules make one identity per record:
+
+- **One environment.** A link belongs to the AFAS environment it was made in (``environment()``);
+  links of another environment are never read, so a test key is never used against production.
+- **One pair, one set of links.** A mapping that names another in *Same AFAS Records As*
+  (``link_with``: debtors in, debtors out) reads and writes the links of that mapping: a Customer
+  pushed to AFAS is the debtor the pull reads back, whichever direction wrote the link first.
+"""
 
 from __future__ import annotations
 
@@ -10,20 +19,33 @@ from typing import Any
 import frappe
 from frappe.utils import now_datetime
 
+from afas_connector.binding.connection import environment
 from afas_connector.binding.constants import LINK, MAPPING
+
+
+def scope_of(mapping: str) -> str:
+	"""The mapping whose links ``mapping`` uses: the one it names in Same AFAS Records As, or itself."""
+	return frappe.get_cached_value(MAPPING, mapping, "link_with") or mapping
+
+
+def link_filters(mapping: str, **more: Any) -> dict[str, Any]:
+	"""Filters for the links of ``mapping`` (its pair's) in the current AFAS environment."""
+	return {"environment": environment(), "mapping": scope_of(mapping), **more}
 
 
 def afas_key_of(mapping: str, name: str) -> str | None:
 	"""The AFAS key of ERPNext document ``name`` in ``mapping``, if it has one."""
 	doctype = frappe.get_cached_value(MAPPING, mapping, "erpnext_doctype")
 	return frappe.db.get_value(
-		LINK, {"mapping": mapping, "reference_doctype": doctype, "reference_name": name}, "afas_key"
+		LINK,
+		link_filters(mapping, reference_doctype=doctype, reference_name=name, merged_away=0),
+		"afas_key",
 	)
 
 
 def name_of(mapping: str, key: str) -> str | None:
 	"""The ERPNext document that AFAS key ``key`` became in ``mapping``, if any."""
-	return frappe.db.get_value(LINK, {"mapping": mapping, "afas_key": key}, "reference_name")
+	return frappe.db.get_value(LINK, link_filters(mapping, afas_key=key, merged_away=0), "reference_name")
 
 
 #: What the ``afas_key`` transform is given to resolve links (see ``sync/transforms.py``).
@@ -34,20 +56,21 @@ def link_of(mapping: str, doctype: str, name: str) -> Any | None:
 	"""The link (``name``, ``afas_key``) of one ERPNext document in ``mapping``, or None."""
 	return frappe.db.get_value(
 		LINK,
-		{"mapping": mapping, "reference_doctype": doctype, "reference_name": name},
+		link_filters(mapping, reference_doctype=doctype, reference_name=name, merged_away=0),
 		["name", "afas_key"],
 		as_dict=True,
 	)
 
 
 def links_by_key(mapping: str, keys: list[str]) -> dict[str, Any]:
-	"""``{afas_key: link}`` (name, afas_key, reference_name, content_hash) for the keys that have one."""
+	"""``{afas_key: link}`` (name, afas_key, reference_name, content_hash, merged_away) for the keys
+	that have one."""
 	if not keys:
 		return {}
 	rows = frappe.get_all(
 		LINK,
-		filters={"mapping": mapping, "afas_key": ["in", keys]},
-		fields=["name", "afas_key", "reference_name", "content_hash"],
+		filters=link_filters(mapping, afas_key=["in", keys]),
+		fields=["name", "afas_key", "reference_name", "content_hash", "merged_away"],
 	)
 	return {r.afas_key: r for r in rows}
 
@@ -59,9 +82,11 @@ def insert_links(mapping: str, doctype: str, rows: list[tuple[str, str, str, str
 		return
 	now = now_datetime()
 	user = frappe.session.user
+	scope, env = scope_of(mapping), environment()
 	columns = [
 		"name",
 		"mapping",
+		"environment",
 		"afas_key",
 		"reference_doctype",
 		"reference_name",
@@ -76,7 +101,8 @@ def insert_links(mapping: str, doctype: str, rows: list[tuple[str, str, str, str
 	values = [
 		(
 			frappe.generate_hash(length=12),
-			mapping,
+			scope,
+			env,
 			key,
 			doctype,
 			name,
@@ -101,14 +127,17 @@ def update_link(link: str, **values: Any) -> None:
 def link_document(mapping: str, key: str, doctype: str, name: str) -> None:
 	"""Record that AFAS key ``key`` is this document. AFAS's answer is authoritative: a stale link with
 	the same key (its document deleted, or an AFAS environment restored) is pointed here."""
-	existing = frappe.db.get_value(LINK, {"mapping": mapping, "afas_key": key}, "name")
+	existing = frappe.db.get_value(LINK, link_filters(mapping, afas_key=key), "name")
 	if existing:
-		update_link(existing, reference_doctype=doctype, reference_name=name, missing_in_afas=0)
+		update_link(
+			existing, reference_doctype=doctype, reference_name=name, missing_in_afas=0, merged_away=0
+		)
 		return
 	frappe.get_doc(
 		{
 			"doctype": LINK,
-			"mapping": mapping,
+			"mapping": scope_of(mapping),
+			"environment": environment(),
 			"afas_key": key,
 			"reference_doctype": doctype,
 			"reference_name": name,
@@ -120,3 +149,92 @@ def link_document(mapping: str, key: str, doctype: str, name: str) -> None:
 def unlink(link: str) -> None:
 	"""Forget a link (its AFAS record was deleted)."""
 	frappe.db.delete(LINK, {"name": link})
+
+
+# ------------------------------------------------------------------ ERPNext deletes, renames, merges
+
+
+def links_of_document(doctype: str, name: str) -> list[Any]:
+	"""Every link of one document, in every environment and mapping."""
+	return frappe.get_all(
+		LINK,
+		filters={"reference_doctype": doctype, "reference_name": name},
+		fields=["name", "mapping", "environment", "afas_key", "merged_away"],
+	)
+
+
+def forget_document(
+	doctype: str, name: str, *, keep_mappings: set[str] | frozenset[str] = frozenset()
+) -> int:
+	"""The document is deleted in ERPNext: drop its links, so none points at nothing. Links of the
+	mappings in ``keep_mappings`` stay for the queued push that deletes the record in AFAS (it drops
+	them once sent). Returns how many were dropped."""
+	keep_scopes = {scope_of(m) for m in keep_mappings}
+	env = environment() if keep_scopes else None
+	drop = [
+		link.name
+		for link in links_of_document(doctype, name)
+		if not (link.mapping in keep_scopes and link.environment == env)
+	]
+	if drop:
+		frappe.db.delete(LINK, {"name": ["in", drop]})
+	return len(drop)
+
+
+def settle_merge(doctype: str, old: str, into: str, merged: list[str]) -> list[Any]:
+	"""After ``merged`` links (of ``old``, merged away) were moved onto ``into`` by the rename:
+	where ``into`` already has its own link in the same environment and mapping, it keeps that one and
+	the moved link is flagged *Merged Away*, so its saves go to one AFAS record only. Returns the
+	flagged links (name, afas_key, kept key)."""
+	flagged = []
+	own = {
+		(link.environment, link.mapping): link
+		for link in links_of_document(doctype, into)
+		if link.name not in merged and not link.merged_away
+	}
+	for link in links_of_document(doctype, into):
+		if link.name not in merged:
+			continue
+		kept = own.get((link.environment, link.mapping))
+		if kept is None:
+			continue  # the merged document's link is the only one: it simply follows the merge
+		note = frappe._(
+			"{0} {1} was merged into {2}, which is AFAS record {3}: AFAS record {4} is no longer synced; "
+			"merge or block it in AFAS"
+		).format(frappe._(doctype), old, into, kept.afas_key, link.afas_key)
+		update_link(link.name, merged_away=1, note=note)
+		flagged.append(frappe._dict(name=link.name, afas_key=link.afas_key, kept=kept.afas_key))
+	return flagged
+
+
+def join_pair(mapping: str, into: str) -> dict[str, int]:
+	"""``mapping`` now shares the links of ``into`` (Same AFAS Records As was set): its own links move
+	over. Where ``into`` already links the same AFAS key, in the same environment, to the same
+	document, the duplicate goes; to another document, the moved link is flagged *Merged Away* with a
+	note (one of the two ERPNext documents is a duplicate to merge). Returns the counts."""
+	counts = {"moved": 0, "duplicate": 0, "conflict": 0}
+	for link in frappe.get_all(
+		LINK,
+		filters={"mapping": mapping},
+		fields=["name", "environment", "afas_key", "reference_doctype", "reference_name"],
+	):
+		other = frappe.db.get_value(
+			LINK,
+			{"mapping": into, "environment": link.environment, "afas_key": link.afas_key},
+			["name", "reference_name"],
+			as_dict=True,
+		)
+		if other and other.reference_name == link.reference_name:
+			unlink(link.name)
+			counts["duplicate"] += 1
+			continue
+		if other:
+			note = frappe._("AFAS record {0} is also {1} {2} in {3}: merge the two in ERPNext").format(
+				link.afas_key, frappe._(link.reference_doctype), other.reference_name, into
+			)
+			frappe.db.set_value(LINK, link.name, {"merged_away": 1, "note": note}, update_modified=False)
+			counts["conflict"] += 1
+			continue
+		frappe.db.set_value(LINK, link.name, "mapping", into, update_modified=False)
+		counts["moved"] += 1
+	return counts

@@ -10,10 +10,13 @@ import frappe
 from frappe.utils import now_datetime, time_diff_in_seconds
 
 from afas_connector.afas import AfasError, Exchange, redact
+from afas_connector.binding.connection import environment
 from afas_connector.binding.constants import LOG
 
 #: A log in one of these states is closed: nothing more will happen to it on its own.
-FINAL = ("Success", "Partial", "Failed")
+FINAL = ("Success", "Partial", "Failed", "Outcome Unknown")
+#: A push whose answer was lost: AFAS may hold the record. Never resent on its own; a user resolves it.
+OUTCOME_UNKNOWN = "Outcome Unknown"
 #: How much of a request or response a log keeps.
 EXCERPT_CHARS = 10_000
 
@@ -35,6 +38,7 @@ def create_log(
 			"direction": direction,
 			"trigger": trigger,
 			"status": status,
+			"environment": environment(),
 			**fields,
 		}
 	)
@@ -66,6 +70,7 @@ def insert_outbox_row(**fields: Any) -> Any:
 		"modified": now,
 		"owner": user,
 		"modified_by": user,
+		"environment": environment(),
 	}
 	row.update(fields)
 	row["title"] = log_title(row)

@@ -68,7 +68,7 @@ def _handler_seconds() -> float:
 
 
 def run(rows: int = 1000) -> dict[str, float]:
-	from afas_connector.binding.doc_events import outbound_doctypes
+	from afas_connector.binding.doc_events import _routes
 	from afas_connector.binding.outbox import drain
 
 	frappe.set_user("Administrator")
@@ -79,7 +79,9 @@ def run(rows: int = 1000) -> dict[str, float]:
 		mapping = upsert_mapping({**OUTBOUND, "mapping_name": f"Benchmark Push {token}", "condition": ""})
 		# Measure one mapping: other enabled outbound mappings (the demo's) are off for the run.
 		others = isolate_outbound(mapping.name)
-		mapped = outbound_doctypes()  # {"Customer": [the benchmark mapping]}
+		mapped = _routes()  # outbound: {"Customer": [the benchmark mapping]}; mapped: every mapped DocType
+		# A connector switched off: no outbound mapping, links still kept for the mapped DocTypes.
+		disabled = {"outbound": {}, "mapped": mapped["mapped"]}
 		hooks_with = frappe.get_doc_hooks()
 		hooks_without = _without_handler()
 
@@ -87,14 +89,14 @@ def run(rows: int = 1000) -> dict[str, float]:
 		# map a disabled connector loads, set per save so the two sides can alternate save by save.
 		sides = {
 			"on": (mapped, hooks_with, _customer),
-			"off": ({}, hooks_with, _customer),
+			"off": (disabled, hooks_with, _customer),
 			"todo_app": (mapped, hooks_with, _todo),
 			"todo_bare": (mapped, hooks_without, _todo),
 		}
 
 		def save(name: str, i: int) -> float:
 			doctypes, hooks, fn = sides[name]
-			frappe.local.afas_outbound_doctypes = doctypes
+			frappe.local.afas_routes = doctypes
 			frappe.local.doc_events_hooks = hooks
 			started = time.perf_counter()
 			fn(f"{token}{name}", i)
@@ -117,7 +119,7 @@ def run(rows: int = 1000) -> dict[str, float]:
 		for batch in range(-1, rows // BATCH):
 			for name in ("on", "off") if batch % 2 == 0 else ("off", "on"):
 				doctypes, hooks, fn = sides[name]
-				frappe.local.afas_outbound_doctypes = doctypes
+				frappe.local.afas_routes = doctypes
 				frappe.local.doc_events_hooks = hooks_with
 				started = time.perf_counter()
 				for i in range(BATCH):

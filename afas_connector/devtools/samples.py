@@ -58,6 +58,8 @@ INBOUND = [
 		"afas_connector": "ERP_Debtors",
 		"erpnext_doctype": "Customer",
 		"afas_key_field": "DebtorId",
+		# a first sync (a new site, another AFAS environment) adopts the Customers already there
+		"erpnext_key_field": "customer_name",
 		"modified_field": "Modified",
 		"deletion_mode": "Deletion Log Connector",
 		"deletion_connector": "ERP_Debtors_Deleted",
@@ -77,6 +79,7 @@ INBOUND = [
 		"afas_connector": "ERP_Creditors",
 		"erpnext_doctype": "Supplier",
 		"afas_key_field": "CreditorId",
+		"erpnext_key_field": "supplier_name",
 		"modified_field": "Modified",
 		"field_mappings": [
 			{"afas_field": "Name", "erpnext_field": "supplier_name", "transform": "strip", "required": 1},
@@ -125,6 +128,8 @@ INBOUND = [
 OUTBOUND = {
 	"mapping_name": "Customer → AFAS Debtor",
 	"direction": "Outbound",
+	# the debtors the inbound mapping reads: a Customer pushed to AFAS is not read back as a second one
+	"link_with": "AFAS Debtors → Customer",
 	"afas_connector": "KnSalesRelationOrg",
 	"erpnext_doctype": "Customer",
 	"afas_key_field": "DbId",

@@ -10,6 +10,15 @@ mid-run may sit behind the cursor, and only a watermark from before the run is s
 time. Between pages only the cursor moves, and only after the page is committed, so a crash resumes
 at the next page, losing nothing. The overlap absorbs AFAS's sub-second date imprecision and clock
 skew; rows read twice are skipped cheaply by their content hash.
+
+AFAS's dates are Amsterdam wall-clock time, which repeats an hour every autumn (03:00 summer time
+→ 02:00 winter time). The watermark therefore keeps its UTC offset (``2026-10-25T02:52:00+02:00``)
+and the filter starts at the earliest wall-clock time of any moment since it (:func:`since_filter`):
+after the clock went back that is 02:00, not the watermark's 02:52, so an edit stamped 02:03 winter
+time is read.
+
+Rows that fail are kept (``retry_keys``) and read again by key after every complete run, until they
+succeed or a user dismisses them: the watermark moving past them never loses them.
 """
 
 from __future__ import annotations
@@ -18,7 +27,7 @@ import datetime as dt
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from afas_connector.afas.dates import amsterdam_now, to_afas_datetime
+from afas_connector.afas.dates import AFAS_TZ, to_afas_datetime
 from afas_connector.afas.filters import Condition, FilterSet, Operator
 
 
@@ -37,10 +46,11 @@ class InboundSpec:
 class InboundState:
 	"""Progress kept on the mapping between pages and between runs (JSON-serialisable)."""
 
-	watermark: str | None = None  # Amsterdam wall-clock time, as AFAS filters want it
-	run_started: str | None = None  # set while a run is in progress
+	watermark: str | None = None  # Amsterdam time with its UTC offset: 2026-10-25T02:52:00+02:00
+	run_started: str | None = None  # set while a run is in progress (same form)
 	cursor: Any = None  # last committed AFAS key of the run in progress
 	full: bool = False
+	retry_keys: list[str] = field(default_factory=list)  # rows that failed: read again until they succeed
 
 	def to_dict(self) -> dict[str, Any]:
 		return asdict(self)
@@ -53,6 +63,7 @@ class InboundState:
 			run_started=data.get("run_started"),
 			cursor=data.get("cursor"),
 			full=bool(data.get("full")),
+			retry_keys=[str(k) for k in data.get("retry_keys") or []],
 		)
 
 	@property
@@ -60,12 +71,49 @@ class InboundState:
 		return self.run_started is not None
 
 
+def _amsterdam(text: str) -> dt.datetime:
+	"""A stored watermark as an aware Amsterdam time; one without an offset (kept by earlier versions)
+	is read as Amsterdam wall-clock time, the first of two where the clock repeats an hour."""
+	moment = dt.datetime.fromisoformat(text.replace(" ", "T"))
+	return moment.astimezone(AFAS_TZ) if moment.tzinfo else moment.replace(tzinfo=AFAS_TZ)
+
+
+def stamp(now: dt.datetime | None = None) -> str:
+	"""This moment (``now``, naive = UTC) as a watermark: Amsterdam time, whole seconds, with offset."""
+	moment = now or dt.datetime.now(dt.timezone.utc)
+	if moment.tzinfo is None:
+		moment = moment.replace(tzinfo=dt.timezone.utc)
+	return moment.astimezone(AFAS_TZ).replace(microsecond=0).isoformat()
+
+
+def since_filter(watermark: str, overlap_seconds: int, until: str | None = None) -> str:
+	"""The wall-clock value for ``modified >= …``: the earliest Amsterdam wall-clock time of any moment
+	from ``watermark - overlap`` to ``until`` (the run's start). Normally that is the first moment's;
+	when the clock went back in between (autumn), the hour after the change reads earlier, and the
+	filter starts there, so nothing stamped in the repeated hour is missed."""
+	start = _amsterdam(watermark).astimezone(dt.timezone.utc) - dt.timedelta(seconds=max(0, overlap_seconds))
+	end = _amsterdam(until).astimezone(dt.timezone.utc) if until else start
+	earliest = start.astimezone(AFAS_TZ).replace(tzinfo=None)
+	# A repeated hour only reads earlier than the start when the change is within an hour or so of it.
+	horizon = min(end, start + dt.timedelta(hours=2))
+	if horizon > start and horizon.astimezone(AFAS_TZ).utcoffset() < start.astimezone(AFAS_TZ).utcoffset():
+		low, high = start, horizon  # find the moment the clock went back (to the second)
+		while high - low > dt.timedelta(seconds=1):
+			middle = low + (high - low) / 2
+			if middle.astimezone(AFAS_TZ).utcoffset() == start.astimezone(AFAS_TZ).utcoffset():
+				low = middle
+			else:
+				high = middle
+		earliest = min(earliest, high.astimezone(AFAS_TZ).replace(tzinfo=None))
+	return to_afas_datetime(earliest)
+
+
 def start_run(state: InboundState, *, full: bool = False, now: dt.datetime | None = None) -> InboundState:
 	"""Begin a run, or resume the one a crash left behind (same start time, same cursor)."""
 	if state.in_progress:
 		return state
 	return InboundState(
-		watermark=state.watermark, run_started=to_afas_datetime(amsterdam_now(now)), cursor=None, full=full
+		watermark=state.watermark, run_started=stamp(now), cursor=None, full=full, retry_keys=state.retry_keys
 	)
 
 
@@ -73,13 +121,20 @@ def page_filter(spec: InboundSpec, state: InboundState) -> FilterSet:
 	"""The filter for the next page: the mapping's own filters AND since-watermark AND after-cursor."""
 	extra: list[Condition] = []
 	if spec.modified_field and state.watermark and not state.full:
-		since = dt.datetime.fromisoformat(state.watermark) - dt.timedelta(
-			seconds=max(0, spec.overlap_seconds)
-		)
-		extra.append(Condition.make(spec.modified_field, Operator.GREATER_OR_EQUAL, since.isoformat()))
+		since = since_filter(state.watermark, spec.overlap_seconds, state.run_started)
+		extra.append(Condition.make(spec.modified_field, Operator.GREATER_OR_EQUAL, since))
 	if state.cursor not in (None, ""):
 		extra.append(Condition.make(spec.key_field, Operator.GREATER, state.cursor))
 	return spec.filters.and_also(extra) if extra else spec.filters
+
+
+def retry_filter(spec: InboundSpec, keys: list[str]) -> FilterSet:
+	"""The mapping's own filters AND ``key = k1 OR key = k2 …``: the rows that failed before. The
+	client splits the OR over several requests where one URL would be too long."""
+	groups = [g for g in spec.filters.groups if g] or [[]]
+	return FilterSet(
+		[list(g) + [Condition.make(spec.key_field, Operator.EQUAL, key)] for key in keys for g in groups]
+	)
 
 
 def unique_rows(rows: list[dict[str, Any]], key_field: str) -> tuple[list[dict[str, Any]], int]:
@@ -97,14 +152,29 @@ def after_page(state: InboundState, rows: list[dict[str, Any]], key_field: str) 
 	"""State once a page is committed: the cursor moves to its last key."""
 	if not rows:
 		return state
-	return InboundState(state.watermark, state.run_started, rows[-1].get(key_field), state.full)
+	return InboundState(
+		state.watermark, state.run_started, rows[-1].get(key_field), state.full, state.retry_keys
+	)
 
 
 def finish_run(state: InboundState) -> InboundState:
 	"""The run is complete: the watermark becomes the run's start; no cursor, no run in progress."""
 	return InboundState(
-		watermark=state.run_started or state.watermark, run_started=None, cursor=None, full=False
+		watermark=state.run_started or state.watermark,
+		run_started=None,
+		cursor=None,
+		full=False,
+		retry_keys=state.retry_keys,
 	)
+
+
+def settle_retries(state: InboundState, failed: set[str], succeeded: set[str]) -> InboundState:
+	"""The rows still to read again: those that failed now, and those that failed before and have not
+	succeeded since (order kept, each once)."""
+	keys = [k for k in state.retry_keys if k not in succeeded]
+	keys += sorted(k for k in failed if k not in keys)
+	state.retry_keys = keys
+	return state
 
 
 def decide(existing_hash: str | None, exists: bool, new_hash: str) -> str:
@@ -116,11 +186,18 @@ def decide(existing_hash: str | None, exists: bool, new_hash: str) -> str:
 
 @dataclass
 class PageResult:
-	"""What one page did, for progress and the Sync Log."""
+	"""One page for ``commit_page``. A page of the retry pass (``retry``) holds rows that failed
+	before; ``gone`` are retried keys AFAS no longer returns (deleted, or now outside the filters)."""
 
 	number: int
 	rows: list[dict[str, Any]]
 	duplicates: int
+	retry: bool = False
+	gone: frozenset[str] = frozenset()
+
+
+#: Failed rows read again per request in the retry pass (keeps the URL well under AFAS's limit).
+RETRY_BATCH = 50
 
 
 def run_inbound(
@@ -141,6 +218,7 @@ def run_inbound(
 	``client`` is an :class:`afas_connector.afas.AfasClient` (duck-typed to keep this module light).
 	"""
 	state = start_run(state, full=full, now=now)
+	pending = set(state.retry_keys)  # failed before and not yet read again in this run
 	number = 0
 	while True:
 		number += 1
@@ -148,10 +226,28 @@ def run_inbound(
 			spec.connector, skip=0, take=take, filters=page_filter(spec, state), order_by=[spec.key_field]
 		)
 		rows, duplicates = unique_rows(page.rows, spec.key_field)
+		pending.difference_update(str(r.get(spec.key_field)) for r in rows)
 		state = after_page(state, page.rows, spec.key_field)
 		last = page.is_last or (max_pages is not None and number >= max_pages)
 		finished = finish_run(state) if page.is_last else state
 		commit_page(PageResult(number, rows, duplicates), finished)
 		state = finished
 		if last:
-			return state
+			break
+	if state.in_progress:
+		return state  # stopped at max_pages: the retry pass follows the run that completes
+	leftover = [key for key in state.retry_keys if key in pending]
+	for start in range(0, len(leftover), RETRY_BATCH):
+		chunk = leftover[start : start + RETRY_BATCH]
+		page = client.get_page(
+			spec.connector,
+			skip=0,
+			take=len(chunk),
+			filters=retry_filter(spec, chunk),
+			order_by=[spec.key_field],
+		)
+		rows, duplicates = unique_rows(page.rows, spec.key_field)
+		gone = frozenset(chunk) - {str(r.get(spec.key_field)) for r in rows}
+		number += 1
+		commit_page(PageResult(number, rows, duplicates, retry=True, gone=gone), state)
+	return state

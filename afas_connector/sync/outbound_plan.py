@@ -62,12 +62,26 @@ class Call:
 		return bool(self.method)
 
 
-def plan_call(event: str, *, afas_key: str | None, document_exists: bool, delete_action: str) -> Call:
+def plan_call(
+	event: str, *, afas_key: str | None, document_exists: bool, delete_action: str, cancelled: bool = False
+) -> Call:
 	"""Decide the call for one change from what AFAS already knows (``afas_key``: the key on the
-	document's Record Link, or None) and whether the ERPNext document still exists."""
-	if event in REMOVE_EVENTS:
+	document's Record Link, or None) and the ERPNext document as it is now: gone, or ``cancelled``.
+
+	A push sends the document as it is now, however it was started (a save, the button, the API,
+	Retry): a cancelled document is sent as its cancellation, and a cancelled or deleted one is never
+	created in AFAS.
+	"""
+	if event in REMOVE_EVENTS or cancelled:
 		if not afas_key:
-			return Call("", reason="Never sent to AFAS, so nothing to delete there")
+			if event in REMOVE_EVENTS:
+				return Call("", reason="Never sent to AFAS, so nothing to delete there")
+			return Call("", reason="Cancelled in ERPNext before it reached AFAS, so it is not created there")
+		if delete_action == DO_NOTHING:
+			return Call(
+				"",
+				reason="Cancelled in ERPNext; the mapping leaves AFAS as it is (On Delete / Cancel: Do Nothing)",
+			)
 		if delete_action == DEACTIVATE_IN_AFAS:
 			return Call("PUT", deactivate=True)
 		return Call("DELETE")

@@ -44,11 +44,25 @@ def simulator() -> AfasSimulator:
 	return _SIMULATOR
 
 
+def tag_rows(sim: AfasSimulator, connector: str, key: str, tag: str) -> None:
+	"""Append ``tag`` to every row's Name (so this test's documents never collide with earlier ones),
+	keeping each row's modified date: a tagged row is not "changed just now"."""
+	for row in sim.rows(connector):
+		sim.update_row(connector, row[key], {"Name": f"{row['Name']} {tag}", "Modified": row["Modified"]})
+
+
 def configure(sim: AfasSimulator, **overrides: Any) -> Any:
 	"""Point AFAS Settings at the simulator (committed: background code reads it from the database)."""
 	from afas_connector.devtools.samples import use_simulator
 
-	values = {"timeout": 5, "max_attempts": 3, "base_delay": 0, "language": "nl-nl", **overrides}
+	values = {
+		"timeout": 5,
+		"max_attempts": 3,
+		"base_delay": 0,
+		"language": "nl-nl",
+		"environment_type": "Production",
+		**overrides,
+	}
 	return use_simulator(values.pop("base_url", sim.base_url), **values)
 
 
@@ -191,3 +205,21 @@ def site_server() -> SiteServer:
 	if _SERVER is None:
 		_SERVER = SiteServer()
 	return _SERVER
+
+
+#: (scenario, records, lost, duplicated) of every fault and integrity scenario, printed once at the
+#: end of the run, so the bench-tier output shows the whole suite at a glance.
+SUMMARY: list[tuple[str, int, int, int]] = []
+
+
+def record_scenario(scenario: str, records: int, lost: int, duplicated: int) -> None:
+	if not SUMMARY:
+		atexit.register(print_summary)
+	SUMMARY.append((scenario, records, lost, duplicated))
+
+
+def print_summary() -> None:
+	print("\nAFAS fault and integrity suite (inbound and outbound)")
+	print(f"{'scenario':<44} {'records':>7} {'lost':>5} {'duplicated':>10}")
+	for scenario, records, lost, duplicated in SUMMARY:
+		print(f"{scenario:<44} {records:>7} {lost:>5} {duplicated:>10}")

@@ -228,8 +228,14 @@ class TestAFASConnectorMapping(IntegrationTestCase):
 	def test_unknown_afas_connector(self):
 		self.assert_refused("does not know get connector", afas_connector="ERP_DoesNotExist")
 
-	def test_key_fields_must_be_mapped(self):
-		self.assert_refused("Key fields must be mapped", erpnext_key_field="tax_id")
+	def test_match_fields_must_exist_and_be_mapped(self):
+		self.assert_refused("must be written by the field mapping", erpnext_key_field="website")
+		self.assert_refused("not a field of Customer", erpnext_key_field="tax_id, no_such_field")
+		make_mapping(self.NAME, **self.mapping(erpnext_key_field=" tax_id ,customer_name"))
+		self.assertEqual(
+			frappe.db.get_value("AFAS Connector Mapping", self.NAME, "erpnext_key_field"),
+			"tax_id, customer_name",
+		)
 
 	def test_bad_filters_cron_and_transform(self):
 		self.assert_refused("Filters must be JSON", filters='[["Blocked", "~", 0]]')

@@ -1,7 +1,7 @@
 """Issue 6: faults, bad input and secrets — nothing lost, nothing duplicated, no one gets in.
 
-Each fault scenario prints a row of the summary table (scenario, records, lost, duplicated) at the
-end of the class, so the bench-tier output shows the whole suite at a glance.
+Each fault scenario adds a row to the summary table (scenario, records, lost, duplicated) that the
+run prints at its end (``fixtures.record_scenario``), with the integrity scenarios of issue 12.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from afas_connector.tests.bench.fixtures import (
 	configure,
 	isolate_outbound,
 	push_mapping,
+	record_scenario,
 	restore_outbound,
 	simulator,
 	site_server,
@@ -31,17 +32,6 @@ from afas_connector.tests.bench.test_inbound_sync import DEBTORS, debtor_mapping
 
 CONNECTOR = "KnSalesRelationOrg"
 ROWS = 30
-
-
-#: (scenario, records, lost, duplicated) from every fault test, printed after the last class runs.
-SUMMARY: list[tuple[str, int, int, int]] = []
-
-
-def print_summary() -> None:
-	print("\nAFAS fault suite (inbound and outbound)")
-	print(f"{'scenario':<44} {'records':>7} {'lost':>5} {'duplicated':>10}")
-	for scenario, records, lost, duplicated in SUMMARY:
-		print(f"{scenario:<44} {records:>7} {lost:>5} {duplicated:>10}")
 
 
 class TestInboundFaults(IntegrationTestCase):
@@ -81,7 +71,7 @@ class TestInboundFaults(IntegrationTestCase):
 		duplicated = len(keys) - len(set(keys)) + len(links) - len({link.reference_name for link in links})
 		named = frappe.db.count("Customer", {"customer_name": ["like", f"% {self.name[-6:]}"]})
 		duplicated += max(0, named - len(expected))
-		SUMMARY.append((scenario, len(expected), lost, duplicated))
+		record_scenario(scenario, len(expected), lost, duplicated)
 		self.assertEqual((lost, duplicated), (0, 0), scenario)
 
 	def test_unreachable_for_the_whole_run(self):
@@ -170,8 +160,10 @@ class TestInboundFaults(IntegrationTestCase):
 		sync_mapping(self.name, max_pages=1)  # killed: the first page never arrives
 		self.sim.faults.clear()
 		sync_mapping(self.name, max_pages=2)  # the next worker gets two pages in, then dies
-		state = frappe.parse_json(frappe.db.get_value("AFAS Connector Mapping", self.name, "sync_state"))
-		self.assertTrue(state["run_started"] and state["cursor"])
+		from afas_connector.binding.pull import load_state
+
+		state = load_state(frappe.get_doc("AFAS Connector Mapping", self.name))
+		self.assertTrue(state.run_started and state.cursor)
 		lock = frappe.cache.lock(lock_key(self.name), timeout=LOCK_SECONDS, blocking=False)
 		self.assertTrue(lock.acquire())
 		ttl = frappe.cache.ttl(lock_key(self.name))
@@ -186,11 +178,6 @@ class TestOutboundFaults(IntegrationTestCase):
 	def setUpClass(cls):
 		super().setUpClass()
 		cls.sim = simulator()
-
-	@classmethod
-	def tearDownClass(cls):
-		print_summary()  # the last fault class in this module (unittest loads classes by name)
-		super().tearDownClass()
 
 	def setUp(self):
 		configure(self.sim, max_attempts=2)
@@ -227,7 +214,7 @@ class TestOutboundFaults(IntegrationTestCase):
 		expected = {f"Fault {self.name[-6:]} {i}" for i in range(5)}
 		lost = len(expected - set(names))
 		duplicated = len(names) - len(set(names))
-		SUMMARY.append((scenario, len(expected), lost, duplicated))
+		record_scenario(scenario, len(expected), lost, duplicated)
 		self.assertEqual((lost, duplicated), (0, 0), scenario)
 
 	def test_maintenance_during_push(self):

@@ -126,8 +126,10 @@ class TestInboundSync(IntegrationTestCase):
 		mapping.save()
 		frappe.db.commit()
 		log = self.run_sync()
-		self.assertEqual((log.status, log.inserted, log.failed), ("Partial", 0, 35))
+		# Every row failed: the run failed, and says why in its first line (issue 12).
+		self.assertEqual((log.status, log.inserted, log.failed), ("Failed", 0, 35))
 		self.assertIn("No Such Group", log.record_errors)
+		self.assertIn("No Such Group", log.error)
 
 	def test_crash_mid_run_resumes_exactly_once(self):
 		log = self.run_sync(max_pages=2)

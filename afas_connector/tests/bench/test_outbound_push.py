@@ -357,7 +357,8 @@ class TestOutboundPush(IntegrationTestCase):
 		customer = self.customer("-drop")
 		frappe.db.commit()
 		self.sim.faults.add(connector=CONNECTOR, kind="drop", times=1, method="POST")
-		self.assertEqual(self.push(customer), ["Failed"])
+		self.assertEqual(self.push(customer), ["Outcome Unknown"])
+		self.assertIn("AFAS may already hold this record", self.logs()[0].error)
 		self.assertIn("may have saved", self.logs()[0].error)
 		self.assertEqual(len(self.posts()), 1)
 

@@ -18,6 +18,9 @@ from afas_connector.sync.inbound_plan import (
 	finish_run,
 	page_filter,
 	run_inbound,
+	settle_retries,
+	since_filter,
+	stamp,
 	start_run,
 	unique_rows,
 )
@@ -139,12 +142,12 @@ def test_user_filters_combine_with_watermark_and_cursor():
 def test_state_transitions():
 	now = dt.datetime(2024, 7, 1, 8, 0, tzinfo=dt.timezone.utc)
 	state = start_run(InboundState(watermark="2024-06-01T00:00:00"), now=now)
-	assert state.run_started == "2024-07-01T10:00:00"  # Amsterdam summer time
+	assert state.run_started == "2024-07-01T10:00:00+02:00"  # Amsterdam summer time, offset kept
 	assert start_run(state, now=now + dt.timedelta(hours=1)) is state  # resume keeps the start
 	state = after_page(state, [{"K": "1"}, {"K": "9"}], "K")
 	assert state.cursor == "9"
 	done = finish_run(state)
-	assert done.watermark == "2024-07-01T10:00:00" and not done.in_progress and done.cursor is None
+	assert done.watermark == "2024-07-01T10:00:00+02:00" and not done.in_progress and done.cursor is None
 	assert InboundState.from_dict(done.to_dict()) == done
 	assert (
 		to_afas_datetime(amsterdam_now(dt.datetime(2024, 1, 1, 12, 0, tzinfo=dt.timezone.utc)))
@@ -170,3 +173,75 @@ def test_schedule():
 	assert not is_due("Cron", last_run=dt.datetime(2024, 5, 1, 12, 0), now=now, cron="0 12 * * *")
 	assert not is_due("Cron", last_run=now - dt.timedelta(days=1), now=now, cron="bogus")
 	assert not is_due("Manual Only", last_run=None, now=now)
+
+
+UTC = dt.timezone.utc
+
+
+def test_autumn_clock_change_loses_no_edit(sim, client):
+	"""25 Oct 2026: runs at 02:52 summer time, then 02:07, 02:22 and 03:00 winter time. An edit that
+	AFAS stamps 02:03 (winter time, the repeated hour) is read by the 02:07 run."""
+	template = dict(sim.rows(DEBTORS)[0])
+	store = Store()
+	store.state = InboundState(watermark=stamp(dt.datetime(2026, 10, 25, 0, 52, tzinfo=UTC)))
+	assert store.state.watermark == "2026-10-25T02:52:00+02:00"
+	sim.add_rows(DEBTORS, [{**template, "DebtorId": 990001, "Modified": "2026-10-25T02:03:00"}])
+	sim.clear_requests()
+	store.run(client, now=dt.datetime(2026, 10, 25, 1, 7, tzinfo=UTC))  # 02:07 winter time
+	assert 990001 in store.writes or "990001" in [str(k) for k in store.writes]
+	sent = sim.requests[0].query
+	assert "2026-10-25T02:00:00" in (sent.get("filtervalues", "") + sent.get("filterjson", ""))
+	assert store.state.watermark == "2026-10-25T02:07:00+01:00"
+	store.writes.clear()
+	sim.add_rows(DEBTORS, [{**template, "DebtorId": 990002, "Modified": "2026-10-25T02:15:00"}])
+	store.run(client, now=dt.datetime(2026, 10, 25, 1, 22, tzinfo=UTC))  # 02:22 winter time
+	assert [str(k) for k in store.writes] == ["990002"]
+	store.writes.clear()
+	store.run(client, now=dt.datetime(2026, 10, 25, 2, 0, tzinfo=UTC))  # 03:00 winter time
+	assert store.writes == []
+
+
+@pytest.mark.parametrize(
+	"watermark,until,expected",
+	[
+		("2024-05-01T10:00:00", None, "2024-05-01T09:59:00"),  # earlier versions stored no offset
+		("2024-05-01T10:00:00+02:00", "2024-05-01T10:15:00+02:00", "2024-05-01T09:59:00"),
+		("2026-10-25T02:52:00+02:00", "2026-10-25T02:07:00+01:00", "2026-10-25T02:00:00"),
+		("2026-10-25T02:07:00+01:00", "2026-10-25T02:22:00+01:00", "2026-10-25T02:06:00"),
+		("2026-10-25T01:30:00+02:00", "2026-10-25T03:30:00+01:00", "2026-10-25T01:29:00"),
+		("2026-03-29T01:59:30+01:00", "2026-03-29T03:05:00+02:00", "2026-03-29T01:58:30"),  # spring: no gap
+	],
+)
+def test_since_filter_starts_at_the_earliest_wall_clock_time(watermark, until, expected):
+	assert since_filter(watermark, 60, until) == expected
+
+
+def test_failed_rows_are_read_again_until_they_succeed_or_are_gone(sim, client):
+	sim.generate_rows(DEBTORS, n=40, seed=31)
+	ids = sorted(str(r["DebtorId"]) for r in sim.rows(DEBTORS))
+	bad = set(ids[5:8])
+	seen = []
+	holder = {"state": InboundState()}
+
+	def commit(page, state_after):
+		keys = {str(r["DebtorId"]) for r in page.rows}
+		failed = keys & bad
+		settle_retries(state_after, failed, (keys - failed) | page.gone)
+		holder["state"] = state_after
+		seen.append((page.retry, sorted(keys)))
+
+	def run(**kwargs):
+		return run_inbound(client, SPEC, holder["state"], take=25, commit_page=commit, **kwargs)
+
+	state = run()
+	assert state.retry_keys == sorted(bad) and not state.in_progress
+	bad.clear()  # the mapping was fixed
+	sim.delete_row(DEBTORS, int(ids[7]) if isinstance(sim.rows(DEBTORS)[0]["DebtorId"], int) else ids[7])
+	seen.clear()
+	state = run()
+	retried = [keys for retry, keys in seen if retry]
+	assert retried == [ids[5:7]], "the watermark moved past them, yet they are read again by key"
+	assert state.retry_keys == [], "fixed rows leave the list, and so does one AFAS no longer has"
+	seen.clear()
+	run()
+	assert [keys for retry, keys in seen if retry] == []

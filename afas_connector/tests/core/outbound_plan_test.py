@@ -90,3 +90,24 @@ def test_one_back_off_formula_for_calls_and_rounds():
 	policy = RetryPolicy(base_delay=0.5, max_delay=30)
 	assert policy.delay(3, 0.0) == backoff(3, 0.5, 30) / 2
 	assert policy.delay(3, 0.999999) == pytest.approx(backoff(3, 0.5, 30), rel=1e-5)
+
+
+@pytest.mark.parametrize("event", ["on_update", "on_submit", "after_insert"])
+def test_a_cancelled_document_is_never_created_in_afas(event):
+	call = plan_call(event, afas_key=None, document_exists=True, delete_action=DELETE_IN_AFAS, cancelled=True)
+	assert not call.sends and "Cancelled in ERPNext" in call.reason
+
+
+@pytest.mark.parametrize(
+	"action,expected",
+	[(DELETE_IN_AFAS, Call("DELETE")), (DEACTIVATE_IN_AFAS, Call("PUT", deactivate=True))],
+)
+def test_a_cancelled_document_known_to_afas_is_sent_as_its_cancellation(action, expected):
+	assert (
+		plan_call("on_update", afas_key="7", document_exists=True, delete_action=action, cancelled=True)
+		== expected
+	)
+	nothing = plan_call(
+		"on_update", afas_key="7", document_exists=True, delete_action=DO_NOTHING, cancelled=True
+	)
+	assert not nothing.sends and "Do Nothing" in nothing.reason

@@ -41,6 +41,28 @@ frappe.ui.form.on("AFAS Connector Mapping", {
 		);
 		if (frm.doc.direction === "Inbound") {
 			frm.add_custom_button(
+				__("Full Sync"),
+				() =>
+					frappe.confirm(__("Read every AFAS row again, ignoring the watermark?"), () =>
+						frappe
+							.call({ method: "afas_connector.api.sync_now", args: { mapping: frm.doc.name, full: 1 } })
+							.then((r) => frappe.show_alert({ message: r.message.message, indicator: "blue" }))
+					),
+				__("AFAS")
+			);
+			frm.add_custom_button(
+				__("Dismiss Failed Rows"),
+				() =>
+					frappe.confirm(__("Stop reading the rows that failed again?"), () =>
+						frappe
+							.call({ method: "afas_connector.api.dismiss_failed_rows", args: { mapping: frm.doc.name } })
+							.then((r) =>
+								frappe.show_alert({ message: __("{0} rows dismissed", [r.message.dismissed.length]), indicator: "blue" })
+							)
+					),
+				__("AFAS")
+			);
+			frm.add_custom_button(
 				__("Sync Now"),
 				() => {
 					frappe.call({

@@ -12,7 +12,7 @@ from afas_connector.afas import AfasError, FilterSet
 from afas_connector.binding.connection import connector_fields, is_enabled, metainfo_kind
 from afas_connector.binding.constants import MAPPING
 from afas_connector.binding.doc_events import clear_outbound_cache
-from afas_connector.sync.mapping import FieldMap
+from afas_connector.sync.mapping import FieldMap, content_hash
 from afas_connector.sync.mapping_errors import MappingConfigError
 from afas_connector.sync.metainfo import COMPATIBLE_FIELDTYPES, NON_VALUE_FIELDTYPES
 
@@ -32,12 +32,25 @@ class AFASConnectorMapping(Document):
 		self.validate_field_map()
 		self.validate_erpnext_fields()
 		self.validate_keys()
+		self.validate_pairing()
 		self.validate_inbound()
 		self.validate_outbound()
 		self.validate_against_metainfo()
 
 	def on_update(self) -> None:
 		clear_outbound_cache()
+		if self.link_with and self.has_value_changed("link_with"):
+			from afas_connector.binding.record_links import join_pair
+
+			counts = join_pair(self.name, self.link_with)
+			if counts["conflict"]:
+				frappe.msgprint(
+					_(
+						"{0} AFAS records were linked to different documents by the two mappings: see the AFAS "
+						"Record Links marked Merged Away"
+					).format(counts["conflict"]),
+					indicator="orange",
+				)
 
 	def on_trash(self) -> None:
 		clear_outbound_cache()
@@ -64,6 +77,38 @@ class AFASConnectorMapping(Document):
 			self.field_map()
 		except MappingConfigError as exc:
 			frappe.throw(_("Field Mapping: {0}").format(str(exc)), title=_("Invalid field mapping"))
+		digest = content_hash(
+			[
+				{
+					k: row.get(k)
+					for k in (
+						"afas_field",
+						"erpnext_field",
+						"transform",
+						"transform_options",
+						"default_value",
+						"required",
+					)
+				}
+				for row in self.field_mappings
+			]
+		)
+		if (
+			self.direction == "Inbound"
+			and self.field_map_hash
+			and digest != self.field_map_hash
+			and self.watermark
+		):
+			self.full_sync_pending = 1
+			frappe.msgprint(
+				_(
+					"The field mapping changed: the next run reads every AFAS row again, so the records "
+					"already synced get the new mapping too"
+				),
+				indicator="blue",
+				alert=True,
+			)
+		self.field_map_hash = digest
 		for row in self.field_mappings:
 			target = (row.transform_options or "").strip()
 			if row.transform == "afas_key" and not frappe.db.exists(MAPPING, target):
@@ -78,6 +123,14 @@ class AFASConnectorMapping(Document):
 		meta = frappe.get_meta(self.erpnext_doctype)
 		for row in self.field_mappings:
 			target_meta, fieldname = meta, row.erpnext_field.strip()
+			if "." in fieldname and self.direction == "Inbound":
+				frappe.throw(
+					_(
+						"Row {0}: {1} is a field of a child table. An inbound mapping writes the fields of "
+						"{2} itself; map child rows with a mapping of their own"
+					).format(row.idx, fieldname, self.erpnext_doctype),
+					title=_("Child table field"),
+				)
 			if "." in fieldname:
 				table, fieldname = fieldname.split(".", 1)
 				table_field = meta.get_field(table)
@@ -116,21 +169,81 @@ class AFASConnectorMapping(Document):
 	def validate_keys(self) -> None:
 		if not self.afas_key_field:
 			frappe.throw(_("AFAS Key Field is required"))
-		if self.erpnext_key_field:
-			if self.erpnext_key_field not in STANDARD_FIELDS and not frappe.get_meta(
-				self.erpnext_doctype
-			).get_field(self.erpnext_key_field):
+		fields = [f.strip() for f in (self.erpnext_key_field or "").split(",") if f.strip()]
+		self.erpnext_key_field = ", ".join(fields)
+		meta = frappe.get_meta(self.erpnext_doctype)
+		mapped = {r.erpnext_field for r in self.field_mappings}
+		for field in fields:
+			if field not in STANDARD_FIELDS and not meta.get_field(field):
 				frappe.throw(
-					_("ERPNext Key Field {0} does not exist on {1}").format(
-						self.erpnext_key_field, self.erpnext_doctype
-					)
+					_("Match Existing By: {0} is not a field of {1}").format(field, self.erpnext_doctype),
+					title=_("Unknown field"),
 				)
-			mapped = {(r.afas_field, r.erpnext_field) for r in self.field_mappings}
-			if (self.afas_key_field, self.erpnext_key_field) not in mapped:
+			if field not in mapped:
 				frappe.throw(
-					_("Key fields must be mapped: add a row {0} → {1} to the field mapping").format(
-						self.afas_key_field, self.erpnext_key_field
-					)
+					_(
+						"Match Existing By: {0} must be written by the field mapping (add a row → {0}), or "
+						"no AFAS row could ever match"
+					).format(field),
+					title=_("Match rule"),
+				)
+
+	def validate_pairing(self) -> None:
+		"""Same AFAS Records As: both mappings then share one Record Link per AFAS record. The pair must
+		be read one way only: the same DocType, and no chains (the named mapping names none itself)."""
+		if self.link_with:
+			if self.link_with == self.name:
+				frappe.throw(_("Same AFAS Records As cannot name the mapping itself"))
+			other = frappe.db.get_value(
+				MAPPING, self.link_with, ["erpnext_doctype", "link_with", "direction"], as_dict=True
+			)
+			if not other:
+				frappe.throw(_("Same AFAS Records As: mapping {0} does not exist").format(self.link_with))
+			if other.erpnext_doctype != self.erpnext_doctype:
+				frappe.throw(
+					_("Same AFAS Records As: {0} maps {1}, not {2}; a pair maps one DocType").format(
+						self.link_with, other.erpnext_doctype, self.erpnext_doctype
+					),
+					title=_("Ambiguous pairing"),
+				)
+			if other.link_with:
+				frappe.throw(
+					_(
+						"Same AFAS Records As: {0} itself shares the records of {1}; name {1} here, so the "
+						"pair has one owner of its links"
+					).format(self.link_with, other.link_with),
+					title=_("Ambiguous pairing"),
+				)
+			named_by = frappe.get_all(MAPPING, filters={"link_with": self.name}, pluck="name")
+			if named_by:
+				frappe.throw(
+					_(
+						"{0} is named in Same AFAS Records As by {1}, so it cannot name another mapping "
+						"itself; pair them all with one mapping"
+					).format(self.name, ", ".join(named_by)),
+					title=_("Ambiguous pairing"),
+				)
+			return
+		if self.is_new() or not frappe.db.exists(MAPPING, {"link_with": self.name}):
+			opposite = "Outbound" if self.direction == "Inbound" else "Inbound"
+			unpaired = frappe.get_all(
+				MAPPING,
+				filters={
+					"erpnext_doctype": self.erpnext_doctype,
+					"direction": opposite,
+					"link_with": ["in", ("", None)],
+					"name": ["!=", self.name or ""],
+				},
+				pluck="name",
+			)
+			if unpaired:
+				frappe.msgprint(
+					_(
+						"{0} is also mapped {1} by {2}. If both describe the same AFAS records, set Same "
+						"AFAS Records As, or a record pushed one way comes back as a second document."
+					).format(_(self.erpnext_doctype), _(opposite).lower(), ", ".join(unpaired)),
+					title=_("Not paired"),
+					indicator="orange",
 				)
 
 	def validate_inbound(self) -> None:

@@ -16,5 +16,8 @@ class AFASRecordLink(Document):
 
 
 def on_doctype_update() -> None:
-	frappe.db.add_unique(LINK, ["mapping", "afas_key"], constraint_name="unique_mapping_afas_key")
+	# One link per AFAS key, per mapping (pair), per AFAS environment.
+	frappe.db.add_unique(
+		LINK, ["environment", "mapping", "afas_key"], constraint_name="unique_environment_mapping_afas_key"
+	)
 	frappe.db.add_index(LINK, ["reference_doctype", "reference_name"])

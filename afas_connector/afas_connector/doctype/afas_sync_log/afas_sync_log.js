@@ -2,8 +2,46 @@ frappe.ui.form.on("AFAS Sync Log", {
 	refresh(frm) {
 		if (["Failed", "Partial"].includes(frm.doc.status)) {
 			frm.add_custom_button(__("Retry"), () => {
-				frappe.call({ method: "afas_connector.api.retry_log", args: { name: frm.doc.name } }).then(() => frm.reload_doc());
+				frappe
+					.call({ method: "afas_connector.api.retry_log", args: { name: frm.doc.name } })
+					.then((r) => {
+						frappe.show_alert({ message: r.message.message, indicator: r.message.queued ? "green" : "orange" });
+						frm.reload_doc();
+					});
 			});
+		}
+		if (frm.doc.status === "Outcome Unknown") {
+			// The POST's answer was lost: AFAS may hold the record. Never resent without a decision.
+			frm.dashboard.set_headline(
+				__("AFAS may already hold this record. Look it up in AFAS, then link it or send it again."),
+				"orange"
+			);
+			frm.add_custom_button(
+				__("Link to AFAS Record"),
+				() =>
+					frappe.prompt(
+						{ fieldname: "afas_key", fieldtype: "Data", label: __("AFAS Key"), reqd: 1 },
+						(values) =>
+							frappe
+								.call({
+									method: "afas_connector.api.resolve_log",
+									args: { name: frm.doc.name, afas_key: values.afas_key },
+								})
+								.then(() => frm.reload_doc()),
+						__("The key AFAS gave this record")
+					),
+				__("Resolve")
+			);
+			frm.add_custom_button(
+				__("Send Again"),
+				() =>
+					frappe.confirm(__("You found no such record in AFAS, so send it again?"), () =>
+						frappe
+							.call({ method: "afas_connector.api.resolve_log", args: { name: frm.doc.name, resend: 1 } })
+							.then(() => frm.reload_doc())
+					),
+				__("Resolve")
+			);
 		}
 		if (frm.doc.reference_doctype && frm.doc.reference_name) {
 			frm.add_custom_button(__("Open {0}", [__(frm.doc.reference_doctype)]), () =>

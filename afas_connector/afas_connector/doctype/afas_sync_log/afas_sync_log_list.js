@@ -8,6 +8,7 @@ frappe.listview_settings["AFAS Sync Log"] = {
 			Success: "green",
 			Partial: "orange",
 			Failed: "red",
+			"Outcome Unknown": "purple",
 		};
 		return [__(doc.status), colors[doc.status] || "gray", `status,=,${doc.status}`];
 	},
@@ -16,7 +17,8 @@ frappe.listview_settings["AFAS Sync Log"] = {
 			const names = listview.get_checked_items(true);
 			if (!names.length) return;
 			frappe.call({ method: "afas_connector.api.retry_logs", args: { names } }).then((r) => {
-				frappe.show_alert({ message: __("{0} queued again", [(r.message || {}).queued || 0]), indicator: "green" });
+				const result = r.message || {};
+				frappe.show_alert({ message: result.message, indicator: result.skipped && result.skipped.length ? "orange" : "green" });
 				listview.refresh();
 			});
 		});
