@@ -3,6 +3,11 @@
 Every method is ``@frappe.whitelist()`` over ``@rate_limit(...)`` (in that order, or the endpoint
 403s), checks the caller's role here and nowhere else, and is POST-only when it changes state.
 Limits fit the cost: calls that reach AFAS are tighter than reads of local state.
+
+Arguments are checked here, in the caller's terms: a missing or bad one is a 417 whose message
+names it, an unknown mapping, log or document a 404 whose message says which (``frappe.throw``
+carries the message in ``_server_messages``; a bare exception would not). A call that reaches AFAS
+for the desk gets a short deadline and no retries (``get_client(interactive=True)``).
 """
 
 from __future__ import annotations
@@ -15,7 +20,6 @@ from frappe.rate_limiter import rate_limit
 
 from afas_connector.afas import AfasError
 from afas_connector.binding.constants import LOG, MANAGER_ROLES, MAPPING
-from afas_connector.binding.record_links import LOOKUPS
 
 
 def is_manager() -> bool:
@@ -29,12 +33,34 @@ def require_manager() -> None:
 		raise frappe.PermissionError(_("Only an AFAS Manager or System Manager may do this"))
 
 
-def _mapping(name: str) -> Any:
-	if not name or not isinstance(name, str):
-		frappe.throw(_("mapping is required: the name of an AFAS Connector Mapping"), frappe.ValidationError)
+def _required(value: Any, argument: str, what: str) -> str:
+	"""A required text argument, or a 417 naming it and what it should be."""
+	if value in (None, "") or not isinstance(value, str | int):
+		frappe.throw(_("{0} is required: {1}").format(argument, what), title=_("Missing argument"))
+	return str(value).strip()
+
+
+def _not_found(message: str) -> None:
+	"""A 404 whose message reaches the caller."""
+	frappe.throw(message, frappe.DoesNotExistError, title=_("Not found"))
+
+
+def _mapping(name: str | None, argument: str = "mapping") -> Any:
+	name = _required(name, argument, _("the name of an AFAS Connector Mapping"))
 	if not frappe.db.exists(MAPPING, name):
-		raise frappe.DoesNotExistError(_("AFAS Connector Mapping {0} not found").format(name))
+		_not_found(_("AFAS Connector Mapping {0} not found").format(name))
 	return frappe.get_doc(MAPPING, name)
+
+
+def _log(name: str | None) -> str:
+	name = _required(name, "name", _("the name of an AFAS Sync Log"))
+	if not frappe.db.exists(LOG, name):
+		_not_found(_("AFAS Sync Log {0} not found").format(name))
+	return name
+
+
+def _afas_error(exc: AfasError) -> None:
+	frappe.throw(str(exc), title=_("AFAS"))
 
 
 def _int_arg(value: Any, name: str, low: int, high: int) -> int:
@@ -79,10 +105,10 @@ def get_connectors() -> dict[str, Any]:
 	from afas_connector.binding.connection import get_client
 
 	try:
-		with get_client() as client:
+		with get_client(interactive=True) as client:
 			meta = client.metainfo()
 	except AfasError as exc:
-		frappe.throw(str(exc), title=_("AFAS"))
+		_afas_error(exc)
 	return {
 		"get_connectors": meta.get("getConnectors") or [],
 		"update_connectors": meta.get("updateConnectors") or [],
@@ -91,39 +117,70 @@ def get_connectors() -> dict[str, Any]:
 
 @frappe.whitelist(methods=["GET"])
 @rate_limit(limit=30, seconds=60)
-def get_connector_fields(connector: str, kind: str = "get") -> list[dict[str, Any]]:
+def get_connector_fields(connector: str | None = None, kind: str = "get") -> list[dict[str, Any]]:
 	"""Fields of a GetConnector (``kind=get``) or UpdateConnector (``kind=update``), nested as paths."""
 	require_manager()
 	from afas_connector.binding.connection import connector_fields
 
 	if kind not in ("get", "update"):
 		frappe.throw(_("kind must be 'get' or 'update'"))
-	if not connector or len(connector) > 140:
+	connector = _required(connector, "connector", _("an AFAS connector id, e.g. Profit_Debtor"))
+	if len(connector) > 140:
 		frappe.throw(_("connector must be an AFAS connector id"))
 	try:
 		fields = connector_fields(connector, kind, use_cache=False)
 	except AfasError as exc:
-		frappe.throw(str(exc), title=_("AFAS"))
+		_afas_error(exc)
 	return [{"path": path, **info} for path, info in fields.items()]
+
+
+@frappe.whitelist(methods=["GET"])
+@rate_limit(limit=30, seconds=60)
+def suggest_fields(
+	connector: str | None = None, direction: str = "Inbound", doctype: str | None = None
+) -> dict[str, Any]:
+	"""For a mapping not saved yet: the field rows AFAS metainfo suggests between ``connector`` and
+	ERPNext ``doctype``, with the likely key and modified-date fields. Nothing is saved."""
+	require_manager()
+	if direction not in ("Inbound", "Outbound"):
+		frappe.throw(_("direction must be Inbound or Outbound"))
+	connector = _required(connector, "connector", _("an AFAS connector id, e.g. Profit_Debtor"))
+	doctype = _required(doctype, "doctype", _("the ERPNext DocType to map, e.g. Customer"))
+	if not frappe.db.exists("DocType", doctype):
+		_not_found(_("DocType {0} not found").format(doctype))
+	return _suggestions(connector, direction, doctype)
+
+
+def _suggestions(connector: str, direction: str, doctype: str) -> dict[str, Any]:
+	from afas_connector.binding.connection import connector_fields, metainfo_kind
+	from afas_connector.sync.metainfo import suggest_key_field, suggest_mappings, suggest_modified_field
+
+	try:
+		fields = connector_fields(connector, metainfo_kind(direction), use_cache=False)
+	except AfasError as exc:
+		_afas_error(exc)
+	erpnext_fields = [f.as_dict() for f in frappe.get_meta(doctype).fields]
+	erpnext_fields.append({"fieldname": "name", "label": "ID", "fieldtype": "Data"})
+	inbound = direction == "Inbound"
+	return {
+		"rows": suggest_mappings(fields, erpnext_fields),
+		"key_field": suggest_key_field(fields) if inbound else None,
+		"modified_field": suggest_modified_field(fields) if inbound else None,
+	}
 
 
 @frappe.whitelist(methods=["POST"])
 @rate_limit(limit=10, seconds=60)
-def fetch_fields(mapping: str, replace: int | str = 0) -> list[dict[str, Any]]:
-	"""Fill a mapping's field table from AFAS metainfo, suggesting ERPNext fields by label."""
+def fetch_fields(mapping: str | None = None, replace: int | str = 0) -> list[dict[str, Any]]:
+	"""Fill a saved mapping's field table from AFAS metainfo, suggesting ERPNext fields by label and
+	AFAS's own words; an empty Modified-Date Field gets the one metainfo suggests."""
 	require_manager()
-	from afas_connector.binding.connection import connector_fields, metainfo_kind
-	from afas_connector.sync.metainfo import suggest_mappings
-
 	doc = _mapping(mapping)
 	doc.check_permission("write")
-	try:
-		fields = connector_fields(doc.afas_connector, metainfo_kind(doc.direction), use_cache=False)
-	except AfasError as exc:
-		frappe.throw(str(exc), title=_("AFAS"))
-	erpnext_fields = [f.as_dict() for f in frappe.get_meta(doc.erpnext_doctype).fields]
-	erpnext_fields.append({"fieldname": "name", "label": "ID", "fieldtype": "Data"})
-	suggestions = suggest_mappings(fields, erpnext_fields)
+	found = _suggestions(doc.afas_connector, doc.direction, doc.erpnext_doctype)
+	suggestions = found["rows"]
+	if doc.direction == "Inbound" and not doc.modified_field and found["modified_field"]:
+		doc.modified_field = found["modified_field"]
 	if frappe.utils.cint(replace):
 		doc.set("field_mappings", [])
 	existing = {row.afas_field for row in doc.field_mappings}
@@ -143,23 +200,26 @@ def fetch_fields(mapping: str, replace: int | str = 0) -> list[dict[str, Any]]:
 
 @frappe.whitelist(methods=["GET", "POST"])
 @rate_limit(limit=20, seconds=60)
-def preview_mapping(mapping: str, limit: int | str = 5, docname: str | None = None) -> dict[str, Any]:
-	"""Show what a mapping would write, without writing: mapped values per AFAS row (inbound) or the
-	UpdateConnector body for one document (outbound)."""
+def preview_mapping(
+	mapping: str | None = None, limit: int | str = 5, docname: str | None = None, full: int | str = 0
+) -> dict[str, Any]:
+	"""Show what a mapping would do, writing nothing. Inbound: the rows the next run would read
+	(since the watermark, or from the start with ``full=1``), each written with ERPNext's own checks
+	and rolled back: insert, update, adopt, unchanged or the error. Outbound: the UpdateConnector call
+	and body for one document, built as the push builds it."""
 	require_manager()
 	doc = _mapping(mapping)
 	limit = _int_arg(limit, "limit", 1, 50)
 	if doc.direction == "Outbound":
-		# The push's own planning and body builder: what the preview shows is what would be sent.
 		from afas_connector.afas.update import build_body
 		from afas_connector.binding.push import plan_for, record_for
 
 		doctype = doc.erpnext_doctype
 		name = docname or frappe.db.get_value(doctype, {}, "name", order_by="modified desc")
 		if not name:
-			frappe.throw(_("There is no {0} to preview").format(doctype))
+			frappe.throw(_("There is no {0} to preview").format(_(doctype)))
 		if not frappe.db.exists(doctype, name):
-			raise frappe.DoesNotExistError(_("{0} {1} not found").format(_(doctype), name))
+			_not_found(_("{0} {1} not found").format(_(doctype), name))
 		frappe.has_permission(doctype, "read", name, throw=True)
 		call, link, source = plan_for(doc, "on_update", doctype, name)
 		record, errors, waiting = record_for(doc, call, link, source)
@@ -167,29 +227,18 @@ def preview_mapping(mapping: str, limit: int | str = 5, docname: str | None = No
 			"direction": "Outbound",
 			"document": name,
 			"http_method": call.method,
+			"note": _(call.reason) if call.reason else None,
 			"body": build_body(doc.afas_connector, record),
 			"errors": [e.to_dict() for e in errors],
 			"waiting_for": waiting,
 		}
-	from afas_connector.binding.connection import get_client
+	from afas_connector.binding.pull import preview
 
-	filters = doc.filter_set()
 	try:
-		with get_client() as client:
-			page = client.get_page(
-				doc.afas_connector, take=limit, filters=filters, order_by=doc.order_by or doc.afas_key_field
-			)
+		result = preview(doc, limit=limit, full=bool(frappe.utils.cint(full)))
 	except AfasError as exc:
-		frappe.throw(str(exc), title=_("AFAS"))
-	field_map = doc.field_map()
-	rows = []
-	for row in page.rows:
-		key = row.get(doc.afas_key_field)
-		values, errors = field_map.to_erpnext(row, key=str(key), lookups=LOOKUPS)
-		rows.append(
-			{"afas_key": key, "values": values, "errors": [e.to_dict() for e in errors], "afas_row": row}
-		)
-	return {"direction": "Inbound", "doctype": doc.erpnext_doctype, "rows": rows}
+		_afas_error(exc)
+	return {"direction": "Inbound", "doctype": doc.erpnext_doctype, **result}
 
 
 # ------------------------------------------------------------------ inbound
@@ -197,25 +246,24 @@ def preview_mapping(mapping: str, limit: int | str = 5, docname: str | None = No
 
 @frappe.whitelist(methods=["POST"])
 @rate_limit(limit=10, seconds=60)
-def sync_now(mapping: str, full: int | str = 0) -> dict[str, Any]:
-	"""Queue an inbound run of a mapping on the long queue (once: a second click while queued is a no-op)."""
+def sync_now(mapping: str | None = None, full: int | str = 0) -> dict[str, Any]:
+	"""Queue an inbound run of a mapping on the long queue, once: while one is queued or running, a
+	second request returns that one. ``log`` is the run's Sync Log (follow it with ``sync_status``)."""
 	require_manager()
-	from afas_connector.binding.pull import enqueue_pull
+	from afas_connector.binding.pull import queue_pull
 
 	doc = _mapping(mapping)
 	if doc.direction != "Inbound":
-		frappe.throw(_("{0} is an outbound mapping; use push_document").format(mapping))
-	job = enqueue_pull(
-		doc.name,
-		trigger="API" if frappe.request and not _from_desk() else "Manual",
-		full=bool(frappe.utils.cint(full)),
-	)
+		frappe.throw(_("{0} is an outbound mapping; use push_document").format(doc.name))
+	trigger = "API" if frappe.request and not _from_desk() else "Manual"
+	log, queued = queue_pull(doc.name, trigger=trigger, full=bool(frappe.utils.cint(full)))
 	return {
 		"mapping": doc.name,
-		"queued": job is not None,
+		"queued": queued,
+		"log": log,
 		"message": _("Sync of {0} queued").format(doc.name)
-		if job is not None
-		else _("A sync of {0} is already queued").format(doc.name),
+		if queued
+		else _("A sync of {0} is already queued or running").format(doc.name),
 	}
 
 
@@ -249,10 +297,16 @@ def sync_status(mapping: str | None = None, log: str | None = None) -> dict[str,
 		"attempts",
 		"next_attempt",
 	]
+	zone = {"time_zone": frappe.utils.get_system_timezone()}  # of every date-time but the watermark
 	if log:
-		if not frappe.db.exists(LOG, log):
-			raise frappe.DoesNotExistError(_("AFAS Sync Log {0} not found").format(log))
-		return {"log": frappe.db.get_value(LOG, log, fields, as_dict=True)}
+		from afas_connector.binding.pull import progress_key
+
+		name = _log(log)
+		return {
+			"log": frappe.db.get_value(LOG, name, fields, as_dict=True),
+			"progress": frappe.cache.get_value(progress_key(name)),
+			**zone,
+		}
 	if mapping:
 		from afas_connector.binding.connection import environment
 		from afas_connector.binding.pull import load_state
@@ -262,10 +316,12 @@ def sync_status(mapping: str | None = None, log: str | None = None) -> dict[str,
 		return {
 			"mapping": doc.name,
 			"environment": environment(),
-			"watermark": doc.watermark,
+			"watermark": state.watermark,  # Amsterdam time, with its UTC offset
+			"watermark_time_zone": "Europe/Amsterdam",
 			"last_run": doc.last_run,
 			"running": state.in_progress,
 			"failed_rows": state.retry_keys,
+			**zone,
 			"logs": frappe.get_all(
 				LOG, filters={"mapping": doc.name}, fields=fields, order_by="creation desc", limit=10
 			),
@@ -275,6 +331,8 @@ def sync_status(mapping: str | None = None, log: str | None = None) -> dict[str,
 	return {
 		"by_status": dict(counts),
 		"mappings": frappe.get_all(MAPPING, fields=["name", "direction", "enabled", "last_run", "watermark"]),
+		"watermark_time_zone": "Europe/Amsterdam",
+		**zone,
 	}
 
 
@@ -283,12 +341,10 @@ def sync_status(mapping: str | None = None, log: str | None = None) -> dict[str,
 
 @frappe.whitelist(methods=["POST"])
 @rate_limit(limit=30, seconds=60)
-def retry_log(name: str) -> dict[str, Any]:
+def retry_log(name: str | None = None) -> dict[str, Any]:
 	"""Queue a failed outbound change again, or re-run a failed inbound sync."""
 	require_manager()
-	if not name or not frappe.db.exists(LOG, name):
-		raise frappe.DoesNotExistError(_("AFAS Sync Log {0} not found").format(name))
-	return _retry([name])
+	return _retry([_log(name)])
 
 
 @frappe.whitelist(methods=["POST"])
@@ -301,6 +357,8 @@ def retry_logs(names: str | list | None = None) -> dict[str, Any]:
 		if names
 		else frappe.get_all(LOG, filters={"status": "Failed"}, pluck="name", limit=500)
 	)
+	for name in chosen:
+		_log(name)
 	return _retry(chosen)
 
 
@@ -308,13 +366,13 @@ def _retry(names: list[str]) -> dict[str, Any]:
 	"""Outbound logs go back in the queue where that still makes sense; an inbound log re-runs its
 	mapping, which reads the rows that failed again. Says what it skipped, and why."""
 	from afas_connector.binding.outbox import retry
-	from afas_connector.binding.pull import enqueue_pull
+	from afas_connector.binding.pull import queue_pull
 
 	outbound = [n for n in names if frappe.db.get_value(LOG, n, "direction") == "Outbound"]
 	inbound = {frappe.db.get_value(LOG, n, "mapping") for n in names if n not in outbound}
 	result = retry(outbound)
 	for mapping in filter(None, inbound):
-		if enqueue_pull(mapping, trigger="Manual") is not None:
+		if queue_pull(mapping, trigger="Manual")[1]:
 			result["queued"] += 1
 	skipped = result["skipped"]
 	result["message"] = _("{0} queued again").format(result["queued"]) + (
@@ -330,14 +388,15 @@ def _retry(names: list[str]) -> dict[str, Any]:
 
 @frappe.whitelist(methods=["POST"])
 @rate_limit(limit=30, seconds=60)
-def resolve_log(name: str, afas_key: str | None = None, resend: int | str = 0) -> dict[str, Any]:
+def resolve_log(
+	name: str | None = None, afas_key: str | None = None, resend: int | str = 0
+) -> dict[str, Any]:
 	"""Settle a push whose outcome is unknown (its POST's answer was lost, so AFAS may hold the
 	record): link it to the ``afas_key`` found in AFAS, or ``resend=1`` after finding nothing."""
 	require_manager()
 	from afas_connector.binding.outbox import resolve_unknown
 
-	if not name or not frappe.db.exists(LOG, name):
-		raise frappe.DoesNotExistError(_("AFAS Sync Log {0} not found").format(name))
+	name = _log(name)
 	if not afas_key and not frappe.utils.cint(resend):
 		frappe.throw(_("afas_key or resend=1 is required: the AFAS key you found, or send it again"))
 	status = resolve_unknown(name, afas_key=afas_key or None, resend=bool(frappe.utils.cint(resend)))
@@ -346,7 +405,7 @@ def resolve_log(name: str, afas_key: str | None = None, resend: int | str = 0) -
 
 @frappe.whitelist(methods=["POST"])
 @rate_limit(limit=10, seconds=60)
-def dismiss_failed_rows(mapping: str, keys: str | list | None = None) -> dict[str, Any]:
+def dismiss_failed_rows(mapping: str | None = None, keys: str | list | None = None) -> dict[str, Any]:
 	"""Stop reading failed AFAS rows again: the given AFAS ``keys`` (JSON list), or all of them."""
 	require_manager()
 	from afas_connector.binding.pull import load_state, save_state
@@ -362,16 +421,20 @@ def dismiss_failed_rows(mapping: str, keys: str | list | None = None) -> dict[st
 
 @frappe.whitelist(methods=["POST"])
 @rate_limit(limit=30, seconds=60)
-def push_document(doctype: str, name: str, mapping: str | None = None) -> dict[str, Any]:
+def push_document(
+	doctype: str | None = None, name: str | None = None, mapping: str | None = None
+) -> dict[str, Any]:
 	"""Queue a push of one document through its outbound mapping(s), whatever changed."""
 	require_manager()
 	from afas_connector.binding.doc_events import outbound_doctypes
 	from afas_connector.binding.outbox import queue_change
 
-	if not doctype or not frappe.db.exists("DocType", doctype):
-		raise frappe.DoesNotExistError(_("DocType {0} not found").format(doctype))
-	if not name or not frappe.db.exists(doctype, name):
-		raise frappe.DoesNotExistError(_("{0} {1} not found").format(doctype, name))
+	doctype = _required(doctype, "doctype", _("the DocType of the document, e.g. Customer"))
+	name = _required(name, "name", _("the name of the document"))
+	if not frappe.db.exists("DocType", doctype):
+		_not_found(_("DocType {0} not found").format(doctype))
+	if not frappe.db.exists(doctype, name):
+		_not_found(_("{0} {1} not found").format(_(doctype), name))
 	doc = frappe.get_doc(doctype, name)
 	doc.check_permission("read")
 	mappings = [mapping] if mapping else outbound_doctypes().get(doctype, [])

@@ -61,11 +61,27 @@ def config_from_settings(settings: Any | None = None) -> AfasConfig:
 	)
 
 
+#: A call the desk waits for (Test Connection, Fetch Fields, Preview, saving a mapping) gets at most
+#: this long per request and no retries: a dead AFAS answers the user in seconds, well inside the
+#: web server's own timeout, instead of holding the request for Max Attempts × Timeout.
+INTERACTIVE_TIMEOUT = 10.0
+INTERACTIVE_CONNECT_TIMEOUT = 5.0
+
+
 def get_client(
-	settings: Any | None = None, on_exchange: Callable[[Exchange], None] | None = None
+	settings: Any | None = None,
+	on_exchange: Callable[[Exchange], None] | None = None,
+	*,
+	interactive: bool = False,
 ) -> AfasClient:
-	"""A client for the configured environment; raises a readable ``frappe.ValidationError`` when misconfigured."""
+	"""A client for the configured environment; raises a readable ``frappe.ValidationError`` when
+	misconfigured. ``interactive``: for a call a user waits for in the desk (short deadline, one
+	attempt); background runs and pushes keep the settings' timeout and retries."""
 	config = config_from_settings(settings)
+	if interactive:
+		config.timeout = min(config.timeout, INTERACTIVE_TIMEOUT)
+		config.connect_timeout = min(config.connect_timeout, INTERACTIVE_CONNECT_TIMEOUT)
+		config.retry = RetryPolicy(max_attempts=1, base_delay=0)
 	problems = config.problems()
 	if problems:
 		frappe.throw(
@@ -79,7 +95,7 @@ def test_connection(settings: Any | None = None) -> dict[str, Any]:
 	settings = settings or frappe.get_doc(SETTINGS)
 	result: dict[str, Any] = {"ok": False}
 	try:
-		with get_client(settings) as client:
+		with get_client(settings, interactive=True) as client:
 			meta = client.metainfo()
 			info = meta.get("info") or {}
 			try:
@@ -93,6 +109,8 @@ def test_connection(settings: Any | None = None) -> dict[str, Any]:
 				"token_expiry": info.get("tokenExpiry") or "",
 				"get_connectors": len(meta.get("getConnectors") or []),
 				"update_connectors": len(meta.get("updateConnectors") or []),
+				"get_connector_ids": [c.get("id") for c in meta.get("getConnectors") or []],
+				"update_connector_ids": [c.get("id") for c in meta.get("updateConnectors") or []],
 			}
 			result["message"] = _(
 				"Connected to AFAS environment {0} (Profit {1}): {2} GetConnectors, {3} UpdateConnectors"
@@ -115,7 +133,9 @@ def test_connection(settings: Any | None = None) -> dict[str, Any]:
 	return result
 
 
-def connector_fields(connector: str, kind: str, *, use_cache: bool = True) -> dict[str, dict[str, Any]]:
+def connector_fields(
+	connector: str, kind: str, *, use_cache: bool = True, interactive: bool = True
+) -> dict[str, dict[str, Any]]:
 	"""``{field path: metainfo field}`` of a GetConnector (``kind="get"``) or UpdateConnector
 	(``"update"``), cached for ``METAINFO_CACHE_SECONDS``. Raises :class:`AfasError` when AFAS does
 	not answer, ``frappe.ValidationError`` for another ``kind``."""
@@ -126,7 +146,7 @@ def connector_fields(connector: str, kind: str, *, use_cache: bool = True) -> di
 		cached = frappe.cache.get_value(key)
 		if cached:
 			return cached
-	with get_client() as client:
+	with get_client(interactive=interactive) as client:
 		meta = client.metainfo_get(connector) if kind == "get" else client.metainfo_update(connector)
 	paths = field_paths(meta)
 	frappe.cache.set_value(key, paths, expires_in_sec=METAINFO_CACHE_SECONDS)

@@ -9,6 +9,7 @@ Sync Log. See :mod:`afas_connector.sync.inbound_plan` for why the cursor and wat
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -27,7 +28,14 @@ from afas_connector.binding.record_links import (
 	links_by_key,
 	update_link,
 )
-from afas_connector.binding.sync_log import create_log, error_fields, exchange_excerpts, finish_log, set_log
+from afas_connector.binding.sync_log import (
+	create_log,
+	error_fields,
+	exchange_excerpts,
+	finish_log,
+	readable,
+	set_log,
+)
 from afas_connector.sync.inbound_plan import (
 	InboundSpec,
 	InboundState,
@@ -46,6 +54,8 @@ from afas_connector.sync.schedule import is_due
 LOCK_SECONDS = 1800
 #: At most this many per-record errors are kept in a Sync Log (the count is always exact).
 MAX_RECORD_ERRORS = 500
+#: Progress is reported after every page and every this many rows within one.
+PROGRESS_ROWS = 250
 
 Progress = Callable[[dict[str, Any]], None]
 
@@ -69,8 +79,10 @@ def sync_mapping(
 	full: bool = False,
 	progress: Progress | None = None,
 	max_pages: int | None = None,
+	log: str | None = None,
 ) -> Any:
-	"""Run one inbound mapping to the end (or to ``max_pages``) and return its Sync Log.
+	"""Run one inbound mapping to the end (or to ``max_pages``) and return its Sync Log: ``log``,
+	queued by :func:`queue_pull`, or a new one.
 
 	Raises :class:`AlreadyRunning` when another run of the mapping is in progress.
 	"""
@@ -78,7 +90,7 @@ def sync_mapping(
 	if not lock.acquire():
 		raise AlreadyRunning(_("AFAS mapping {0} is already syncing").format(mapping))
 	try:
-		return _run(mapping, trigger=trigger, full=full, progress=progress, max_pages=max_pages)
+		return _run(mapping, trigger=trigger, full=full, progress=progress, max_pages=max_pages, log=log)
 	finally:
 		try:
 			lock.release()
@@ -106,11 +118,24 @@ def save_state(mapping: Any, state: InboundState, **values: Any) -> None:
 	mapping.sync_state = values["sync_state"]
 
 
-def _run(mapping: str, *, trigger: str, full: bool, progress: Progress | None, max_pages: int | None) -> Any:
+def _run(
+	mapping: str,
+	*,
+	trigger: str,
+	full: bool,
+	progress: Progress | None,
+	max_pages: int | None,
+	log: str | None = None,
+) -> Any:
 	doc = frappe.get_doc(MAPPING, mapping)
 	if doc.direction != "Inbound":
 		frappe.throw(_("{0} is not an inbound mapping").format(mapping))
-	log = create_log(mapping=mapping, direction="Inbound", trigger=trigger, status="Running", commit=True)
+	if log:
+		log = frappe.get_doc(LOG, log)
+		set_log(log, {"status": "Running", "started_at": now_datetime()}, update_modified=True)
+		frappe.db.commit()
+	else:
+		log = create_log(mapping=mapping, direction="Inbound", trigger=trigger, status="Running", commit=True)
 	writer = _Writer(doc, log, progress)
 	state = load_state(doc)
 	if doc.full_sync_pending and not full:
@@ -177,6 +202,50 @@ def _run(mapping: str, *, trigger: str, full: bool, progress: Progress | None, m
 	return log
 
 
+def preview(mapping: Any, *, limit: int, full: bool = False) -> dict[str, Any]:
+	"""What the next run would do with its first ``limit`` rows, writing nothing: the same page filter
+	(watermark, cursor, the mapping's filters; from the start with ``full``) and the same writes,
+	with ERPNext's own checks (links, mandatory fields, validations), each rolled back.
+
+	Returns ``{"since": filter start or None, "rows": [{afas_key, action (insert, update, adopt,
+	unchanged, fail), document, values, errors}]}``. Raises :class:`AfasError` when AFAS does not answer.
+	"""
+	from afas_connector.sync.inbound_plan import page_filter, start_run
+
+	state = InboundState() if full else load_state(mapping)
+	state = start_run(InboundState(watermark=state.watermark, cursor=state.cursor), full=full)
+	spec = InboundSpec(
+		connector=mapping.afas_connector,
+		key_field=mapping.afas_key_field,
+		modified_field=mapping.modified_field or None,
+		filters=mapping.filter_set(),
+		overlap_seconds=int(mapping.overlap_seconds or 0),
+	)
+	writer = _Writer(mapping, None, None, dry_run=True)
+	writer.field_map = mapping.field_map()
+	with get_client(interactive=True) as client:
+		page = client.get_page(
+			spec.connector, skip=0, take=limit, filters=page_filter(spec, state), order_by=[spec.key_field]
+		)
+	rows, _ = unique_rows(page.rows, spec.key_field)
+	keys = [str(r.get(spec.key_field)) for r in rows]
+	links = links_by_key(mapping.name, keys)
+	present = writer._present([link.reference_name for link in links.values()])
+	results = []
+	frappe.flags.afas_inbound = True
+	try:
+		for key, row in zip(keys, rows):
+			writer._write_row(key, row, links.get(key), present, [])
+			results.append({"errors": [], **writer.last})
+	finally:
+		frappe.flags.afas_inbound = False
+		frappe.db.rollback()  # nothing of the preview stays
+	since = None
+	if spec.modified_field and state.watermark and not full:
+		since = since_filter(state.watermark, spec.overlap_seconds, state.run_started)
+	return {"since": since, "rows": results}
+
+
 def _keep_last(bucket: list[Any], exchange: Any) -> None:
 	bucket[:] = [exchange]
 
@@ -184,7 +253,9 @@ def _keep_last(bucket: list[Any], exchange: Any) -> None:
 class _Writer:
 	"""Writes one page at a time: documents, Record Links, mapping state and log counts, one commit."""
 
-	def __init__(self, mapping: Any, log: Any, progress: Progress | None) -> None:
+	def __init__(self, mapping: Any, log: Any, progress: Progress | None, *, dry_run: bool = False) -> None:
+		self.dry_run = dry_run  # preview: every write is made, checked, and rolled back
+		self.last: dict[str, Any] = {}  # what the last row did (for the preview)
 		self.mapping = mapping
 		self.log = log
 		self.progress = progress
@@ -197,6 +268,7 @@ class _Writer:
 		self.notes: list[str] = []
 		self.user = frappe.session.user
 		self.match_fields = match_fields(mapping)
+		self.started = time.monotonic()
 
 	@property
 	def attempted(self) -> int:
@@ -234,9 +306,11 @@ class _Writer:
 		failed: set[str] = set()
 		frappe.flags.afas_inbound = True  # the outbound side must not echo these writes back
 		try:
-			for key, row in zip(keys, page.rows):
+			for number, (key, row) in enumerate(zip(keys, page.rows), start=1):
 				if not self._write_row(key, row, links.get(key), present, new_links):
 					failed.add(key)
+				if number % PROGRESS_ROWS == 0:  # a large page shows progress while it is written
+					self.notify()
 		finally:
 			frappe.flags.afas_inbound = False
 		insert_links(self.mapping.name, self.doctype, new_links)
@@ -262,10 +336,17 @@ class _Writer:
 		new_links: list[tuple],
 	) -> bool:
 		"""Write one row; False when it failed (recorded as a row error)."""
+		self.last = {
+			"afas_key": key,
+			"action": "unchanged",
+			"document": link.reference_name if link else None,
+		}
 		if link and link.merged_away:
 			self.unchanged += 1  # merged into another document in ERPNext: this record is not synced
+			self.last["note"] = _("merged away in ERPNext: not synced")
 			return True
 		values, errors = self.field_map.to_erpnext(row, key=key, lookups=LOOKUPS)  # type: ignore[union-attr]
+		self.last["values"] = values
 		if errors:
 			self._fail(errors)
 			return False
@@ -281,31 +362,43 @@ class _Writer:
 		try:
 			if action == "update":
 				self._save(frappe.get_doc(self.doctype, link.reference_name), values)
-				update_link(link.name, content_hash=digest, afas_modified=modified, missing_in_afas=0)
+				self.last["action"] = "update"
+				if not self.dry_run:
+					update_link(link.name, content_hash=digest, afas_modified=modified, missing_in_afas=0)
 				self.updated += 1
-				return True
+				return self._done(savepoint)
 			name = self._adopt(key, values)
 			if name:
 				target = self._save(frappe.get_doc(self.doctype, name), values)
+				self.last["action"] = "adopt"
 				self.updated += 1
 			else:
 				target = frappe.get_doc({"doctype": self.doctype, **values})
 				target.flags.afas_inbound = True
 				target.flags.ignore_permissions = True
 				target.insert()
+				self.last["action"] = "insert"
 				self.inserted += 1
-			if link:  # the linked document was deleted in ERPNext: point the link at the new one
+			self.last["document"] = target.name
+			if self.dry_run:
+				pass
+			elif link:  # the linked document was deleted in ERPNext: point the link at the new one
 				update_link(
 					link.name, reference_name=target.name, content_hash=digest, afas_modified=modified
 				)
 			else:
 				new_links.append((key, target.name, digest, modified))
-			return True
+			return self._done(savepoint)
 		except Exception as exc:
 			frappe.db.rollback(save_point=savepoint)
 			self._fail([RecordError(key, None, _row_message(exc, self.doctype, values))])
 			frappe.clear_messages()
 			return False
+
+	def _done(self, savepoint: str) -> bool:
+		if self.dry_run:  # checked by a real write; nothing kept
+			frappe.db.rollback(save_point=savepoint)
+		return True
 
 	def _save(self, target: Any, values: dict[str, Any]) -> Any:
 		target.update(values)
@@ -343,6 +436,8 @@ class _Writer:
 
 	def _fail(self, errors: list[RecordError]) -> None:
 		self.failed += 1
+		self.last["action"] = "fail"
+		self.last["errors"] = [e.to_dict() for e in errors]
 		if not self.first_error and errors:
 			first = errors[0]
 			self.first_error = f"{first.key}: " + (f"{first.field}: " if first.field else "") + first.message
@@ -401,24 +496,38 @@ class _Writer:
 	# -------------------------------------------------------------- progress
 
 	def notify(self, finished: bool = False) -> None:
+		"""Progress for the desk (realtime, and a copy in the cache for the dialog to poll when the
+		socket is down) and for the CLI's progress line."""
+		if self.log is None:
+			return
+		done = self.inserted + self.updated + self.unchanged + self.failed
+		elapsed = max(0.001, time.monotonic() - self.started)
 		data = {
 			"mapping": self.mapping.name,
 			"log": self.log.name,
 			"pages": self.pages,
-			"done": self.read,
-			"total": self.read,
+			"read": self.read,
+			"done": done,
+			"rows_per_second": round(done / elapsed, 1),
 			"inserted": self.inserted,
 			"updated": self.updated,
 			"unchanged": self.unchanged,
 			"failed": self.failed,
 			"finished": finished,
+			"status": self.log.status if finished else "Running",
 			"description": _("{0} read, {1} inserted, {2} updated, {3} unchanged, {4} failed").format(
 				self.read, self.inserted, self.updated, self.unchanged, self.failed
 			),
 		}
 		if self.progress:
 			self.progress(data)
+		frappe.cache.set_value(progress_key(self.log.name), data, expires_in_sec=3600)
 		frappe.publish_realtime("afas_sync_progress", data, user=self.user, after_commit=False)
+
+
+def progress_key(log: str) -> str:
+	"""Where a run's latest progress is kept (for polling, e.g. the Sync Now dialog)."""
+	return f"afas_progress::{log}"
 
 
 class MatchError(Exception):
@@ -434,11 +543,12 @@ def _row_message(exc: Exception, doctype: str, values: dict[str, Any]) -> str:
 	"""A row error in the user's terms: no raw database error reaches the log."""
 	if isinstance(exc, frappe.DuplicateEntryError) or "Duplicate entry" in str(exc):
 		return _(
-			"A {0} with these values already exists ({1}); set Match Existing By on the mapping (e.g. "
-			"the name or item_code) so the sync adopts it instead of inserting a second one"
-		).format(_(doctype), frappe.utils.strip_html(str(exc.args[1] if len(exc.args) > 1 else exc))[:200])
-	text = frappe.utils.strip_html(str(exc)) or type(exc).__name__
-	return text.strip().splitlines()[0][:500]
+			"{0} {1} already exists; set Match Existing By on the mapping (e.g. the name or item_code) "
+			"so the sync adopts it instead of inserting a second one"
+		).format(
+			_(doctype), readable(str(exc.args[1] if len(exc.args) > 1 else values.get("name") or ""), 200)
+		)
+	return readable(str(exc), 500) or type(exc).__name__
 
 
 # ------------------------------------------------------------------ scheduling
@@ -449,6 +559,27 @@ def close_stale_runs(now: Any) -> int:
 	more. The next run resumes at the mapping's cursor, so nothing is lost; the log says so."""
 	started_before = frappe.utils.add_to_date(now, minutes=-2)
 	closed = 0
+	never = frappe.get_all(
+		LOG,
+		filters={
+			"direction": "Inbound",
+			"status": "Queued",
+			"creation": ["<", frappe.utils.add_to_date(now, seconds=-LOCK_SECONDS)],
+		},
+		pluck="name",
+	)
+	for name in never:
+		frappe.db.set_value(
+			LOG,
+			name,
+			{
+				"status": "Failed",
+				"finished_at": now,
+				"error": _("The run was queued but never started: is a background worker running?"),
+			},
+			update_modified=False,
+		)
+		closed += 1
 	for log in frappe.get_all(
 		LOG,
 		filters={"direction": "Inbound", "status": "Running", "creation": ["<", started_before]},
@@ -497,7 +628,7 @@ def enqueue_due_pulls() -> list[str]:
 	return queued
 
 
-def enqueue_pull(mapping: str, *, trigger: str, full: bool = False) -> Any:
+def enqueue_pull(mapping: str, *, trigger: str, full: bool = False, log: str | None = None) -> Any:
 	"""One background job per mapping on the long queue; a second request while queued is dropped
 	(RQ de-duplication by job id). Returns the job, or None when one was already queued."""
 	return frappe.enqueue(
@@ -509,12 +640,39 @@ def enqueue_pull(mapping: str, *, trigger: str, full: bool = False) -> Any:
 		mapping=mapping,
 		trigger=trigger,
 		full=full,
+		log=log,
 	)
 
 
-def run_pull_job(mapping: str, trigger: str = "Scheduler", full: bool = False) -> str | None:
+def run_pull_job(
+	mapping: str, trigger: str = "Scheduler", full: bool = False, log: str | None = None
+) -> str | None:
 	"""The background job: run the mapping unless another run holds its lock; returns its Sync Log."""
 	try:
-		return sync_mapping(mapping, trigger=trigger, full=full).name
+		return sync_mapping(mapping, trigger=trigger, full=full, log=log).name
 	except AlreadyRunning:
+		if log:
+			finish_log(
+				frappe.get_doc(LOG, log), "Failed", error=_("Another run of {0} was going on").format(mapping)
+			)
 		return None
+
+
+def queue_pull(mapping: str, *, trigger: str, full: bool = False) -> tuple[str, bool]:
+	"""A run asked for by a user: its Sync Log exists from the start (Queued), so the desk and API
+	callers can follow it. While a run is queued or going on, that run is returned instead of a
+	second one. Returns ``(log name, queued now)``."""
+	current = frappe.db.get_value(
+		LOG,
+		{"mapping": mapping, "direction": "Inbound", "status": ["in", ("Queued", "Running")]},
+		"name",
+		order_by="creation desc",
+	)
+	if current:
+		return current, False
+	log = create_log(mapping=mapping, direction="Inbound", trigger=trigger, status="Queued", commit=True)
+	if enqueue_pull(mapping, trigger=trigger, full=full, log=log.name) is None:
+		frappe.db.delete(LOG, {"name": log.name})  # RQ already holds a job for the mapping
+		frappe.db.commit()
+		return current or log.name, False
+	return log.name, True

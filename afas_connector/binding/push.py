@@ -153,7 +153,10 @@ def process_log(name: str, session: PushSession | None = None) -> str:
 			"http_method": call.method,
 			"afas_key": link.afas_key if link else None,
 			"payload": _payload(record) if record is not None else None,
+			# a success must not show the error of an earlier attempt
 			"error": None,
+			"error_detail": None,
+			"record_errors": None,
 		},
 		update_modified=True,
 	)

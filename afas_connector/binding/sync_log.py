@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import html
 import json
+import re
 import traceback
 from typing import Any
 
@@ -81,6 +83,25 @@ def insert_outbox_row(**fields: Any) -> Any:
 	return frappe._dict(row)
 
 
+#: The markup Frappe and ERPNext put in their messages (``<b>``, ``<br>``, links): removed for a log,
+#: while a ``<`` or ``>`` that belongs to the data (a name like ``A <B> & Co``) stays.
+_MARKUP = re.compile(
+	r"</?(?:b|strong|i|em|u|br|p|div|span|a|ul|ol|li|code|pre|details|summary|h\d)(?:\s[^<>]*)?/?>", re.I
+)
+
+
+def readable(text: str, limit: int = 500) -> str:
+	"""A message as plain text for a log line: markup removed, entities decoded, one line, and at
+	most ``limit`` characters, shortened in the middle so the end (usually the reason, after a long
+	value) survives: ``Value too big … (max characters allowed is 140)``."""
+	plain = html.unescape(_MARKUP.sub(" ", text or ""))
+	plain = " ".join(plain.split())
+	if len(plain) <= limit:
+		return plain
+	head = limit * 2 // 5
+	return plain[:head].rstrip() + " … " + plain[-(limit - head - 3) :].lstrip()
+
+
 def error_fields(exc: BaseException, secrets: tuple[str, ...] = ()) -> dict[str, Any]:
 	"""``error`` (first line, readable) and ``error_detail`` (AFAS fields + traceback), both redacted."""
 	if isinstance(exc, AfasError):
@@ -92,7 +113,7 @@ def error_fields(exc: BaseException, secrets: tuple[str, ...] = ()) -> dict[str,
 		first = f"{type(exc).__name__}: {exc}"
 		detail = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
 	return {
-		"error": redact(first.splitlines()[0] if first else type(exc).__name__, secrets)[:1000],
+		"error": redact(readable(first, 1000) if first else type(exc).__name__, secrets),
 		"error_detail": redact(detail, secrets)[:100_000],
 	}
 

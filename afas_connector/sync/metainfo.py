@@ -48,8 +48,84 @@ def field_paths(meta: dict[str, Any], prefix: str = "") -> dict[str, dict[str, A
 	return result
 
 
+#: What AFAS calls a field (its id or label, English or Dutch, normalised) → the ERPNext fields it
+#: usually is, best first. Labels alone miss these: ``Blocked`` is ERPNext's ``disabled``, an
+#: article's ``Unit`` its ``stock_uom``.
+SYNONYMS: dict[str, tuple[str, ...]] = {
+	"blocked": ("disabled",),
+	"geblokkeerd": ("disabled",),
+	"unit": ("stock_uom", "uom"),
+	"baseunit": ("stock_uom",),
+	"basiseenheid": ("stock_uom",),
+	"eenheid": ("stock_uom", "uom"),
+	"description": ("item_name", "description"),
+	"omschrijving": ("item_name", "description"),
+	"name": (
+		"customer_name",
+		"supplier_name",
+		"item_name",
+		"employee_name",
+		"project_name",
+		"cost_center_name",
+	),
+	"naam": (
+		"customer_name",
+		"supplier_name",
+		"item_name",
+		"employee_name",
+		"project_name",
+		"cost_center_name",
+	),
+	"vatnumber": ("tax_id",),
+	"btwidentificatienummer": ("tax_id",),
+	"btwnummer": ("tax_id",),
+	"email": ("email_id",),
+	"emailwerk": ("email_id",),
+	"workemail": ("email_id",),
+	"phone": ("mobile_no", "phone"),
+	"telefoonnrwerk": ("mobile_no", "phone"),
+	"itemcode": ("item_code",),
+	"itemgroup": ("item_group",),
+	"artikelgroep": ("item_group",),
+	"currency": ("default_currency", "currency"),
+	"valuta": ("default_currency", "currency"),
+	"countryid": ("country",),
+	"land": ("country",),
+	"city": ("city",),
+	"woonplaats": ("city",),
+	"iban": ("iban",),
+	"website": ("website",),
+}
+#: Words that name a record's modified date in AFAS (English and Dutch ids and labels).
+_MODIFIED_WORDS = ("modified", "gewijzigd", "mutatie", "changed", "lastchange")
+
+
 def _norm(text: str) -> str:
 	return re.sub(r"[^a-z0-9]", "", (text or "").lower())
+
+
+def suggest_modified_field(afas_fields: dict[str, dict[str, Any]]) -> str | None:
+	"""The GetConnector field that holds each record's modified date, for incremental runs: a date
+	field whose id or label says so (``Modified``, ``Datum gewijzigd``), or None."""
+	for path, info in afas_fields.items():
+		if (info.get("dataType") or "").lower() not in ("date", "datetime"):
+			continue
+		words = _norm(path) + " " + _norm(info.get("label") or "")
+		if any(word in words for word in _MODIFIED_WORDS):
+			return path
+	return None
+
+
+def suggest_key_field(afas_fields: dict[str, dict[str, Any]]) -> str | None:
+	"""A GetConnector column that is likely unique per record: the first id ending in ``Id`` (e.g.
+	``DebtorId``), else one ending in ``Code`` (``ItemCode``). AFAS's metainfo does not mark keys,
+	so the user confirms it."""
+	paths = [p for p in afas_fields if "." not in p]
+	for suffix in ("Id", "Code", "Nr"):
+		for path in paths:
+			if path.endswith(suffix) and path != suffix:
+				return path
+	return paths[0] if paths else None
 
 
 def suggest_mappings(
@@ -67,21 +143,33 @@ def suggest_mappings(
 		for text in (field.get("label"), field.get("fieldname")):
 			if text:
 				candidates.setdefault(_norm(text), field)
+	by_name = {f["fieldname"]: f for f in erpnext_fields if f.get("fieldtype") not in NON_VALUE_FIELDTYPES}
 	used: set[str] = set()
 	rows = []
 	for path, info in afas_fields.items():
 		suggestion: dict[str, Any] | None = None
-		for text in (info.get("label"), path.rsplit(".", 1)[-1]):
-			key = _norm(text or "")
-			if not key:
-				continue
+		texts = [_norm(t or "") for t in (info.get("label"), path.rsplit(".", 1)[-1])]
+		texts = [t for t in texts if t]
+		for key in texts:  # the same label or name
 			match = candidates.get(key)
-			if not match:
-				close = difflib.get_close_matches(key, list(candidates), n=1, cutoff=cutoff)
-				match = candidates[close[0]] if close else None
 			if match and match["fieldname"] not in used:
 				suggestion = match
 				break
+		if not suggestion:  # what AFAS calls it is what ERPNext calls something else
+			for key in texts:
+				for fieldname in SYNONYMS.get(key, ()):
+					if fieldname in by_name and fieldname not in used:
+						suggestion = by_name[fieldname]
+						break
+				if suggestion:
+					break
+		if not suggestion:  # a near spelling
+			for key in texts:
+				close = difflib.get_close_matches(key, list(candidates), n=1, cutoff=cutoff)
+				match = candidates[close[0]] if close else None
+				if match and match["fieldname"] not in used:
+					suggestion = match
+					break
 		if suggestion:
 			used.add(suggestion["fieldname"])
 		data_type = (info.get("dataType") or "").lower()

@@ -1,53 +1,28 @@
+// AFAS Connector Mapping: pick a connector AFAS offers, fetch its fields (also before the first
+// save), preview what a run or push would do, and run it with a progress dialog that follows the
+// run's own Sync Log to its end.
+const AFAS_MAPPING_API = "afas_connector.api";
+
 frappe.ui.form.on("AFAS Connector Mapping", {
+	setup(frm) {
+		frm.afas_connectors = null; // {get_connectors, update_connectors} from AFAS metainfo, once per form
+	},
 	refresh(frm) {
-		if (frm.is_new()) return;
-		frm.add_custom_button(
-			__("Fetch Fields from AFAS"),
-			() => {
-				frappe.call({
-					method: "afas_connector.api.fetch_fields",
-					args: { mapping: frm.doc.name },
-					freeze: true,
-					freeze_message: __("Reading AFAS metainfo…"),
-				}).then((r) => {
-					const unmatched = (r.message || []).filter((row) => row.unmatched);
-					frm.reload_doc();
-					if (unmatched.length) {
-						frappe.msgprint({
-							title: __("Fields without a suggestion"),
-							message: unmatched.map((row) => frappe.utils.escape_html(`${row.afas_field} (${row.afas_label || ""})`)).join("<br>"),
-						});
-					}
-				});
-			},
-			__("AFAS")
+		afas_mapping.connector_picker(frm);
+		frm.set_df_property(
+			"watermark",
+			"description",
+			__("AFAS time (Europe/Amsterdam): the next run reads rows modified since then, minus the overlap.")
 		);
-		frm.add_custom_button(
-			__("Preview"),
-			() => {
-				frappe.call({
-					method: "afas_connector.api.preview_mapping",
-					args: { mapping: frm.doc.name, limit: 5 },
-					freeze: true,
-				}).then((r) => {
-					frappe.msgprint({
-						title: __("Preview (nothing was written)"),
-						wide: true,
-						message: `<pre>${frappe.utils.escape_html(JSON.stringify(r.message, null, 2))}</pre>`,
-					});
-				});
-			},
-			__("AFAS")
-		);
-		if (frm.doc.direction === "Inbound") {
+		frm.add_custom_button(__("Fetch Fields from AFAS"), () => afas_mapping.fetch_fields(frm), __("AFAS"));
+		if (!frm.is_new()) {
+			frm.add_custom_button(__("Preview"), () => afas_mapping.preview(frm), __("AFAS"));
+		}
+		if (!frm.is_new() && frm.doc.direction === "Inbound") {
+			frm.add_custom_button(__("Sync Now"), () => afas_mapping.sync_now(frm, 0), __("AFAS"));
 			frm.add_custom_button(
 				__("Full Sync"),
-				() =>
-					frappe.confirm(__("Read every AFAS row again, ignoring the watermark?"), () =>
-						frappe
-							.call({ method: "afas_connector.api.sync_now", args: { mapping: frm.doc.name, full: 1 } })
-							.then((r) => frappe.show_alert({ message: r.message.message, indicator: "blue" }))
-					),
+				() => frappe.confirm(__("Read every AFAS row again, ignoring the watermark?"), () => afas_mapping.sync_now(frm, 1)),
 				__("AFAS")
 			);
 			frm.add_custom_button(
@@ -55,33 +30,226 @@ frappe.ui.form.on("AFAS Connector Mapping", {
 				() =>
 					frappe.confirm(__("Stop reading the rows that failed again?"), () =>
 						frappe
-							.call({ method: "afas_connector.api.dismiss_failed_rows", args: { mapping: frm.doc.name } })
+							.call({ method: `${AFAS_MAPPING_API}.dismiss_failed_rows`, args: { mapping: frm.doc.name } })
 							.then((r) =>
-								frappe.show_alert({ message: __("{0} rows dismissed", [r.message.dismissed.length]), indicator: "blue" })
+								frappe.show_alert({
+									message: __("{0} rows dismissed", [r.message.dismissed.length]),
+									indicator: "blue",
+								})
 							)
 					),
 				__("AFAS")
 			);
+		}
+		if (!frm.is_new()) {
 			frm.add_custom_button(
-				__("Sync Now"),
-				() => {
-					frappe.call({
-						method: "afas_connector.api.sync_now",
-						args: { mapping: frm.doc.name },
-					}).then((r) => frappe.show_alert({ message: (r.message && r.message.message) || __("Sync queued"), indicator: "blue" }));
-				},
-				__("AFAS")
+				__("Sync Logs"),
+				() => frappe.set_route("List", "AFAS Sync Log", { mapping: frm.doc.name }),
+				__("View")
 			);
 		}
-		frm.add_custom_button(__("Sync Logs"), () => frappe.set_route("List", "AFAS Sync Log", { mapping: frm.doc.name }), __("View"));
+	},
+	direction(frm) {
+		afas_mapping.connector_picker(frm);
 	},
 });
 
+const afas_mapping = {
+	connector_picker(frm) {
+		// The connectors AFAS offers this App Connector, as suggestions; any id may still be typed
+		// (AFAS unreachable, a connector added later).
+		const field = frm.fields_dict.afas_connector;
+		if (!field) return;
+		field.df.ignore_validation = 1;
+		const apply = () => {
+			const list =
+				(frm.doc.direction === "Outbound" ? frm.afas_connectors.update_connectors : frm.afas_connectors.get_connectors) || [];
+			field.set_data(list.map((c) => ({ value: c.id, label: c.id, description: c.description || "" })));
+		};
+		if (frm.afas_connectors) return apply();
+		frappe
+			.call({ method: `${AFAS_MAPPING_API}.get_connectors`, type: "GET", error_handlers: { "*": () => {} }, silent: true })
+			.then((r) => {
+				frm.afas_connectors = r.message || {};
+				apply();
+			})
+			.catch(() => {
+				frm.afas_connectors = {};
+			});
+	},
+
+	fetch_fields(frm) {
+		const { afas_connector, direction, erpnext_doctype } = frm.doc;
+		if (!afas_connector || !erpnext_doctype) {
+			frappe.msgprint(__("Choose the AFAS Connector and the ERPNext DocType first."));
+			return;
+		}
+		frappe
+			.call({
+				method: `${AFAS_MAPPING_API}.suggest_fields`,
+				type: "GET",
+				args: { connector: afas_connector, direction, doctype: erpnext_doctype },
+				freeze: true,
+				freeze_message: __("Reading AFAS metainfo…"),
+			})
+			.then((r) => {
+				const found = r.message || {};
+				const existing = new Set((frm.doc.field_mappings || []).map((row) => row.afas_field));
+				let added = 0;
+				for (const row of found.rows || []) {
+					if (!row.erpnext_field || existing.has(row.afas_field)) continue;
+					frm.add_child("field_mappings", row);
+					added += 1;
+				}
+				if (direction === "Inbound") {
+					if (!frm.doc.afas_key_field && found.key_field) frm.set_value("afas_key_field", found.key_field);
+					if (!frm.doc.modified_field && found.modified_field) frm.set_value("modified_field", found.modified_field);
+				}
+				frm.refresh_field("field_mappings");
+				const unmatched = (found.rows || []).filter((row) => !row.erpnext_field);
+				let message = `<p>${__("{0} field rows added; check them, then save.", [added])}</p>`;
+				if (direction === "Inbound" && !frm.doc.modified_field) {
+					message += `<p class="text-warning">${__(
+						"This GetConnector has no modified-date field, so every run reads every row."
+					)}</p>`;
+				}
+				if (unmatched.length) {
+					message += `<p>${__("Fields without a suggestion")}:</p>` + afas_mapping.table(
+						[__("AFAS Field"), __("Label")],
+						unmatched.map((row) => [row.afas_field, row.afas_label || ""])
+					);
+				}
+				frappe.msgprint({ title: __("Fields from AFAS"), message, wide: true });
+			});
+	},
+
+	preview(frm) {
+		frappe
+			.call({
+				method: `${AFAS_MAPPING_API}.preview_mapping`,
+				args: { mapping: frm.doc.name, limit: 10 },
+				freeze: true,
+				freeze_message: __("Asking AFAS…"),
+			})
+			.then((r) => {
+				const result = r.message || {};
+				let message;
+				if (result.direction === "Outbound") {
+					const errors = (result.errors || []).map((e) => `${e.field}: ${e.message}`);
+					message =
+						`<p>${__("{0} {1} would be sent as", [__(frm.doc.erpnext_doctype), frappe.utils.escape_html(result.document)])} <b>${
+							result.http_method || __("nothing")
+						}</b>${result.note ? ": " + frappe.utils.escape_html(result.note) : ""}</p>` +
+						(errors.length ? `<p class="text-danger">${errors.map(frappe.utils.escape_html).join("<br>")}</p>` : "") +
+						`<pre>${frappe.utils.escape_html(JSON.stringify(result.body, null, 2))}</pre>`;
+				} else {
+					const rows = result.rows || [];
+					const actions = {
+						insert: __("New"),
+						update: __("Update"),
+						adopt: __("Adopt existing"),
+						unchanged: __("Unchanged"),
+						fail: __("Fails"),
+					};
+					message =
+						`<p>${
+							result.since
+								? __("The next run reads rows modified since {0} (AFAS time).", [result.since])
+								: __("The next run reads every row.")
+						} ${__("Each row was written and rolled back: nothing was saved.")}</p>` +
+						(rows.length
+							? afas_mapping.table(
+									[__("AFAS Key"), __("Result"), __("Document"), __("Values or error")],
+									rows.map((row) => [
+										row.afas_key,
+										actions[row.action] || row.action,
+										row.document || "",
+										row.errors && row.errors.length
+											? row.errors.map((e) => (e.field ? `${e.field}: ` : "") + e.message).join("; ")
+											: Object.entries(row.values || {})
+													.map(([k, v]) => `${k}: ${v === null ? "" : v}`)
+													.join(", "),
+									]),
+									rows.map((row) => (row.action === "fail" ? "text-danger" : ""))
+							  )
+							: `<p>${__("No rows to read.")}</p>`);
+				}
+				frappe.msgprint({ title: __("Preview (nothing was written)"), message, wide: true });
+			});
+	},
+
+	sync_now(frm, full) {
+		frappe.call({ method: `${AFAS_MAPPING_API}.sync_now`, args: { mapping: frm.doc.name, full } }).then((r) => {
+			const started = r.message || {};
+			afas_mapping.follow(frm, started.log, started.message);
+		});
+	},
+
+	follow(frm, log, message) {
+		// A dialog that follows one run to its end: realtime progress when the socket is up, and
+		// polling of the run's Sync Log either way.
+		const dialog = new frappe.ui.Dialog({
+			title: __("AFAS sync: {0}", [frm.doc.name]),
+			fields: [{ fieldtype: "HTML", fieldname: "body" }],
+			primary_action_label: __("Close"),
+			primary_action: () => dialog.hide(),
+		});
+		const render = (status, progress) => {
+			const p = progress || {};
+			const finished = ["Success", "Partial", "Failed"].includes(status);
+			const percent = finished ? 100 : p.done ? Math.min(95, 5 + Math.log10(p.done + 1) * 20) : 5;
+			const indicator = { Success: "green", Partial: "orange", Failed: "red" }[status] || "blue";
+			dialog.fields_dict.body.$wrapper.html(
+				`<p>${frappe.utils.escape_html(message || "")}</p>` +
+					`<div class="progress" style="height: 10px"><div class="progress-bar afas-progress" role="progressbar" style="width: ${percent}%"></div></div>` +
+					`<p class="afas-progress-text" style="margin-top: 10px">${frappe.utils.escape_html(p.description || "")}` +
+					(p.rows_per_second && !finished ? ` · ${__("{0} rows/s", [p.rows_per_second])}` : "") +
+					`</p><p><span class="indicator-pill ${indicator} afas-status">${__(status || "Queued")}</span> ` +
+					`<a href="/app/afas-sync-log/${encodeURIComponent(log)}">${__("Open the Sync Log")}</a></p>`
+			);
+			return finished;
+		};
+		dialog.show();
+		render("Queued");
+		const poll = () =>
+			frappe
+				.call({ method: `${AFAS_MAPPING_API}.sync_status`, type: "GET", args: { log } })
+				.then((r) => {
+					const s = r.message || {};
+					const status = (s.log || {}).status;
+					const progress = s.progress || {
+						description: __("{0} read, {1} inserted, {2} updated, {3} unchanged, {4} failed", [
+							s.log.rows_read || 0,
+							s.log.inserted || 0,
+							s.log.updated || 0,
+							s.log.unchanged || 0,
+							s.log.failed || 0,
+						]),
+					};
+					if (render(status, progress)) {
+						frm.reload_doc();
+					} else if (dialog.display) {
+						setTimeout(poll, 1000);
+					}
+				});
+		poll();
+	},
+
+	table(headers, rows, row_classes) {
+		const esc = (v) => frappe.utils.escape_html(v === null || v === undefined ? "" : String(v));
+		return (
+			`<div style="overflow-x: auto"><table class="table table-bordered table-sm afas-table"><thead><tr>` +
+			headers.map((h) => `<th>${esc(h)}</th>`).join("") +
+			`</tr></thead><tbody>` +
+			rows
+				.map((cells, i) => `<tr class="${(row_classes && row_classes[i]) || ""}">${cells.map((c) => `<td>${esc(c)}</td>`).join("")}</tr>`)
+				.join("") +
+			`</tbody></table></div>`
+		);
+	},
+};
+
 frappe.realtime.on("afas_sync_progress", (data) => {
 	if (!cur_frm || cur_frm.doctype !== "AFAS Connector Mapping" || cur_frm.doc.name !== data.mapping) return;
-	frappe.show_progress(__("AFAS sync: {0}", [data.mapping]), data.done, data.total || data.done, data.description);
-	if (data.finished) {
-		frappe.hide_progress();
-		cur_frm.reload_doc();
-	}
+	if (data.finished) cur_frm.reload_doc();
 });

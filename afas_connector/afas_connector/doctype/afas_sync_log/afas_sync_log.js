@@ -1,5 +1,18 @@
 frappe.ui.form.on("AFAS Sync Log", {
 	refresh(frm) {
+		// Per-record errors as a table (the raw JSON stays in record_errors for the API).
+		const errors = JSON.parse(frm.doc.record_errors || "[]");
+		const esc = (v) => frappe.utils.escape_html(v === null || v === undefined ? "" : String(v));
+		frm.fields_dict.record_errors_html.$wrapper.html(
+			errors.length
+				? `<div class="form-group"><label class="control-label">${__("Record Errors")} (${errors.length})</label>` +
+						`<table class="table table-bordered table-sm"><thead><tr><th>${__("AFAS Key")}</th><th>${__(
+							"Field"
+						)}</th><th>${__("Error")}</th></tr></thead><tbody>` +
+						errors.map((e) => `<tr><td>${esc(e.key)}</td><td>${esc(e.field)}</td><td>${esc(e.message)}</td></tr>`).join("") +
+						`</tbody></table></div>`
+				: ""
+		);
 		if (["Failed", "Partial"].includes(frm.doc.status)) {
 			frm.add_custom_button(__("Retry"), () => {
 				frappe
