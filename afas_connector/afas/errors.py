@@ -12,21 +12,53 @@ import json
 import re
 from typing import Any
 
-#: Substrings (lower case) in a 500's message that mark a passing condition worth a retry.
-TEMPORARY_MARKERS = (
-	"geblokkeerd",  # "de boekingslay-out is geblokkeerd door een andere gebruiker"
-	"locked",
-	"deadlock",
-	"operation timed out",
-	"connection timeout",
-	"system.outofmemoryexception",
-	"out of memory",
-	"out of string space",
-	"transport-level error",
-	"could not allocate space",
+#: 500 messages that mean "held by someone else right now": only these are worth sending again.
+#: AFAS says "blocked" both for a lock that passes and for a setting only a person can change, so a
+#: bare word ("locked", "geblokkeerd") decides nothing: a lock is "… by another user" / "… door een
+#: andere gebruiker". Sources (the messages themselves are tabulated, with their classification, in
+#: ``tests/core/afas_messages_test.py``):
+#: - AFASSoftware/OASContent ``markdownpages/profit/{en,nl}/troubleshooting.md``: FiEntries "the
+#:   booking layout is blocked by another user at that time" / "de boekingslay-out op dat moment
+#:   geblokkeerd is door een andere gebruiker" is the one 500 AFAS advises to retry; §10: parallel
+#:   calls on the same rows fail on database row locks;
+#: - Microsoft SQL Server error 1205 (Profit runs on SQL Server): "… chosen as the deadlock victim.
+#:   Rerun the transaction.";
+#: - PracticalAfas ``Helper::isTemporaryError`` (rmuit/PracticalAfas): time-outs, out of memory and SQL
+#:   Server space errors are passing conditions.
+TRANSIENT_PATTERNS: tuple[re.Pattern[str], ...] = tuple(
+	re.compile(pattern, re.IGNORECASE)
+	for pattern in (
+		# a lock held by another user: "(is) locked/blocked/in use (at that time) by another user"
+		r"\b(?:locked|blocked|in use|being (?:edited|used))\b[^|.;]{0,40}?\bby (?:an)?other user",
+		r"\b(?:geblokkeerd|vergrendeld|in gebruik|bezet)\b[^|.;]{0,40}?\bdoor (?:een )?andere gebruiker",
+		r"\bdeadlock",  # SQL Server 1205 "deadlocked … deadlock victim"
+		r"\block request time ?out\b",  # SQL Server 1222
+		r"\boperation timed out\b",
+		r"\bconnection timeout\b",
+		r"\bsystem\.outofmemoryexception\b",
+		r"\bout of memory\b",
+		r"\bout of string space\b",
+		r"\btransport-level error\b",
+		r"\bcould not allocate (?:a new page|space)\b",
+	)
 )
-#: AFAS's own 900 s limit: the work may still run on their side, so only safe to repeat a read.
-TIMEOUT_MARKERS = ("maximale tijdsduur", "maximum duration")
+#: AFAS's own 900 s limit ("Command timeout expired." in troubleshooting.md; "De maximale tijdsduur
+#: … is verstreken."): the work may still run on their side, so only safe to repeat a read.
+TIMEOUT_PATTERNS: tuple[re.Pattern[str], ...] = tuple(
+	re.compile(pattern, re.IGNORECASE)
+	for pattern in (r"\bmaximale tijdsduur\b", r"\bmaximum duration\b", r"\bcommand timeout expired\b")
+)
+
+
+def is_transient_message(message: str | None) -> bool:
+	"""Whether an AFAS 500 message describes a passing condition (a lock, a deadlock, a time-out on
+	AFAS's side) rather than a rule of the data (a blocked period, an unknown account)."""
+	return bool(message) and any(p.search(message) for p in TRANSIENT_PATTERNS)
+
+
+def is_timeout_message(message: str | None) -> bool:
+	"""Whether an AFAS 500 message is AFAS's own request time-out (repeat reads only)."""
+	return bool(message) and any(p.search(message) for p in TIMEOUT_PATTERNS)
 
 
 class AfasError(Exception):
@@ -240,10 +272,7 @@ def error_for_status(
 		)
 	if status >= 500:
 		message = external or "An unexpected error has occurred."
-		lowered = message.lower()
-		if any(marker in lowered for marker in TEMPORARY_MARKERS) or (
-			method == "GET" and any(marker in lowered for marker in TIMEOUT_MARKERS)
-		):
+		if is_transient_message(message) or (method == "GET" and is_timeout_message(message)):
 			return AfasTemporaryError(f"AFAS reported a temporary error: {message}", **common)
 		return AfasValidationError(f"AFAS rejected the request: {message}", **common)
 	return AfasError(f"AFAS answered HTTP {status} at {where}: {external or 'no details'}", **common)

@@ -246,6 +246,23 @@ def test_lock_errors_give_up_after_max_attempts(sim, make_client):
 	assert len(gets(sim)) == 3
 
 
+@pytest.mark.parametrize(
+	"message",
+	[
+		"Date '3-2-2026' belongs to a blocked period | For this administration, period 2 of the year 2026 is blocked.",
+		"Datum '3-2-2026' valt in een geblokkeerde periode | Voor deze administratie is periode 2 van het jaar 2026 geblokkeerd.",
+		"There is no assignment for cost center '100' with account '4000' or the assignment is blocked.",
+	],
+)
+def test_blocked_is_not_locked_the_post_is_sent_once(sim, client, message):
+	"""A blocked period or assignment is a setting in AFAS, not a passing lock: no retry."""
+	sim.faults.add(connector="KnSubject", kind="validation", times=None, method="POST", message=message)
+	with pytest.raises(AfasValidationError) as info:
+		client.insert("KnSubject", Record(fields={"StId": 1, "Ds": "x"}))
+	assert not info.value.retryable and info.value.external_message == message
+	assert len([r for r in sim.requests if r.method == "POST"]) == 1 and client.sleeps == []
+
+
 def test_maintenance_honours_retry_after(sim, client):
 	sim.faults.add(connector=DEBTORS, kind="maintenance", times=1, retry_after=3)
 	client.get_page(DEBTORS, order_by="DebtorId", take=1)
