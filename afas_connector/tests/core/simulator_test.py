@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 import pytest
 import requests
 
-from afas_connector.afas.filters import FilterSet
+from afas_connector.afas.filters import Condition, FilterSet, Operator
 from afas_connector.simulator import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_TOKEN, AfasSimulator
 from afas_connector.simulator.demo_data import (
 	DEMO_FILE_GUID,
@@ -312,6 +312,25 @@ def test_sub_second_modified_makes_date_filters_imprecise(sim, http):
 		rows(http, sim, filterfieldids="Modified", filtervalues=shown, operatortypes="1")
 	)
 	assert "10001" in ids(rows(http, sim, filterfieldids="Modified", filtervalues=shown, operatortypes="4"))
+
+
+@pytest.mark.parametrize(
+	"value", ["2024-07-01T00:00:00Z", "2024-07-01T00:00:00+02:00", "2024-07-01T00:00:00-0100"]
+)
+def test_date_filter_with_zone_is_refused_like_afas(sim, http, value):
+	"""AFAS compares dates in Amsterdam wall-clock time and refuses a Z or an offset in a filter value."""
+	for params in (
+		{"filterfieldids": "Modified", "filtervalues": value, "operatortypes": "2"},
+		{
+			"filterjson": FilterSet(
+				[[Condition("Modified", Operator.GREATER_OR_EQUAL, value)]]
+			).to_filterjson()
+		},
+	):
+		response = http.get(url(sim, "/connectors/ERP_Debtors"), params=params)
+		assert value in external_message(response)
+	# a text field may hold anything, a Z included
+	assert rows(http, sim, filterfieldids="Name", filtervalues="x Z", operatortypes="1") == []
 
 
 def test_and_or_combinations(sim, http):
