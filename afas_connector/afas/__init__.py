@@ -5,6 +5,7 @@ from afas_connector.afas.config import AfasConfig, RetryPolicy
 from afas_connector.afas.errors import (
 	AfasAuthError,
 	AfasBadRequestError,
+	AfasBodyError,
 	AfasConfigError,
 	AfasError,
 	AfasForbiddenError,
@@ -26,6 +27,7 @@ from afas_connector.afas.update import Record, UpdateResult
 __all__ = [
 	"AfasAuthError",
 	"AfasBadRequestError",
+	"AfasBodyError",
 	"AfasClient",
 	"AfasConfig",
 	"AfasConfigError",

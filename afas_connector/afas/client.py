@@ -304,9 +304,14 @@ class AfasClient:
 		records: Record | list[Record] | dict[str, Any],
 		*,
 		subelement: str | None = None,
+		root: str | None = None,
 	) -> UpdateResult:
-		"""POST: add records; returns the keys AFAS assigned (when it returns any)."""
-		return self._update("POST", connector, records, subelement)
+		"""POST: add records; returns the keys AFAS assigned (when it returns any).
+
+		``root`` overrides the body's root element (default: AFAS's own for the connector, see
+		:func:`~afas_connector.afas.update.root_element`).
+		"""
+		return self._update("POST", connector, records, subelement, root)
 
 	def update(
 		self,
@@ -314,9 +319,14 @@ class AfasClient:
 		records: Record | list[Record] | dict[str, Any],
 		*,
 		subelement: str | None = None,
+		root: str | None = None,
 	) -> UpdateResult:
-		"""PUT: change the fields sent; key fields identify the record, ``""`` clears a field."""
-		return self._update("PUT", connector, records, subelement)
+		"""PUT: change the fields sent; key fields identify the record, ``""`` clears a field.
+
+		``root`` overrides the body's root element (default: AFAS's own for the connector, see
+		:func:`~afas_connector.afas.update.root_element`).
+		"""
+		return self._update("PUT", connector, records, subelement, root)
 
 	def delete(self, connector: str, element: str, keys: dict[str, Any]) -> UpdateResult:
 		"""DELETE ``/connectors/{connector}/{element}/@K1,K2/v1,v2`` — final in AFAS."""
@@ -324,8 +334,10 @@ class AfasClient:
 		response, _ = self._send("DELETE", path)
 		return parse_update_result(connector, response.status_code, _text(response))
 
-	def _update(self, method: str, connector: str, records: Any, subelement: str | None) -> UpdateResult:
-		body = encode_body(build_body(connector, records))
+	def _update(
+		self, method: str, connector: str, records: Any, subelement: str | None, root: str | None
+	) -> UpdateResult:
+		body = encode_body(build_body(connector, records, root))
 		if len(body) > MAX_BODY_BYTES:
 			raise AfasPayloadTooLargeError(
 				f"The {connector} request body is {len(body) / 1_048_576:.1f} MB; AFAS accepts at most 75 MB. "

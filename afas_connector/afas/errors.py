@@ -116,6 +116,11 @@ class AfasConfigError(AfasError, ValueError):
 	"""The connection settings are incomplete or malformed; nothing was sent."""
 
 
+class AfasBodyError(AfasError, ValueError):
+	"""Refused before sending: the UpdateConnector body would not carry the data given (wrong root
+	element, a shape AFAS would read as empty)."""
+
+
 class AfasBadRequestError(AfasError):
 	"""400: AFAS could not read the request (missing elements, wrong URL)."""
 

@@ -381,8 +381,11 @@ class Store:
 			if not isinstance(body, dict) or len(body) != 1:
 				raise FunctionalError(f"De body moet één root-element '{spec.root.name}' bevatten.")
 			((root_name, payload),) = body.items()
-			if root_name.lower() not in (spec.root.name.lower(), spec.id.lower()):
-				raise FunctionalError(f"Onbekend root-element '{root_name}'; verwacht '{spec.root.name}'.")
+			if root_name != spec.root.name:
+				raise FunctionalError(
+					f"Onbekend root-element '{root_name}' voor UpdateConnector '{spec.id}'; verwacht "
+					f"'{spec.root.name}'. (Unknown root element '{root_name}': {spec.id} takes {spec.root.name}.)"
+				)
 			elements = _elements(payload, root_name)
 			insert = method == "POST" and not subelement
 			parsed = [_parse_element(element, spec.root, []) for element in elements]
@@ -514,7 +517,7 @@ class Store:
 		"""``DELETE /connectors/{id}/{element}/{@Key}/{value}``: remove the record and its GetConnector row."""
 		with self.lock:
 			spec = self.update_spec(connector_id)
-			if element.lower() not in (spec.root.name.lower(), spec.id.lower()):
+			if element.lower() != spec.root.name.lower():
 				raise FunctionalError(
 					f"Verwijderen van '{element}' wordt niet ondersteund; gebruik het root-element '{spec.root.name}'."
 				)

@@ -523,6 +523,19 @@ def test_update_round_trip_post_put_delete(rw, http):
 	assert "niet gevonden" in external_message(again)
 
 
+def test_body_root_must_be_the_connectors_root_element(rw, http):
+	"""KnEmployee takes root AfasEmployee; its id as root is refused, as a DELETE on it is."""
+	as_id = {"KnEmployee": {"Element": {"Fields": {"LwRs": "Utrecht"}}}}
+	assert "AfasEmployee" in external_message(http.post(url(rw, "/connectors/KnEmployee"), json=as_id))
+	other = {"KnPerson": {"Element": {"Fields": {"LaNm": "x"}}}}
+	assert "KnSalesRelationOrg" in external_message(
+		http.post(url(rw, "/connectors/KnSalesRelationOrg"), json=other)
+	)
+	assert "AfasEmployee" in external_message(
+		http.delete(url(rw, "/connectors/KnEmployee/KnEmployee/@EmId/1001"))
+	)
+
+
 def test_update_validation_errors(rw, http):
 	endpoint = url(rw, "/connectors/KnSalesRelationOrg")
 	duplicate = {"KnSalesRelationOrg": {"Element": {"@DbId": "10001", "Fields": {"CuId": "EUR"}}}}
