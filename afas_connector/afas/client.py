@@ -31,6 +31,7 @@ from afas_connector.afas.errors import (
 	AfasTimeoutError,
 	AfasTransportError,
 	QueryTooLongError,
+	error_for_profit_header,
 	error_for_status,
 	redact,
 )
@@ -434,6 +435,24 @@ class AfasClient:
 					continue
 				raise error from None
 			status = response.status_code
+			header_error = (
+				error_for_profit_header(
+					status,
+					_text(response),
+					dict(response.headers),
+					method=method,
+					path=shown,
+					secrets=self._secrets,
+				)
+				if status < 400
+				else None
+			)
+			if header_error is not None:
+				self._record(method, shown, status, started, attempt, body, response.content, header_error)
+				if header_error.retryable and attempt < policy.max_attempts:
+					self._sleep(policy.delay(attempt, self._rand()))
+					continue
+				raise header_error
 			if status < 400:
 				data = None
 				if expect_json:

@@ -276,11 +276,46 @@ def error_for_status(
 			**common,
 		)
 	if status >= 500:
-		message = external or "An unexpected error has occurred."
-		if is_transient_message(message) or (method == "GET" and is_timeout_message(message)):
-			return AfasTemporaryError(f"AFAS reported a temporary error: {message}", **common)
-		return AfasValidationError(f"AFAS rejected the request: {message}", **common)
+		return _functional_error(external or "An unexpected error has occurred.", method, common)
 	return AfasError(f"AFAS answered HTTP {status} at {where}: {external or 'no details'}", **common)
+
+
+def error_for_profit_header(
+	status: int,
+	text: str,
+	headers: dict[str, str] | None,
+	*,
+	method: str,
+	path: str,
+	secrets: tuple[str, ...] = (),
+) -> AfasError | None:
+	"""The functional error an ``X-Profit-Error`` header carries, whatever the status code, else None.
+
+	AFAS puts its functional message in this (deprecated, base64) header (troubleshooting.md); an
+	answer that has one did not succeed, even when its status says so.
+	"""
+	encoded = _header(headers or {}, "X-Profit-Error")
+	if not encoded or not encoded.strip():
+		return None
+	external, number, reference = parse_error_body("", {"X-Profit-Error": encoded})
+	external = redact(external or "", secrets) or "An unexpected error has occurred."
+	common = {
+		"status": status,
+		"method": method,
+		"path": path,
+		"external_message": external,
+		"error_number": number,
+		"profit_log_reference": reference,
+		"body_excerpt": redact(text[:500], secrets) if text else None,
+	}
+	return _functional_error(external, method, common)
+
+
+def _functional_error(message: str, method: str, common: dict[str, Any]) -> AfasError:
+	"""AFAS's functional error: temporary when it names a passing condition, else a validation error."""
+	if is_transient_message(message) or (method == "GET" and is_timeout_message(message)):
+		return AfasTemporaryError(f"AFAS reported a temporary error: {message}", **common)
+	return AfasValidationError(f"AFAS rejected the request: {message}", **common)
 
 
 def _retry_after(text: str, headers: dict[str, str] | None) -> float | None:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
-from afas_connector.afas.connector_facts import ROOT_ELEMENTS
+from afas_connector.afas.connector_facts import RESULT_KEYS, ROOT_ELEMENTS
 from afas_connector.afas.errors import AfasBodyError
 
 #: AFAS refuses requests over 75 MB (HTTP 413); refuse them before sending.
@@ -157,6 +157,11 @@ def delete_path(connector: str, element: str, keys: dict[str, Any]) -> str:
 	return f"/connectors/{quote(connector, safe='')}/{quote(element, safe='')}/{names}/{values}"
 
 
+#: Where :func:`parse_update_result` puts a new key that AFAS sent without a name (a bare ``"12345"``)
+#: for a connector whose key name AFAS's specs do not settle; :meth:`UpdateResult.key` reads it.
+UNNAMED_KEY = "#key"
+
+
 @dataclass
 class UpdateResult:
 	"""What an UpdateConnector call returned: HTTP status, new keys (may be empty), the raw JSON."""
@@ -165,12 +170,23 @@ class UpdateResult:
 	keys: dict[str, Any] = field(default_factory=dict)
 	raw: Any = None
 
+	def key(self, name: str) -> Any:
+		"""The new key ``name`` (``DbId``, ``SbId`` …): as AFAS named it, else the one value AFAS sent
+		without a name (a bare ``"12345"``), else None. A key AFAS named otherwise is never returned
+		for ``name``."""
+		if name in self.keys:
+			return self.keys[name]
+		return self.keys.get(UNNAMED_KEY)
+
 
 def parse_update_result(connector: str, status: int, text: str) -> UpdateResult:
 	"""Read the keys AFAS returns after a POST, whatever shape they come in.
 
 	Seen shapes: ``{"results": {"Conn": {keys}}}``, ``{"results": {"Conn": [{keys}, …]}}``,
-	``{"FiEntryPar": {keys}}``, an empty body (PUT, and some POSTs), and ``null``.
+	``{"results": {"Conn": "12345"}}``, a bare ``"12345"``, ``{"FiEntryPar": {keys}}`` (under the root
+	element, howto-finance-mutation.md), ``{"SbId": "1"}``, an empty body (PUT, and some POSTs), and
+	``null``. A bare value is stored under the connector's key name when AFAS's specs give it one
+	(:data:`~afas_connector.afas.connector_facts.RESULT_KEYS`), else under :data:`UNNAMED_KEY`.
 	"""
 	if not text or not text.strip():
 		return UpdateResult(status)
@@ -178,15 +194,16 @@ def parse_update_result(connector: str, status: int, text: str) -> UpdateResult:
 		data = json.loads(text)
 	except ValueError:
 		return UpdateResult(status, raw=text[:1000])
-	if not isinstance(data, dict):
-		return UpdateResult(status, raw=data)
-	payload: Any = data.get("results", data)
-	if isinstance(payload, dict):
-		if connector in payload:
-			payload = payload[connector]
-		elif len(payload) == 1:
-			payload = next(iter(payload.values()))
+	payload: Any = data.get("results", data) if isinstance(data, dict) else data
+	if isinstance(payload, dict) and len(payload) == 1:
+		((name, inner),) = payload.items()
+		if name in (connector, root_element(connector)) or isinstance(inner, dict | list):
+			payload = inner
 	if isinstance(payload, list):
 		payload = payload[0] if len(payload) == 1 else {"items": payload}
-	keys = {k: v for k, v in payload.items()} if isinstance(payload, dict) else {}
-	return UpdateResult(status, keys=keys, raw=data)
+	if isinstance(payload, dict):
+		return UpdateResult(status, keys=dict(payload), raw=data)
+	if isinstance(payload, str | int) and not isinstance(payload, bool) and str(payload).strip():
+		names = RESULT_KEYS.get(connector, ())
+		return UpdateResult(status, keys={names[0] if len(names) == 1 else UNNAMED_KEY: payload}, raw=data)
+	return UpdateResult(status, raw=data)

@@ -24,6 +24,7 @@ KINDS = frozenset(
 		"unexpected",
 		"timeout500",
 		"malformed",
+		"header_error",
 		"truncated",
 		"drop",
 		"latency",
@@ -42,6 +43,7 @@ DEFAULT_MESSAGES = {
 	"not_found": "Not Found",
 	"too_large": "Request Entity Too Large",
 	"unexpected": "An unexpected error has occurred.",
+	"header_error": "De invoer is niet geldig. (Validation failed.)",
 	"timeout500": "De maximale tijdsduur van 900 seconden voor het uitvoeren van dit verzoek is verstreken.",
 }
 

@@ -7,6 +7,7 @@ characters (counted from the ``?``) is a 404, as AFAS documents.
 
 from __future__ import annotations
 
+import base64
 import json
 import socket
 import threading
@@ -95,6 +96,10 @@ def _fault_response(fault: Fault) -> Response:
 		return not_found(text)
 	if kind == "too_large":
 		return message_response(413, text)
+	if kind == "header_error":
+		# AFAS's deprecated X-Profit-Error header on an answer whose status says success
+		header = base64.b64encode(text.encode("utf-8")).decode("ascii")
+		return Response(200, b"", headers={"X-Profit-Error": header})
 	if kind == "malformed":
 		return Response(200, b'{"skip":0,"take":100,"rows":[{"Id":"1","Name":')
 	raise ValueError(kind)
@@ -333,6 +338,8 @@ class AfasSimulator:
 		self.profit_version = profit_version
 		self.auth = Authenticator(token, client_id, client_secret, oauth_token_lifetime)
 		self.faults = FaultPlan()
+		#: Shape of a POST's 201 answer: "keys" (``{"results": {"<Conn>": {keys}}}``), "scalar" or "bare".
+		self.answer_shape = "keys"
 		self.store = Store()
 		load_demo(self.store, with_rows=demo_data)
 		self._requests: list[RequestRecord] = []

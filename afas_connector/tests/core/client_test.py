@@ -263,6 +263,30 @@ def test_blocked_is_not_locked_the_post_is_sent_once(sim, client, message):
 	assert len([r for r in sim.requests if r.method == "POST"]) == 1 and client.sleeps == []
 
 
+def test_x_profit_error_header_is_an_error_whatever_the_status(sim, client):
+	"""AFAS's deprecated X-Profit-Error header carries a functional error; a 2xx with it is no success."""
+	message = "Het veld 'Land' (CoId) bevat een ongeldige waarde."
+	sim.faults.add(connector="KnSubject", kind="header_error", times=1, method="POST", message=message)
+	with pytest.raises(AfasValidationError) as info:
+		client.insert("KnSubject", Record(fields={"StId": 1, "Ds": "x"}))
+	assert info.value.status == 200 and info.value.external_message == message
+	assert len([r for r in sim.requests if r.method == "POST"]) == 1
+	sim.faults.add(connector=DEBTORS, kind="header_error", times=1, message="Time-out: operation timed out")
+	assert client.get_page(DEBTORS, order_by="DebtorId", take=2).rows  # transient: read again
+	assert len(gets(sim)) == 2
+
+
+def test_new_key_from_a_bare_answer_is_recorded(sim, client):
+	"""A POST answered with a bare key (201 "12345" or {"results": {"KnSubject": "12345"}}) records it."""
+	for shape in ("bare", "scalar"):
+		sim.answer_shape = shape
+		try:
+			result = client.insert("KnSubject", Record(fields={"StId": 1, "Ds": f"shape {shape}"}))
+		finally:
+			sim.answer_shape = "keys"
+		assert result.status == 201 and result.key("SbId") and result.key("SbId") in sim.records("KnSubject")
+
+
 def test_maintenance_honours_retry_after(sim, client):
 	sim.faults.add(connector=DEBTORS, kind="maintenance", times=1, retry_after=3)
 	client.get_page(DEBTORS, order_by="DebtorId", take=1)

@@ -70,6 +70,50 @@ def test_update_result_shapes(text, keys):
 	assert parse_update_result("KnSalesRelationOrg", 201, text).keys == keys
 
 
+@pytest.mark.parametrize(
+	"connector,text,field,key",
+	[
+		# the new key as a bare value, under the connector or as the whole body
+		("KnSubject", '{"results":{"KnSubject":"12345"}}', "SbId", "12345"),
+		("KnSubject", '"12345"', "SbId", "12345"),
+		("KnSubject", "12345", "SbId", 12345),
+		("FbSales", '{"results":{"FbSales":"ORD-7"}}', "OrNu", "ORD-7"),
+		# a connector with two result keys, or one AFAS's specs do not list: the caller names its key
+		("KnSalesRelationOrg", '"10031"', "DbId", "10031"),
+		("KnCustomThing", '{"results":{"KnCustomThing":"77"}}', "SqNo", "77"),
+		# keys without the connector wrapper, or under the root element
+		("KnSubject", '{"results":{"SbId":"999"}}', "SbId", "999"),
+		("KnSubject", '{"SbId":"999"}', "SbId", "999"),
+		("FiEntries", '{"FiEntryPar":{"UnId":"1","EnNo":"48227","InId":"V008001"}}', "EnNo", "48227"),
+		("HrIllnessProgressInSite", '{"HrAbsIllnessProgress":{"ApSn":"51"}}', "ApSn", "51"),
+		(
+			"KnSalesRelationOrg",
+			'{"results":{"KnSalesRelationOrg":{"DbId":"10001","BcCo":"77"}}}',
+			"DbId",
+			"10001",
+		),
+	],
+)
+def test_new_key_is_recorded_whatever_shape_it_comes_in(connector, text, field, key):
+	result = parse_update_result(connector, 201, text)
+	assert result.key(field) == key
+	assert key in result.keys.values()
+
+
+def test_a_named_key_is_never_mistaken_for_another():
+	result = parse_update_result(
+		"KnSalesRelationOrg", 201, '{"results":{"KnSalesRelationOrg":{"BcCo":"77"}}}'
+	)
+	assert result.key("DbId") is None and result.key("BcCo") == "77"
+	assert parse_update_result("KnSubject", 200, "").key("SbId") is None
+	assert (
+		parse_update_result("KnSubject", 201, '{"results":{"KnSubject":[{"SbId":"1"},{"SbId":"2"}]}}').key(
+			"SbId"
+		)
+		is None
+	)
+
+
 # ---------------------------------------------------------------- the body's root element
 
 TWO_LINES = {
