@@ -193,6 +193,13 @@ class AfasResponseError(AfasError):
 	retryable = True
 
 
+class AfasPagingError(AfasResponseError):
+	"""A paging loop stopped because AFAS's pages do not move on (the same page again, a last key that
+	does not advance): repeating the scan would loop the same way."""
+
+	retryable = False
+
+
 def parse_error_body(
 	text: str, headers: dict[str, str] | None = None
 ) -> tuple[str | None, int | None, str | None]:
