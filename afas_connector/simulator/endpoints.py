@@ -154,7 +154,9 @@ def _connector(sim: AfasSimulator, request: Request) -> Response:
 	if method in ("POST", "PUT") and len(segments) in (2, 3):
 		body = _json_body(request.raw_body)
 		subelement = segments[2] if len(segments) == 3 else None
-		results = _functional(lambda: sim.store.write(connector_id, method, body, subelement))
+		results = _functional(
+			lambda: sim.store.write(connector_id, method, body, subelement, english=request.english)
+		)
 		if method == "PUT":
 			return Response(200)
 		spec = sim.store.update_spec(connector_id)

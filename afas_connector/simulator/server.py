@@ -432,6 +432,28 @@ class AfasSimulator:
 		"""Hard-delete a row (debtors also get a line in ``ERP_Debtors_Deleted``)."""
 		self.store.delete_row(connector_id, key_value)
 
+	def block_period(self, year: int, period: int, unit: int = 1, blocked: bool = True) -> None:
+		"""Block (or open) a period of an administration, as an accountant closing a month does: a
+		journal entry in it gets AFAS's "belongs to a blocked period" 500."""
+		with self.store.lock:
+			table = self.store.table("Profit_periods_per_administration")
+			rows = [
+				r
+				for r in table.rows
+				if (r.values["Unit"], r.values["Year"], r.values["Period"]) == (unit, year, period)
+			]
+			if not rows:
+				raise KeyError(f"No period {period} of {year} in administration {unit}")
+			for row in rows:
+				row.values["Blocked"] = blocked
+				row.wire["Blocked"] = blocked
+			table.changed()
+
+	def lock_booking_layout(self, times: int | None = 1) -> Fault:
+		"""Another user holds the FiEntries booking layout: the next ``times`` POSTs (None: all until
+		``faults.clear()``) get AFAS's lock message, the one 500 AFAS says to retry (troubleshooting.md)."""
+		return self.faults.add(connector="FiEntries", kind="lock", times=times, method="POST")
+
 	def rows(self, connector_id: str) -> list[dict[str, Any]]:
 		"""Current rows as the GetConnector renders them (copies), in insertion order."""
 		return self.store.rows(connector_id)

@@ -212,7 +212,10 @@ def test_metainfo_update_nested_objects(sim, http):
 	assert next(f for f in organisation["fields"] if f["fieldId"] == "Nm")["mandatory"] is True
 	address = next(o for o in organisation["objects"] if o["name"] == "KnBasicAddressAdr")
 	country = next(f for f in address["fields"] if f["fieldId"] == "CoId")
-	assert {"id": "NL", "description": "Nederland"} in country["values"]
+	assert country["mandatory"] is True and country["length"] == 3  # AFAS's own country codes: NL, B, D, USA
+	# a field with a code table lists its codes, as AFAS's spec gives them
+	match = next(f for f in organisation["fields"] if f["fieldId"] == "MatchOga")
+	assert {"id": "6", "description": "Altijd nieuw toevoegen"} in match["values"]
 	employee = http.get(url(sim, "/metainfo/update/KnEmployee")).json()
 	assert {"KnPerson", "AfasContract", "AfasOrgunitFunction"} <= {o["name"] for o in employee["objects"]}
 
@@ -444,7 +447,7 @@ def test_view_cache_sees_changes(rw, http):
 NEW_DEBTOR = {
 	"KnSalesRelationOrg": {
 		"Element": {
-			"Fields": {"VaId": "NL001234567B01", "CuId": "EUR", "InPv": "E", "CrLm": 7500},
+			"Fields": {"VaId": "NL001234567B01", "CuId": "EUR", "InPv": "E", "Krli": 7500},
 			"Objects": [
 				{
 					"KnOrganisation": {
@@ -557,12 +560,8 @@ def test_update_element_list_and_other_connectors(rw, http):
 	items = {
 		"FbItemArticle": {
 			"Element": [
-				{
-					"@VaIt": "2",
-					"@ItCd": "ART-8001",
-					"Fields": {"Ds": "Haring 1 stuk", "BiUn": "stk", "Upri": 1.5},
-				},
-				{"@VaIt": "2", "@ItCd": "ART-8002", "Fields": {"Ds": "Kibbeling 500 g", "BiUn": "bak"}},
+				{"@ItCd": "ART-8001", "Fields": {"Ds": "Haring 1 stuk", "Grp": "VIS", "BiUn": "stk"}},
+				{"@ItCd": "ART-8002", "Fields": {"Ds": "Kibbeling 500 g", "Grp": "VIS", "BiUn": "bak"}},
 			]
 		}
 	}
@@ -572,8 +571,8 @@ def test_update_element_list_and_other_connectors(rw, http):
 	item = rows(http, rw, "ERP_Items", filterfieldids="ItemCode", filtervalues="ART-8001", operatortypes="1")[
 		0
 	]
-	assert (item["Description"], item["SalesPrice"]) == ("Haring 1 stuk", 1.5)
-	gone = http.delete(url(rw, "/connectors/FbItemArticle/FbItemArticle/@VaIt,ItCd/2,ART-8002"))
+	assert (item["Description"], item["ItemGroup"]) == ("Haring 1 stuk", "VIS")
+	gone = http.delete(url(rw, "/connectors/FbItemArticle/FbItemArticle/@ItCd/ART-8002"))
 	assert gone.status_code == 200 and "ART-8002" not in ids(rw.rows("ERP_Items"), "ItemCode")
 
 	employee = {
