@@ -300,14 +300,36 @@ FI_ENTRY_PAR = UpdateObject(
 
 #: Objects AFAS takes one line of per call, although its schemas type every sub-object as a list:
 #: FiEntryPar, FiDimEntries, FiTransEntries ("Meerdere records mogelijk: nee", endpoint/nl/fientries-post.md);
-#: every sub-object of KnOrganisation and KnPerson ("None of the sub-objects … support supplying multiple
-#: lines", endpoint/en/knorganisation-post.md); and (inference) the one organisation or person of a relation.
+#: every sub-object of the KnOrganisation and KnPerson UpdateConnectors ("None of the sub-objects of this
+#: UpdateConnector support supplying multiple lines", endpoint/en/knorganisation-post.md; nested in a
+#: relation AFAS's own example "gRekening" sends two bank accounts); and (inference) the one organisation or
+#: person of a relation.
 ONE_LINE_OBJECTS = frozenset({"FiEntryPar", "FiDimEntries", "FiTransEntries"})
-ONE_LINE_PARENTS = frozenset({"KnOrganisation", "KnPerson", "KnSalesRelationOrg", "KnPurchaseRelationOrg"})
+ONE_LINE_ROOT_CHILDREN = frozenset({"KnOrganisation", "KnPerson"})
+ONE_LINE_PARENTS = frozenset({"KnSalesRelationOrg", "KnPurchaseRelationOrg"})
 _CONTROL = {"string": 1, "int": 2, "decimal": 3, "boolean": 6, "date": 4}
+#: AFAS's item types come two ways: internal numbers (most schemas' ``VaIt`` codes) and external codes (the
+#: others', e.g. PtCostPriceComponent): "Numerieke waarde wordt als interne itemtypewaarde verwerkt;
+#: niet-numerieke waarde als externe waarde" (endpoint/nl/fientries-post.md, FiPrjEntries.VaIt). AFAS's own
+#: FbSales examples send ``wst``. Pairs by the two enums' shared order and their descriptions.
+ITEM_TYPES_EXTERNAL = {
+	"1": "Wst",
+	"10": "Pid",
+	"11": "Deg",
+	"14": "Dim",
+	"2": "Art",
+	"3": "Txt",
+	"4": "Sub",
+	"5": "Tsl",
+	"6": "Kst",
+	"7": "Sam",
+	"8": "Crs",
+}
 
 
-def _from_facts(key: str, overlay: UpdateObject | None = None, parent: str = "") -> UpdateObject:
+def _from_facts(
+	key: str, overlay: UpdateObject | None = None, parent: str = "", root: bool = True
+) -> UpdateObject:
 	"""The object ``key`` of ``spec_facts.OBJECTS`` with everything AFAS's spec lists, plus the overlay."""
 	name, facts, subs = spec_facts.OBJECTS[key]
 	known = {fact[0] for fact in facts}
@@ -332,14 +354,24 @@ def _from_facts(key: str, overlay: UpdateObject | None = None, parent: str = "")
 				decimals=hand.decimals if hand else 0,
 				values=codes,
 				control_type=_CONTROL[data_type],
+				aliases=tuple(ITEM_TYPES_EXTERNAL[c] for c, _ in codes if c in ITEM_TYPES_EXTERNAL)
+				if {c for c, _ in codes} == set(ITEM_TYPES_EXTERNAL)
+				else (),
 			)
 		)
+	root_children_single = root and name in ONE_LINE_ROOT_CHILDREN
 	objects = tuple(
-		_from_facts(s, overlay.object(spec_facts.OBJECTS[s][0]) if overlay is not None else None, name)
+		_from_facts(
+			s,
+			overlay.object(spec_facts.OBJECTS[s][0]) if overlay is not None else None,
+			"(one line)" if root_children_single else name,
+			root=False,
+		)
 		for s in subs
 	)
-	one_line = name in ONE_LINE_OBJECTS or parent in ONE_LINE_PARENTS
-	return UpdateObject(name, tuple(fields), objects, multiple=not one_line)
+	one_line = name in ONE_LINE_OBJECTS or parent in ONE_LINE_PARENTS or parent == "(one line)"
+	free = r"KnS\d{2}" if name == "KnSubject" else ""
+	return UpdateObject(name, tuple(fields), objects, multiple=not one_line, free_objects=free)
 
 
 def _facts_root(connector: str, overlay: UpdateObject | None = None) -> UpdateObject:

@@ -414,6 +414,12 @@ class AfasSimulator:
 
 	# --- data ----------------------------------------------------------------------------------------------
 
+	def reset_data(self, demo_data: bool = True) -> None:
+		"""A fresh environment: every connector's data back to the demo's (or empty), faults kept."""
+		store = Store()
+		load_demo(store, with_rows=demo_data)
+		self.store = store
+
 	def generate_rows(self, connector_id: str, n: int, seed: int = 1) -> int:
 		"""Replace a GetConnector's rows with ``n`` generated ones; returns ``n``."""
 		spec = self.store.table(connector_id).spec

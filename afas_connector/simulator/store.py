@@ -100,6 +100,8 @@ class UpdateField:
 	decimals: int = 0
 	values: tuple[tuple[str, str], ...] = ()
 	control_type: int = 1
+	#: Other codes AFAS takes for the same values (an item type as ``Art`` besides ``2``); not in metainfo.
+	aliases: tuple[str, ...] = ()
 
 	def metainfo(self, english: bool) -> dict[str, Any]:
 		return {
@@ -126,6 +128,8 @@ class UpdateObject:
 	objects: tuple[UpdateObject, ...] = ()
 	#: Whether one call may carry several lines of this object (``Element`` as a list).
 	multiple: bool = True
+	#: Sub-objects by name pattern that carry only free fields (KnSubject's ``KnS01`` … per subject type).
+	free_objects: str = ""
 
 	def field(self, field_id: str) -> UpdateField | None:
 		for f in self.fields:
@@ -596,7 +600,9 @@ def _parse_element(element: dict[str, Any], obj: UpdateObject, path: list[str]) 
 	where = ".".join(path + [obj.name])
 	record: dict[str, Any] = {}
 	for name, value in element.items():
-		if name.startswith("@"):
+		if name.lower() == "@action":
+			record["@Action"] = value
+		elif name.startswith("@"):
 			known = obj.field(name[1:])
 			if known is None:
 				raise FunctionalError(f"Onbekend sleutelveld '{name}' in object '{where}'.")
@@ -628,6 +634,8 @@ def _parse_element(element: dict[str, Any], obj: UpdateObject, path: list[str]) 
 			raise FunctionalError(f"'Objects' in object '{where}' bevat een ongeldig onderdeel.")
 		for sub_name, sub_payload in item.items():
 			sub = obj.object(sub_name)
+			if sub is None and obj.free_objects and re.fullmatch(obj.free_objects, sub_name):
+				sub = UpdateObject(sub_name, ())
 			if sub is None:
 				raise FunctionalError(f"Object '{sub_name}' bestaat niet onder '{where}'.")
 			parsed = [
@@ -653,22 +661,26 @@ def _value(f: UpdateField, value: Any, where: str) -> Any:
 		return value
 	problem = None
 	kind = f.data_type
+	# a JSON true/false for a coded text field is AFAS's 1/0 (AFAS's own examples send VaDu: true)
+	text = ("1" if value else "0") if isinstance(value, bool) and kind == "string" else str(value)
 	if isinstance(value, dict | list):
 		problem = "geen enkele waarde (not a single value)"
-	elif f.values and str(value).lower() not in {code.lower() for code, _ in f.values}:
+	elif f.values and text.lower() not in {code.lower() for code, _ in f.values} | {
+		alias.lower() for alias in f.aliases
+	}:
 		codes = ", ".join(code for code, _ in f.values[:15]) + (" …" if len(f.values) > 15 else "")
 		problem = f"geen geldige code (not one of its codes: {codes})"
+	elif kind in ("int", "decimal") and isinstance(value, bool):
+		pass  # AFAS's own examples send false for a number (KnPurchaseRelationOrg Krli): 0
 	elif kind == "int":
 		try:
-			number = float(str(value).strip()) if not isinstance(value, bool) else 0.5
+			number = float(str(value).strip())
 			if number != int(number):
 				raise ValueError
 		except ValueError:
 			problem = "geen geheel getal (not a whole number)"
 	elif kind == "decimal":
 		try:
-			if isinstance(value, bool):
-				raise ValueError
 			amount = Decimal(str(value).strip())
 			if not amount.is_finite():
 				raise ValueError
@@ -684,8 +696,8 @@ def _value(f: UpdateField, value: Any, where: str) -> Any:
 	elif kind == "date":
 		if not isinstance(value, str) or not _DATE_VALUE.match(value.strip()):
 			problem = "geen datum JJJJ-MM-DD[THH:MM:SS] zonder tijdzone (not a date without a zone)"
-	if problem is None and kind == "string" and f.length > 0 and len(str(value)) > f.length:
-		problem = f"te lang: {len(str(value))} tekens, maximaal {f.length} (too long: at most {f.length})"
+	if problem is None and kind == "string" and f.length > 0 and len(text) > f.length:
+		problem = f"te lang: {len(text)} tekens, maximaal {f.length} (too long: at most {f.length})"
 	if problem:
 		raise FunctionalError(
 			f"{where}: de waarde '{_short(value)}' voor veld '{f.label_nl}' ({f.field_id}) is {problem}."
@@ -698,9 +710,18 @@ def _short(value: Any) -> str:
 	return text if len(text) <= 40 else text[:37] + "…"
 
 
+#: Match strategies that find an existing organisation (``MatchOga`` 0–5) or person (``MatchPer`` 0–6): AFAS
+#: then needs no name of its own (simplification: the simulator does not look the match up).
+_MATCH_EXISTING = {
+	"MatchOga": {"0", "1", "2", "3", "4", "5"},
+	"MatchPer": {"0", "1", "2", "3", "4", "5", "6"},
+}
+
+
 def _check_mandatory(obj: UpdateObject, record: dict[str, Any], path: list[str]) -> None:
+	matches = any(str(record.get(name, "")) in codes for name, codes in _MATCH_EXISTING.items())
 	for f in obj.fields:
-		if f.mandatory and record.get(f.field_id) in (None, ""):
+		if f.mandatory and not matches and record.get(f.field_id) in (None, ""):
 			where = ".".join(path + [obj.name])
 			raise FunctionalError(
 				f"{where}: veld '{f.label_nl}' ({f.field_id}) is verplicht. (Field '{f.field_id}' is mandatory.)"
@@ -712,11 +733,14 @@ def _check_mandatory(obj: UpdateObject, record: dict[str, Any], path: list[str])
 
 
 def _always_new(record: dict[str, Any], path: str) -> bool:
-	"""``MatchOga`` 6 / ``MatchPer`` 7 ("always add new"): a given organisation/person code is not reused."""
+	"""``MatchOga`` 6 / ``MatchPer`` 7 ("always add new"): a given organisation/person code is not reused,
+	unless ``AutoNum`` is false (AFAS's example "EDA" sends its own ``BcCo`` that way)."""
 	parent = _get_path(record, path.rsplit(".", 1)[0]) if "." in path else record
 	parent = _first(parent)
 	if not isinstance(parent, dict):
 		return False
+	if str(parent.get("AutoNum", "")).strip().lower() in ("false", "0"):
+		return False  # AutoNum false: the code sent is the new organisation's or person's
 	return str(parent.get("MatchOga", "")) == "6" or str(parent.get("MatchPer", "")) == "7"
 
 
