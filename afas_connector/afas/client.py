@@ -223,7 +223,8 @@ class AfasClient:
 
 		Skip/take loses a live row when AFAS deletes one before it while the scan runs (the rest shift
 		down a place): a scan that must see every row uses :meth:`iter_keyset_pages`. The loop ends
-		whatever AFAS answers: a full page identical to the one before is an error, not a reason to go on.
+		whatever AFAS answers: a full page with the same rows as the one before (AFAS ignoring ``skip``) is
+		an error, not a reason to go on.
 		"""
 		order = _order_list(order_by)
 		if not order:
@@ -236,17 +237,16 @@ class AfasClient:
 		seen: set[tuple] | None = set() if len(parts) > 1 else None
 		for part in parts:
 			skip = start_skip
-			previous: tuple | None = None
+			previous: list[dict[str, Any]] | None = None
 			while True:
 				page = self.get_page(connector, skip=skip, take=take, filters=part, order_by=order)
-				ends = _page_ends(page.rows, order)
-				if not page.is_last and ends == previous:
+				if not page.is_last and page.rows == previous:
 					raise AfasPagingError(
 						f"GetConnector {connector} answered skip={skip} with the same page as before; "
 						"stopping instead of paging forever",
 						path=f"/connectors/{connector}",
 					)
-				previous = ends
+				previous = page.rows
 				if seen is not None:
 					fresh = []
 					for row in page.rows:
@@ -675,14 +675,6 @@ def _check_key_field(key_field: Any) -> None:
 
 def _after(key_field: str, value: Any) -> Condition:
 	return Condition.make(key_field.strip(), Operator.GREATER, value)
-
-
-def _page_ends(rows: list[dict[str, Any]], order: list[str]) -> tuple | None:
-	"""The order-by values of a page's first and last row: equal for two pages means the same page."""
-	if not rows:
-		return None
-	names = [f.lstrip("-") for f in order]
-	return tuple(rows[0].get(n) for n in names), tuple(rows[-1].get(n) for n in names), len(rows)
 
 
 def _order_list(order_by: str | Iterable[str] | None) -> list[str]:
