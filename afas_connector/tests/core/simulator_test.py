@@ -539,6 +539,50 @@ def test_body_root_must_be_the_connectors_root_element(rw, http):
 	)
 
 
+def test_values_their_field_cannot_hold_are_refused_or_rounded(rw, http):
+	"""Types, lengths and codes from AFAS's spec: a 500 naming the field; too many decimals for a field
+	with stated decimals are stored rounded, silently — what the app's outbound check prevents."""
+	endpoint = url(rw, "/connectors/KnSalesRelationOrg")
+
+	def debtor(**organisation):
+		fields = {"MatchOga": "6", "Nm": "Zuiderzee Vis", **organisation}
+		return {
+			"KnSalesRelationOrg": {
+				"Element": {
+					"Fields": {"CuId": "EUR"},
+					"Objects": {"KnOrganisation": {"Element": {"Fields": fields}}},
+				}
+			}
+		}
+
+	assert "(Nm)" in external_message(http.post(endpoint, json=debtor(Nm="N" * 256)))
+	assert "(MatchOga)" in external_message(http.post(endpoint, json=debtor(MatchOga="8")))
+	assert "(AutoNum)" in external_message(http.post(endpoint, json=debtor(AutoNum="soms")))
+	assert http.post(endpoint, json=debtor(Nm="N" * 255, AutoNum="1")).status_code == 201
+	order = {
+		"FbSales": {
+			"Element": {
+				"Fields": {"DbId": "10001"},
+				"Objects": [
+					{
+						"FbSalesLines": {
+							"Element": [
+								{"Fields": {"VaIt": "2", "ItCd": "ART-1001", "QuUn": 1, "Upri": 0.0025}}
+							]
+						}
+					}
+				],
+			}
+		}
+	}
+	created = http.post(url(rw, "/connectors/FbSales"), json=order)
+	assert created.status_code == 201
+	number = created.json()["results"]["FbSales"]["OrNu"]
+	assert rw.records("FbSales")[number]["FbSalesLines"]["Upri"] == 0.0
+	order["FbSales"]["Element"]["Objects"][0]["FbSalesLines"]["Element"][0]["Fields"]["QuUn"] = "twee"
+	assert "(QuUn)" in external_message(http.post(url(rw, "/connectors/FbSales"), json=order))
+
+
 def test_update_validation_errors(rw, http):
 	endpoint = url(rw, "/connectors/KnSalesRelationOrg")
 	duplicate = {"KnSalesRelationOrg": {"Element": {"@DbId": "10001", "Fields": {"CuId": "EUR"}}}}
@@ -802,6 +846,13 @@ def test_control_endpoints():
 		assert requests.post(root + "/faults", json={"kind": "bogus"}).status_code == 400
 		assert requests.post(f"{sim.base_url}/__simulator/revoke_token").status_code == 200
 		assert requests.get(url(sim, "/metainfo"), headers=AUTH).status_code == 401
+		# the ledger's switches, for a simulator in another process
+		assert requests.post(root + "/block_period", json={"year": 2026, "period": 2}).status_code == 200
+		periods = sim.rows("Profit_periods_per_administration")
+		assert [p["Blocked"] for p in periods if (p["Year"], p["Period"]) == (2026, 2)] == [True]
+		locked = requests.post(root + "/lock_booking_layout", json={"times": 2}).json()
+		assert (locked["connector"], locked["kind"], locked["times"]) == ("FiEntries", "lock", 2)
+		assert requests.post(root + "/reset_data").status_code == 200 and len(sim.rows(DEBTORS)) == 30
 
 
 def test_data_connectors(sim, http):
