@@ -20,7 +20,8 @@ from typing import Any
 #: - AFASSoftware/OASContent ``markdownpages/profit/{en,nl}/troubleshooting.md``: FiEntries "the
 #:   booking layout is blocked by another user at that time" / "de boekingslay-out op dat moment
 #:   geblokkeerd is door een andere gebruiker" is the one 500 AFAS advises to retry; §10: parallel
-#:   calls on the same rows fail on database row locks;
+#:   calls on the same rows fail on database row locks; AFAS's Dutch REST overview (the contract's seed
+#:   003) says the same of "de boekingslayout … geblokkeerd … door een andere gebruiker";
 #: - Microsoft SQL Server error 1205 (Profit runs on SQL Server): "… chosen as the deadlock victim.
 #:   Rerun the transaction.";
 #: - PracticalAfas ``Helper::isTemporaryError`` (rmuit/PracticalAfas): time-outs, out of memory and SQL

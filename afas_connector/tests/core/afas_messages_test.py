@@ -12,6 +12,8 @@ Sources (public):
   moment geblokkeerd is door een andere gebruiker" — the one 500 AFAS says to retry; "This
   GetConnector (definition) is blocked" (a fair-use block an administrator must lift); "Command
   timeout expired." (AFAS's own 900 s limit);
+* [seed003] AFAS's Dutch REST overview (the contract's seed ``003``): "een melding … dat de
+  boekingslayout op dat moment geblokkeerd is door een andere gebruiker" — retry until it is free;
 * [issue14] this project's issue 14, quoting AFAS: the Dutch blocked-period message and the blocked
   cost-centre assignment;
 * [sqlserver] Microsoft SQL Server error 1205 (under Profit): "Transaction (Process ID …) was
