@@ -12,6 +12,6 @@ setup(
 	include_package_data=True,
 	zip_safe=False,
 	install_requires=["requests>=2.28", "croniter>=1.3"],
-	extras_require={"test": ["pytest>=7"]},
+	extras_require={"test": ["pytest>=7", "jsonschema>=4"]},
 	python_requires=">=3.10",
 )

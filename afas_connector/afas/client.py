@@ -26,15 +26,17 @@ from afas_connector.afas.errors import (
 	AfasError,
 	AfasMaintenanceError,
 	AfasOutcomeUnknownError,
+	AfasPagingError,
 	AfasPayloadTooLargeError,
 	AfasResponseError,
 	AfasTimeoutError,
 	AfasTransportError,
 	QueryTooLongError,
+	error_for_profit_header,
 	error_for_status,
 	redact,
 )
-from afas_connector.afas.filters import FilterSet
+from afas_connector.afas.filters import Condition, FilterSet, Operator
 from afas_connector.afas.update import (
 	MAX_BODY_BYTES,
 	Record,
@@ -213,24 +215,38 @@ class AfasClient:
 		columns: int | None = None,
 		start_skip: int = 0,
 	) -> Iterator[Page]:
-		"""Every page of a GetConnector, sorted stably, sized by the 150,000-cell rule.
+		"""Every page of a GetConnector by skip/take, sorted stably, sized by the 150,000-cell rule.
 
 		``order_by`` is required: AFAS pages without it can skip and repeat rows. When a filter is too
 		long for one URL, its OR groups are split over several queries and rows seen twice (by the
 		order-by fields, which should include a unique key) are dropped.
+
+		Skip/take loses a live row when AFAS deletes one before it while the scan runs (the rest shift
+		down a place): a scan that must see every row uses :meth:`iter_keyset_pages`. The loop ends
+		whatever AFAS answers: a full page with the same rows as the one before (AFAS ignoring ``skip``) is
+		an error, not a reason to go on.
 		"""
 		order = _order_list(order_by)
 		if not order:
 			raise ValueError("iter_rows/iter_pages need order_by: AFAS pages are only stable when sorted")
 		if take is None:
 			take = take_for_columns(columns if columns else self.column_count(connector))
+		_check_paging(take, start_skip)
 		filter_set = filters if isinstance(filters, FilterSet) else FilterSet.from_spec(filters)
 		parts = self._split_for_length(connector, filter_set, order, take)
 		seen: set[tuple] | None = set() if len(parts) > 1 else None
 		for part in parts:
 			skip = start_skip
+			previous: list[dict[str, Any]] | None = None
 			while True:
 				page = self.get_page(connector, skip=skip, take=take, filters=part, order_by=order)
+				if not page.is_last and page.rows == previous:
+					raise AfasPagingError(
+						f"GetConnector {connector} answered skip={skip} with the same page as before; "
+						"stopping instead of paging forever",
+						path=f"/connectors/{connector}",
+					)
+				previous = page.rows
 				if seen is not None:
 					fresh = []
 					for row in page.rows:
@@ -244,6 +260,49 @@ class AfasClient:
 				if page.is_last:
 					break
 				skip += take
+
+	def iter_keyset_pages(
+		self,
+		connector: str,
+		key_field: str,
+		*,
+		filters: FilterInput = None,
+		take: int | None = None,
+		columns: int | None = None,
+	) -> Iterator[Page]:
+		"""Every row of a GetConnector, page by page, by key: each page asks ``key > last key`` with
+		``skip=0``, sorted by the key, as the inbound run does.
+
+		Rows AFAS deletes or adds while the scan runs cannot shift a live row past the scan (skip/take
+		can: PracticalAfas's warning), so this is the scan for a full reconcile. ``key_field`` must be
+		unique per row. It ends whatever AFAS answers: an empty or short page is the last; a full page
+		whose last key is empty or does not move past the previous one raises :class:`AfasPagingError`.
+		"""
+		_check_key_field(key_field)
+		if take is None:
+			take = take_for_columns(columns if columns else self.column_count(connector))
+		_check_paging(take, 0)
+		filter_set = filters if isinstance(filters, FilterSet) else FilterSet.from_spec(filters)
+		cursor: Any = None
+		passed: set[Any] = set()
+		while True:
+			page_filters = (
+				filter_set.and_also([_after(key_field, cursor)]) if cursor is not None else filter_set
+			)
+			page = self.get_page(connector, skip=0, take=take, filters=page_filters, order_by=[key_field])
+			yield page
+			if page.is_last:
+				return
+			last = page.rows[-1].get(key_field)
+			if last in (None, "") or last in passed:
+				raise AfasPagingError(
+					f"GetConnector {connector} answered a full page whose last {key_field} ({last!r}) does "
+					f"not move past the previous page's ({cursor!r}); stopping instead of paging forever. "
+					f"Is {key_field} unique and sortable in this GetConnector?",
+					path=f"/connectors/{connector}",
+				)
+			passed.add(last)
+			cursor = last
 
 	def iter_rows(self, connector: str, **kwargs: Any) -> Iterator[dict[str, Any]]:
 		"""Every row of a GetConnector; see :meth:`iter_pages` for the arguments."""
@@ -304,9 +363,14 @@ class AfasClient:
 		records: Record | list[Record] | dict[str, Any],
 		*,
 		subelement: str | None = None,
+		root: str | None = None,
 	) -> UpdateResult:
-		"""POST: add records; returns the keys AFAS assigned (when it returns any)."""
-		return self._update("POST", connector, records, subelement)
+		"""POST: add records; returns the keys AFAS assigned (when it returns any).
+
+		``root`` overrides the body's root element (default: AFAS's own for the connector, see
+		:func:`~afas_connector.afas.update.root_element`).
+		"""
+		return self._update("POST", connector, records, subelement, root)
 
 	def update(
 		self,
@@ -314,9 +378,14 @@ class AfasClient:
 		records: Record | list[Record] | dict[str, Any],
 		*,
 		subelement: str | None = None,
+		root: str | None = None,
 	) -> UpdateResult:
-		"""PUT: change the fields sent; key fields identify the record, ``""`` clears a field."""
-		return self._update("PUT", connector, records, subelement)
+		"""PUT: change the fields sent; key fields identify the record, ``""`` clears a field.
+
+		``root`` overrides the body's root element (default: AFAS's own for the connector, see
+		:func:`~afas_connector.afas.update.root_element`).
+		"""
+		return self._update("PUT", connector, records, subelement, root)
 
 	def delete(self, connector: str, element: str, keys: dict[str, Any]) -> UpdateResult:
 		"""DELETE ``/connectors/{connector}/{element}/@K1,K2/v1,v2`` — final in AFAS."""
@@ -324,8 +393,10 @@ class AfasClient:
 		response, _ = self._send("DELETE", path)
 		return parse_update_result(connector, response.status_code, _text(response))
 
-	def _update(self, method: str, connector: str, records: Any, subelement: str | None) -> UpdateResult:
-		body = encode_body(build_body(connector, records))
+	def _update(
+		self, method: str, connector: str, records: Any, subelement: str | None, root: str | None
+	) -> UpdateResult:
+		body = encode_body(build_body(connector, records, root))
 		if len(body) > MAX_BODY_BYTES:
 			raise AfasPayloadTooLargeError(
 				f"The {connector} request body is {len(body) / 1_048_576:.1f} MB; AFAS accepts at most 75 MB. "
@@ -422,6 +493,24 @@ class AfasClient:
 					continue
 				raise error from None
 			status = response.status_code
+			header_error = (
+				error_for_profit_header(
+					status,
+					_text(response),
+					dict(response.headers),
+					method=method,
+					path=shown,
+					secrets=self._secrets,
+				)
+				if status < 400
+				else None
+			)
+			if header_error is not None:
+				self._record(method, shown, status, started, attempt, body, response.content, header_error)
+				if header_error.retryable and attempt < policy.max_attempts:
+					self._sleep(policy.delay(attempt, self._rand()))
+					continue
+				raise header_error
 			if status < 400:
 				data = None
 				if expect_json:
@@ -566,6 +655,26 @@ class AfasClient:
 def _text(response: requests.Response) -> str:
 	"""The body as text; AFAS always sends UTF-8, so skip requests' slow charset guessing."""
 	return response.content.decode("utf-8", "replace")
+
+
+def _check_paging(take: Any, skip: Any) -> None:
+	"""A paging loop's parameters, checked before anything is sent: a loop with ``take`` below 1 never
+	moves on (and ``-1`` is AFAS's discouraged "everything", not a page size)."""
+	if isinstance(take, bool) or not isinstance(take, int) or take < 1:
+		raise ValueError(f"take must be a whole number of rows of at least 1 to page; got {take!r}")
+	if isinstance(skip, bool) or not isinstance(skip, int) or skip < 0:
+		raise ValueError(f"skip must be a whole number of at least 0; got {skip!r}")
+
+
+def _check_key_field(key_field: Any) -> None:
+	if not isinstance(key_field, str) or not key_field.strip() or key_field.strip()[0] in "-+,":
+		raise ValueError(
+			f"A key-ordered scan needs one ascending key field (e.g. 'DebtorId'); got {key_field!r}"
+		)
+
+
+def _after(key_field: str, value: Any) -> Condition:
+	return Condition.make(key_field.strip(), Operator.GREATER, value)
 
 
 def _order_list(order_by: str | Iterable[str] | None) -> list[str]:

@@ -9,6 +9,8 @@ rules and the simulator alike.
 from __future__ import annotations
 
 import datetime as dt
+import re
+from typing import Any
 from zoneinfo import ZoneInfo
 
 AFAS_TZ = ZoneInfo("Europe/Amsterdam")
@@ -57,3 +59,50 @@ def to_afas_datetime(moment: dt.datetime) -> str:
 	if moment.tzinfo is not None:
 		moment = moment.astimezone(AFAS_TZ).replace(tzinfo=None)
 	return moment.replace(microsecond=0).isoformat()
+
+
+#: A date-time as text: ``2026-05-01T10:00[:00[.123]]`` (``T`` or a space), maybe with ``Z`` or an offset.
+_DATETIME_TEXT = re.compile(
+	r"^(?P<moment>\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?)"
+	r"(?P<zone>Z|[+-]\d{2}:?\d{2})?$",
+	re.IGNORECASE,
+)
+
+
+def normalise_filter_value(value: Any) -> Any:
+	"""A GetConnector filter value as AFAS compares it: Amsterdam wall-clock time, no ``Z``, no offset.
+
+	AFAS refuses a date filter value with a ``Z`` or an offset, although the dates it returns end in
+	``Z``; that ``Z`` is Amsterdam time ("We recommend ignoring this Z", get-connector.md). So:
+
+	* text ending in ``Z`` is AFAS's own notation: the ``Z`` is dropped, the clock time kept;
+	* text with a numeric offset, and an aware ``datetime``, is a real instant: converted to Amsterdam;
+	* a naive ``datetime`` is Amsterdam time already; a ``date`` stays a date;
+	* date-time text gets a ``T`` (``2026-05-01 10:00:00`` as the desk shows it).
+
+	Sub-seconds are kept when given. Anything else (numbers, codes, plain text) is returned unchanged.
+	"""
+	if isinstance(value, dt.datetime):
+		if value.tzinfo is not None:
+			value = value.astimezone(AFAS_TZ).replace(tzinfo=None)
+		return value.isoformat()
+	if isinstance(value, dt.date):
+		return value.isoformat()
+	if not isinstance(value, str):
+		return value
+	match = _DATETIME_TEXT.match(value.strip())
+	if not match:
+		return value
+	moment = dt.datetime.fromisoformat(match["moment"].replace(" ", "T"))
+	zone = (match["zone"] or "").upper()
+	if zone and zone != "Z":
+		offset = zone if ":" in zone else f"{zone[:3]}:{zone[3:]}"
+		moment = dt.datetime.fromisoformat(moment.isoformat() + offset)
+		moment = moment.astimezone(AFAS_TZ).replace(tzinfo=None)
+	return moment.isoformat()
+
+
+def has_zone(text: str) -> bool:
+	"""Whether date-time text carries a ``Z`` or an offset (what AFAS refuses in a filter value)."""
+	match = _DATETIME_TEXT.match(text.strip()) if isinstance(text, str) else None
+	return bool(match and match["zone"])

@@ -12,21 +12,54 @@ import json
 import re
 from typing import Any
 
-#: Substrings (lower case) in a 500's message that mark a passing condition worth a retry.
-TEMPORARY_MARKERS = (
-	"geblokkeerd",  # "de boekingslay-out is geblokkeerd door een andere gebruiker"
-	"locked",
-	"deadlock",
-	"operation timed out",
-	"connection timeout",
-	"system.outofmemoryexception",
-	"out of memory",
-	"out of string space",
-	"transport-level error",
-	"could not allocate space",
+#: 500 messages that mean "held by someone else right now": only these are worth sending again.
+#: AFAS says "blocked" both for a lock that passes and for a setting only a person can change, so a
+#: bare word ("locked", "geblokkeerd") decides nothing: a lock is "… by another user" / "… door een
+#: andere gebruiker". Sources (the messages themselves are tabulated, with their classification, in
+#: ``tests/core/afas_messages_test.py``):
+#: - AFASSoftware/OASContent ``markdownpages/profit/{en,nl}/troubleshooting.md``: FiEntries "the
+#:   booking layout is blocked by another user at that time" / "de boekingslay-out op dat moment
+#:   geblokkeerd is door een andere gebruiker" is the one 500 AFAS advises to retry; §10: parallel
+#:   calls on the same rows fail on database row locks; AFAS's Dutch REST overview (the contract's seed
+#:   003) says the same of "de boekingslayout … geblokkeerd … door een andere gebruiker";
+#: - Microsoft SQL Server error 1205 (Profit runs on SQL Server): "… chosen as the deadlock victim.
+#:   Rerun the transaction.";
+#: - PracticalAfas ``Helper::isTemporaryError`` (rmuit/PracticalAfas): time-outs, out of memory and SQL
+#:   Server space errors are passing conditions.
+TRANSIENT_PATTERNS: tuple[re.Pattern[str], ...] = tuple(
+	re.compile(pattern, re.IGNORECASE)
+	for pattern in (
+		# a lock held by another user: "(is) locked/blocked/in use (at that time) by another user"
+		r"\b(?:locked|blocked|in use|being (?:edited|used))\b[^|.;]{0,40}?\bby (?:an)?other user",
+		r"\b(?:geblokkeerd|vergrendeld|in gebruik|bezet)\b[^|.;]{0,40}?\bdoor (?:een )?andere gebruiker",
+		r"\bdeadlock",  # SQL Server 1205 "deadlocked … deadlock victim"
+		r"\block request time ?out\b",  # SQL Server 1222
+		r"\boperation timed out\b",
+		r"\bconnection timeout\b",
+		r"\bsystem\.outofmemoryexception\b",
+		r"\bout of memory\b",
+		r"\bout of string space\b",
+		r"\btransport-level error\b",
+		r"\bcould not allocate (?:a new page|space)\b",
+	)
 )
-#: AFAS's own 900 s limit: the work may still run on their side, so only safe to repeat a read.
-TIMEOUT_MARKERS = ("maximale tijdsduur", "maximum duration")
+#: AFAS's own 900 s limit ("Command timeout expired." in troubleshooting.md; "De maximale tijdsduur
+#: … is verstreken."): the work may still run on their side, so only safe to repeat a read.
+TIMEOUT_PATTERNS: tuple[re.Pattern[str], ...] = tuple(
+	re.compile(pattern, re.IGNORECASE)
+	for pattern in (r"\bmaximale tijdsduur\b", r"\bmaximum duration\b", r"\bcommand timeout expired\b")
+)
+
+
+def is_transient_message(message: str | None) -> bool:
+	"""Whether an AFAS 500 message describes a passing condition (a lock, a deadlock, a time-out on
+	AFAS's side) rather than a rule of the data (a blocked period, an unknown account)."""
+	return bool(message) and any(p.search(message) for p in TRANSIENT_PATTERNS)
+
+
+def is_timeout_message(message: str | None) -> bool:
+	"""Whether an AFAS 500 message is AFAS's own request time-out (repeat reads only)."""
+	return bool(message) and any(p.search(message) for p in TIMEOUT_PATTERNS)
 
 
 class AfasError(Exception):
@@ -82,6 +115,11 @@ class AfasError(Exception):
 
 class AfasConfigError(AfasError, ValueError):
 	"""The connection settings are incomplete or malformed; nothing was sent."""
+
+
+class AfasBodyError(AfasError, ValueError):
+	"""Refused before sending: the UpdateConnector body would not carry the data given (wrong root
+	element, a shape AFAS would read as empty)."""
 
 
 class AfasBadRequestError(AfasError):
@@ -154,6 +192,13 @@ class AfasResponseError(AfasError):
 	"""AFAS answered 2xx with a body that is not the JSON it should be (malformed, truncated)."""
 
 	retryable = True
+
+
+class AfasPagingError(AfasResponseError):
+	"""A paging loop stopped because AFAS's pages do not move on (the same page again, a last key that
+	does not advance): repeating the scan would loop the same way."""
+
+	retryable = False
 
 
 def parse_error_body(
@@ -239,14 +284,46 @@ def error_for_status(
 			**common,
 		)
 	if status >= 500:
-		message = external or "An unexpected error has occurred."
-		lowered = message.lower()
-		if any(marker in lowered for marker in TEMPORARY_MARKERS) or (
-			method == "GET" and any(marker in lowered for marker in TIMEOUT_MARKERS)
-		):
-			return AfasTemporaryError(f"AFAS reported a temporary error: {message}", **common)
-		return AfasValidationError(f"AFAS rejected the request: {message}", **common)
+		return _functional_error(external or "An unexpected error has occurred.", method, common)
 	return AfasError(f"AFAS answered HTTP {status} at {where}: {external or 'no details'}", **common)
+
+
+def error_for_profit_header(
+	status: int,
+	text: str,
+	headers: dict[str, str] | None,
+	*,
+	method: str,
+	path: str,
+	secrets: tuple[str, ...] = (),
+) -> AfasError | None:
+	"""The functional error an ``X-Profit-Error`` header carries, whatever the status code, else None.
+
+	AFAS puts its functional message in this (deprecated, base64) header (troubleshooting.md); an
+	answer that has one did not succeed, even when its status says so.
+	"""
+	encoded = _header(headers or {}, "X-Profit-Error")
+	if not encoded or not encoded.strip():
+		return None
+	external, number, reference = parse_error_body("", {"X-Profit-Error": encoded})
+	external = redact(external or "", secrets) or "An unexpected error has occurred."
+	common = {
+		"status": status,
+		"method": method,
+		"path": path,
+		"external_message": external,
+		"error_number": number,
+		"profit_log_reference": reference,
+		"body_excerpt": redact(text[:500], secrets) if text else None,
+	}
+	return _functional_error(external, method, common)
+
+
+def _functional_error(message: str, method: str, common: dict[str, Any]) -> AfasError:
+	"""AFAS's functional error: temporary when it names a passing condition, else a validation error."""
+	if is_transient_message(message) or (method == "GET" and is_timeout_message(message)):
+		return AfasTemporaryError(f"AFAS reported a temporary error: {message}", **common)
+	return AfasValidationError(f"AFAS rejected the request: {message}", **common)
 
 
 def _retry_after(text: str, headers: dict[str, str] | None) -> float | None:

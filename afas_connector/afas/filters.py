@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from enum import IntEnum
 from typing import Any
 
+from afas_connector.afas.dates import normalise_filter_value
+
 
 class Operator(IntEnum):
 	"""AFAS filter operator codes (``operatortypes``)."""
@@ -92,19 +94,13 @@ def parse_operator(op: Operator | int | str) -> Operator:
 
 
 def format_value(value: Any) -> str:
-	"""Render a Python value as AFAS expects it in a filter (dates without the ``Z``, booleans as 1/0)."""
+	"""Render a Python value as AFAS expects it in a filter: booleans as 1/0, dates and date-times in
+	Amsterdam wall-clock time without ``Z`` or offset (:func:`~afas_connector.afas.dates.normalise_filter_value`)."""
 	if value is None:
 		return ""
 	if isinstance(value, bool):
 		return "1" if value else "0"
-	if hasattr(value, "isoformat"):
-		text = value.isoformat()
-		# AFAS stores Amsterdam local time; a filter value must not carry a zone suffix.
-		for suffix in ("+00:00", "Z"):
-			if text.endswith(suffix):
-				text = text[: -len(suffix)]
-		return text
-	return str(value)
+	return str(normalise_filter_value(value))
 
 
 @dataclass(frozen=True)
@@ -167,7 +163,7 @@ class FilterSet:
 			items
 			and isinstance(items[0], (list, tuple))
 			and items[0]
-			and isinstance(items[0][0], (list, tuple))
+			and isinstance(items[0][0], (list, tuple, dict, Condition))
 		)
 		groups = items if nested else [items]
 		for group in groups:
@@ -186,6 +182,11 @@ class FilterSet:
 			if conditions:
 				result.groups.append(conditions)
 		return result
+
+	def to_spec(self) -> list[list[list[Any]]]:
+		"""Plain data (an OR of AND-groups of ``[field, operator code, value]``) with every value as it
+		goes to AFAS (dates normalised), for :meth:`from_spec` and for showing a saved filter."""
+		return [[[c.field, int(c.operator), c.value] for c in group] for group in self.groups if group]
 
 	def needs_filterjson(self) -> bool:
 		"""True when a field id or value cannot be written in the simple ``,``/``;`` syntax."""
@@ -229,6 +230,21 @@ class FilterSet:
 		if prefer_json or self.needs_filterjson():
 			return {"filterjson": self.to_filterjson()}
 		return self.to_simple_params()
+
+
+def normalise_filter_spec(spec: Any) -> Any:
+	"""The same filter spec (``[[field, op, value], …]``, nested OR groups, or ``{"field", "operator",
+	"value"}`` items) with every date value normalised as AFAS wants it, the rest untouched: what a
+	mapping's Filters should hold once saved, in the shape it was typed."""
+	if isinstance(spec, dict):
+		if "value" in spec:
+			return {**spec, "value": normalise_filter_value(spec["value"])}
+		return spec
+	if not isinstance(spec, (list, tuple)):
+		return spec
+	if len(spec) in (2, 3) and isinstance(spec[0], str) and not isinstance(spec[1], (list, tuple, dict)):
+		return [spec[0], spec[1], normalise_filter_value(spec[2])] if len(spec) == 3 else list(spec)
+	return [normalise_filter_spec(item) for item in spec]
 
 
 def parse_simple_params(fieldids: str, values: str, operators: str) -> FilterSet:

@@ -1,13 +1,17 @@
 """The simulated App Connector's GetConnectors and UpdateConnectors (metainfo and round-trip field maps).
 
-Field ids follow AFAS (``DbId``, ``BcCo``, ``Nm``, ``KnBasicAddressAdr`` …); GetConnector column names are the
-ones an app would give its own ``ERP_*`` GetConnectors. Labels exist in Dutch (default) and English.
+UpdateConnectors know every object and field AFAS's OpenAPI specs list for them (``spec_facts``), so AFAS's
+own example bodies are read as AFAS reads them and anything else is refused; ``KnEmployee``, whose spec AFAS
+publishes too large to keep, is hand-written. GetConnectors are an app's own ``ERP_*`` ones plus AFAS's
+standard ``Profit_*`` ones for the ledger (field ids and types from the specs). Labels exist in Dutch
+(default) and English.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from afas_connector.simulator import ledger, spec_facts
 from afas_connector.simulator.store import (
 	GetConnectorSpec,
 	GetField,
@@ -58,7 +62,7 @@ DEBTORS = GetConnectorSpec(
 		_g("VatNumber", "string", "Btw-identificatienummer", "VAT number", 20, "VaId"),
 		_g("CocNumber", "string", "KvK-nummer", "Chamber of Commerce number", 30, "CcNr"),
 		_g("Blocked", "boolean", "Geblokkeerd", "Blocked", 1, "Bl"),
-		_g("CreditLimit", "decimal", "Kredietlimiet", "Credit limit", 13, "CrLm", 2),
+		_g("CreditLimit", "decimal", "Kredietlimiet", "Credit limit", 13, "Krli", 2),
 		_g("Currency", "string", "Valuta", "Currency", 3, "CuId"),
 		MODIFIED,
 	),
@@ -105,7 +109,7 @@ ITEMS = GetConnectorSpec(
 	(
 		_g("ItemCode", "string", "Itemcode", "Item code", 40, "ItCd"),
 		_g("Description", "string", "Omschrijving", "Description", 255, "Ds"),
-		_g("ItemGroup", "string", "Artikelgroep", "Item group", 15, "ArGp"),
+		_g("ItemGroup", "string", "Artikelgroep", "Item group", 15, "Grp"),
 		_g("Unit", "string", "Basiseenheid", "Base unit", 10, "BiUn"),
 		_g("SalesPrice", "decimal", "Verkoopprijs", "Sales price", 13, "Upri", 2),
 		_g("Blocked", "boolean", "Geblokkeerd", "Blocked", 1, "Bl"),
@@ -147,43 +151,69 @@ PERSONS = GetConnectorSpec(
 	modified="Modified",
 )
 
-GET_CONNECTORS = (DEBTORS, DEBTORS_DELETED, CREDITORS, ITEMS, EMPLOYEES, PERSONS)
+#: Fields of AFAS's standard GetConnectors that hold dates, though AFAS's specs type their rows' values as
+#: text (the JSON they arrive in).
+_PROFIT_DATES = frozenset({"EntryDate", "VoucherDate", "Created", "Modified", "DateFrom", "DateTo"})
+
+
+def _profit(
+	connector: str, description: str, key: str | None = None, modified: str | None = None
+) -> GetConnectorSpec:
+	"""One of AFAS's standard ``Profit_*`` GetConnectors, with the field ids and types of AFAS's spec."""
+	fields = tuple(
+		_g(
+			field_id,
+			"date" if field_id in _PROFIT_DATES else data_type,
+			label,
+			label,
+			decimals=2 if data_type == "decimal" else 0,
+		)
+		for field_id, data_type, label in spec_facts.GET_CONNECTORS[connector]
+	)
+	return GetConnectorSpec(connector, description, fields, key=key, modified=modified)
+
+
+PROFIT_ADMINISTRATIONS = _profit("Profit_Administrations", "Administraties", key="AdminId")
+PROFIT_JOURNALS = _profit("Profit_Journals", "Dagboeken")
+PROFIT_ACCOUNTS = _profit("Profit_Accounts", "Grootboekrekeningen", key="Account")
+PROFIT_PERIODS = _profit("Profit_periods_per_administration", "Perioden per administratie")
+#: Journal entry lines, one row per line: where a booked FiEntries can be looked up (by VoucherNo, EntryNo).
+PROFIT_TRANSACTIONS = _profit("Profit_Transactions", "Financiële mutaties", modified="Modified")
+
+GET_CONNECTORS = (
+	DEBTORS,
+	DEBTORS_DELETED,
+	CREDITORS,
+	ITEMS,
+	EMPLOYEES,
+	PERSONS,
+	PROFIT_ADMINISTRATIONS,
+	PROFIT_JOURNALS,
+	PROFIT_ACCOUNTS,
+	PROFIT_PERIODS,
+	PROFIT_TRANSACTIONS,
+)
 
 # --- UpdateConnectors --------------------------------------------------------------------------------------
 
-COUNTRIES = (
-	("NL", "Nederland"),
-	("BE", "België"),
-	("DE", "Duitsland"),
-	("FR", "Frankrijk"),
-	("GB", "Verenigd Koninkrijk"),
-)
-MATCH_OGA = (
-	("0", "Zoek op BcCo"),
-	("1", "KvK-nummer"),
-	("2", "Fiscaal nummer"),
-	("3", "Naam"),
-	("4", "Adres"),
-	("5", "Postadres"),
-	("6", "Altijd nieuw toevoegen"),
-	("9", "Gebruik entiteit van parent"),
-)
-MATCH_PER = tuple(
-	(str(i), d) for i, d in enumerate(("Zoek op BcCo", "Burgerservicenummer", "Naam", "Naam + e-mail werk"))
-)
-GENDERS = (("M", "Man"), ("V", "Vrouw"), ("O", "Onbekend"), ("X", "Non-binair"))
+# --- UpdateConnectors -----------------------------------------------------------------------------------------
+#
+# Every object and field AFAS's specs list for a connector comes from ``spec_facts`` (ids, types, lengths,
+# codes); the overlays below add what the specs do not say and the simulator decides: Dutch labels,
+# mandatory fields (AFAS's schemas mark auto-numbered keys required, its own examples omit them), primary
+# keys and decimals. An overlay naming a field the specs do not list is an error when the module loads.
 
 
 def _address(name: str) -> UpdateObject:
 	return UpdateObject(
 		name,
 		(
-			_u("CoId", "string", "Land", "Country", mandatory=True, length=3, values=COUNTRIES),
+			_u("CoId", "string", "Land", "Country", mandatory=True),
 			_u("PbAd", "boolean", "Postbusadres", "PO box address"),
-			_u("Ad", "string", "Straat", "Street", length=100),
+			_u("Ad", "string", "Straat", "Street"),
 			_u("HmNr", "int", "Huisnummer", "House number"),
-			_u("HmAd", "string", "Toevoeging aan huisnr.", "House number addition", length=30),
-			_u("ZpCd", "string", "Postcode", "Zip code", length=15),
+			_u("HmAd", "string", "Toevoeging aan huisnr.", "House number addition"),
+			_u("ZpCd", "string", "Postcode", "Zip code"),
 			_u("Rs", "string", "Woonplaats", "City"),
 			_u("ResZip", "boolean", "Adres controleren", "Look up address from zip code"),
 		),
@@ -193,16 +223,16 @@ def _address(name: str) -> UpdateObject:
 ORGANISATION = UpdateObject(
 	"KnOrganisation",
 	(
-		_u("BcCo", "string", "Nummer", "Code", key=True, length=15),
+		_u("BcCo", "string", "Nummer", "Code", key=True),
 		_u("PadAdr", "boolean", "Postadres is adres", "Postal address is address"),
 		_u("AutoNum", "boolean", "Autonummering", "Auto numbering"),
-		_u("MatchOga", "string", "Organisatie vergelijken op", "Match organisation on", values=MATCH_OGA),
-		_u("SeNm", "string", "Zoeknaam", "Search name", length=10),
-		_u("Nm", "string", "Naam", "Name", mandatory=True, length=255),
-		_u("CcNr", "string", "KvK-nummer", "Chamber of Commerce number", length=30),
-		_u("EmAd", "string", "E-mail werk", "Work email", length=255),
-		_u("TeNr", "string", "Telefoonnr. werk", "Work phone", length=25),
-		_u("HoPa", "string", "Homepage", "Homepage", length=255),
+		_u("MatchOga", "string", "Organisatie vergelijken op", "Match organisation on"),
+		_u("SeNm", "string", "Zoeknaam", "Search name"),
+		_u("Nm", "string", "Naam", "Name", mandatory=True),
+		_u("CcNr", "string", "KvK-nummer", "Chamber of Commerce number"),
+		_u("EmAd", "string", "E-mail werk", "Work email"),
+		_u("TeNr", "string", "Telefoonnr. werk", "Work phone"),
+		_u("HoPa", "string", "Homepage", "Homepage"),
 	),
 	(_address("KnBasicAddressAdr"), _address("KnBasicAddressPad")),
 )
@@ -211,7 +241,7 @@ PERSON = UpdateObject(
 	"KnPerson",
 	(
 		_u("BcCo", "string", "Nummer", "Code", key=True, length=15),
-		_u("MatchPer", "string", "Persoon vergelijken op", "Match person on", values=MATCH_PER),
+		_u("MatchPer", "string", "Persoon vergelijken op", "Match person on"),
 		_u("AutoNum", "boolean", "Autonummering", "Auto numbering"),
 		_u("PadAdr", "boolean", "Postadres is adres", "Postal address is address"),
 		_u("SeNm", "string", "Zoeknaam", "Search name", length=10),
@@ -219,7 +249,7 @@ PERSON = UpdateObject(
 		_u("In", "string", "Voorletters", "Initials", length=15),
 		_u("Is", "string", "Voorvoegsel", "Prefix", length=15),
 		_u("LaNm", "string", "Achternaam", "Last name", mandatory=True, length=80),
-		_u("ViGe", "string", "Geslacht", "Gender", length=1, values=GENDERS),
+		_u("ViGe", "string", "Geslacht", "Gender", length=1),
 		_u("DaBi", "date", "Geboortedatum", "Date of birth"),
 		_u("EmAd", "string", "E-mail werk", "Work email", length=255),
 		_u("MbNr", "string", "Mobiel werk", "Work mobile", length=25),
@@ -229,32 +259,140 @@ PERSON = UpdateObject(
 )
 
 _RELATION_FIELDS = (
-	_u("VaId", "string", "Btw-identificatienummer", "VAT number", length=20),
-	_u("CuId", "string", "Valuta", "Currency", length=3),
-	_u(
-		"InPv",
-		"string",
-		"Factuurverzending",
-		"Invoice delivery",
-		length=1,
-		values=(("E", "E-mail"), ("P", "Post")),
-	),
+	_u("VaId", "string", "Btw-identificatienummer", "VAT number"),
+	_u("CuId", "string", "Valuta", "Currency"),
+	_u("InPv", "string", "Factuurverzending", "Invoice delivery"),
 	_u("Bl", "boolean", "Geblokkeerd", "Blocked"),
-	_u("PaCd", "string", "Betalingsvoorwaarde", "Payment terms", length=5),
+	_u("PaCd", "string", "Betalingsvoorwaarde", "Payment terms"),
 )
+
+_AMOUNT = {"decimals": 2}
+
+FI_ENTRY_PAR = UpdateObject(
+	"FiEntryPar",
+	(
+		_u("Year", "int", "Boekjaar", "Financial year", mandatory=True),
+		_u("Peri", "int", "Periode", "Period", mandatory=True),
+		_u("UnId", "int", "Administratie", "Administration"),
+		_u("JoCo", "string", "Dagboek", "Journal", mandatory=True),
+		_u("AuNu", "boolean", "Autonummering factuur", "Auto-number invoice"),
+	),
+	(
+		UpdateObject(
+			"FiEntries",
+			(
+				_u("VaAs", "string", "Kenmerk rekening", "Account feature", mandatory=True),
+				_u("AcNr", "string", "Rekeningnummer", "Account number", mandatory=True),
+				_u("EnDa", "date", "Datum boeking", "Date entry", mandatory=True),
+				_u("BpDa", "date", "Boekstukdatum", "Voucher date", mandatory=True),
+				_u("BpNr", "string", "Boekstuknummer", "Voucher number"),
+				_u("InId", "string", "Factuurnummer", "Invoice number"),
+				_u("Ds", "string", "Omschrijving boeking", "Description entry"),
+				_u("AmDe", "decimal", "Bedrag debet", "Amount debit", **_AMOUNT),
+				_u("AmCr", "decimal", "Bedrag credit", "Amount credit", **_AMOUNT),
+				_u("AmDc", "decimal", "Valutabedrag debet", "Debit currency amount", **_AMOUNT),
+				_u("AmCc", "decimal", "Valutabedrag credit", "Credit currency amount", **_AMOUNT),
+				_u("Rate", "decimal", "Koers", "Exchange rate", decimals=6),
+			),
+		),
+	),
+)
+
+#: Objects AFAS takes one line of per call, although its schemas type every sub-object as a list:
+#: FiEntryPar, FiDimEntries, FiTransEntries ("Meerdere records mogelijk: nee", endpoint/nl/fientries-post.md);
+#: every sub-object of the KnOrganisation and KnPerson UpdateConnectors ("None of the sub-objects of this
+#: UpdateConnector support supplying multiple lines", endpoint/en/knorganisation-post.md; nested in a
+#: relation AFAS's own example "gRekening" sends two bank accounts); and (inference) the one organisation or
+#: person of a relation.
+ONE_LINE_OBJECTS = frozenset({"FiEntryPar", "FiDimEntries", "FiTransEntries"})
+ONE_LINE_ROOT_CHILDREN = frozenset({"KnOrganisation", "KnPerson"})
+ONE_LINE_PARENTS = frozenset({"KnSalesRelationOrg", "KnPurchaseRelationOrg"})
+_CONTROL = {"string": 1, "int": 2, "decimal": 3, "boolean": 6, "date": 4}
+#: AFAS's item types come two ways: internal numbers (most schemas' ``VaIt`` codes) and external codes (the
+#: others', e.g. PtCostPriceComponent): "Numerieke waarde wordt als interne itemtypewaarde verwerkt;
+#: niet-numerieke waarde als externe waarde" (endpoint/nl/fientries-post.md, FiPrjEntries.VaIt). AFAS's own
+#: FbSales examples send ``wst``. Pairs by the two enums' shared order and their descriptions.
+ITEM_TYPES_EXTERNAL = {
+	"1": "Wst",
+	"10": "Pid",
+	"11": "Deg",
+	"14": "Dim",
+	"2": "Art",
+	"3": "Txt",
+	"4": "Sub",
+	"5": "Tsl",
+	"6": "Kst",
+	"7": "Sam",
+	"8": "Crs",
+}
+
+
+def _from_facts(
+	key: str, overlay: UpdateObject | None = None, parent: str = "", root: bool = True
+) -> UpdateObject:
+	"""The object ``key`` of ``spec_facts.OBJECTS`` with everything AFAS's spec lists, plus the overlay."""
+	name, facts, subs = spec_facts.OBJECTS[key]
+	known = {fact[0] for fact in facts}
+	sub_names = {spec_facts.OBJECTS[s][0] for s in subs}
+	if overlay is not None:
+		stray = [f.field_id for f in overlay.fields if f.field_id not in known]
+		stray += [o.name for o in overlay.objects if o.name not in sub_names]
+		if stray:
+			raise ValueError(f"AFAS's spec for {name} has no {', '.join(stray)}")
+	fields = []
+	for field_id, data_type, length, label, codes in facts:
+		hand = overlay.field(field_id) if overlay is not None else None
+		fields.append(
+			UpdateField(
+				field_id,
+				data_type,
+				hand.label_nl if hand else label,
+				label or (hand.label_en if hand else field_id),
+				mandatory=bool(hand and hand.mandatory),
+				primary_key=bool(hand and hand.primary_key),
+				length=length,
+				decimals=hand.decimals if hand else 0,
+				values=codes,
+				control_type=_CONTROL[data_type],
+				aliases=tuple(ITEM_TYPES_EXTERNAL[c] for c, _ in codes if c in ITEM_TYPES_EXTERNAL)
+				if {c for c, _ in codes} == set(ITEM_TYPES_EXTERNAL)
+				else (),
+			)
+		)
+	root_children_single = root and name in ONE_LINE_ROOT_CHILDREN
+	objects = tuple(
+		_from_facts(
+			s,
+			overlay.object(spec_facts.OBJECTS[s][0]) if overlay is not None else None,
+			"(one line)" if root_children_single else name,
+			root=False,
+		)
+		for s in subs
+	)
+	one_line = name in ONE_LINE_OBJECTS or parent in ONE_LINE_PARENTS or parent == "(one line)"
+	free = r"KnS\d{2}" if name == "KnSubject" else ""
+	return UpdateObject(name, tuple(fields), objects, multiple=not one_line, free_objects=free)
+
+
+def _facts_root(connector: str, overlay: UpdateObject | None = None) -> UpdateObject:
+	return _from_facts(spec_facts.UPDATE_CONNECTORS[connector], overlay)
+
 
 UPDATE_CONNECTORS = (
 	UpdateConnectorSpec(
 		"KnSalesRelationOrg",
 		"Debiteur (organisatie)",
-		UpdateObject(
+		_facts_root(
 			"KnSalesRelationOrg",
-			(
-				_u("DbId", "string", "Debiteurnummer", "Debtor number", key=True, length=16),
-				*_RELATION_FIELDS,
-				_u("CrLm", "decimal", "Kredietlimiet", "Credit limit", decimals=2),
+			UpdateObject(
+				"KnSalesRelationOrg",
+				(
+					_u("DbId", "string", "Debiteurnummer", "Debtor number", key=True),
+					*_RELATION_FIELDS,
+					_u("Krli", "decimal", "Kredietlimiet", "Credit limit", decimals=2),
+				),
+				(ORGANISATION,),
 			),
-			(ORGANISATION,),
 		),
 		key="DbId",
 		result_keys=("DbId", "BcCo"),
@@ -264,7 +402,7 @@ UPDATE_CONNECTORS = (
 			"VaId": "VatNumber",
 			"CuId": "Currency",
 			"Bl": "Blocked",
-			"CrLm": "CreditLimit",
+			"Krli": "CreditLimit",
 			"KnOrganisation.BcCo": "BcCo",
 			"KnOrganisation.Nm": "Name",
 			"KnOrganisation.SeNm": "SearchName",
@@ -282,13 +420,13 @@ UPDATE_CONNECTORS = (
 	UpdateConnectorSpec(
 		"KnPurchaseRelationOrg",
 		"Crediteur (organisatie)",
-		UpdateObject(
+		_facts_root(
 			"KnPurchaseRelationOrg",
-			(
-				_u("CrId", "string", "Crediteurnummer", "Creditor number", key=True, length=16),
-				*_RELATION_FIELDS,
+			UpdateObject(
+				"KnPurchaseRelationOrg",
+				(_u("CrId", "string", "Crediteurnummer", "Creditor number", key=True), *_RELATION_FIELDS),
+				(ORGANISATION,),
 			),
-			(ORGANISATION,),
 		),
 		key="CrId",
 		result_keys=("CrId", "BcCo"),
@@ -311,7 +449,7 @@ UPDATE_CONNECTORS = (
 	UpdateConnectorSpec(
 		"KnOrganisation",
 		"Organisatie",
-		ORGANISATION,
+		_facts_root("KnOrganisation", ORGANISATION),
 		key="BcCo",
 		result_keys=("BcCo", "BcId"),
 		autonumber={"BcCo": "BcCo", "BcId": "BcId"},
@@ -319,7 +457,7 @@ UPDATE_CONNECTORS = (
 	UpdateConnectorSpec(
 		"KnPerson",
 		"Persoon",
-		PERSON,
+		_facts_root("KnPerson", PERSON),
 		key="BcCo",
 		result_keys=("BcCo", "BcId"),
 		get_connector="ERP_Persons",
@@ -329,18 +467,17 @@ UPDATE_CONNECTORS = (
 	UpdateConnectorSpec(
 		"FbItemArticle",
 		"Artikel",
-		UpdateObject(
+		_facts_root(
 			"FbItemArticle",
-			(
-				_u(
-					"VaIt", "string", "Type item", "Item type", key=True, length=2, values=(("2", "Artikel"),)
+			UpdateObject(
+				"FbItemArticle",
+				(
+					_u("ItCd", "string", "Itemcode", "Item code", mandatory=True, key=True),
+					_u("Ds", "string", "Omschrijving", "Description"),
+					_u("Grp", "string", "Artikelgroep", "Item group", mandatory=True),
+					_u("BiUn", "string", "Basiseenheid", "Base unit", mandatory=True),
+					_u("Bl", "boolean", "Geblokkeerd", "Blocked"),
 				),
-				_u("ItCd", "string", "Itemcode", "Item code", mandatory=True, key=True, length=40),
-				_u("Ds", "string", "Omschrijving", "Description", mandatory=True, length=255),
-				_u("ArGp", "string", "Artikelgroep", "Item group", length=15),
-				_u("BiUn", "string", "Basiseenheid", "Base unit", length=10),
-				_u("Upri", "decimal", "Verkoopprijs", "Sales price", decimals=2),
-				_u("Bl", "boolean", "Geblokkeerd", "Blocked"),
 			),
 		),
 		key="ItCd",
@@ -349,46 +486,39 @@ UPDATE_CONNECTORS = (
 		field_map={
 			"ItCd": "ItemCode",
 			"Ds": "Description",
-			"ArGp": "ItemGroup",
+			"Grp": "ItemGroup",
 			"BiUn": "Unit",
-			"Upri": "SalesPrice",
 			"Bl": "Blocked",
 		},
 	),
 	UpdateConnectorSpec(
 		"FbSales",
 		"Verkooporder",
-		UpdateObject(
+		_facts_root(
 			"FbSales",
-			(
-				_u("OrNu", "string", "Nummer", "Order number", key=True, length=15),
-				_u("DbId", "string", "Verkooprelatie", "Sales relation", mandatory=True, length=16),
-				_u("OrDa", "date", "Orderdatum", "Order date"),
-				_u("DaDe", "date", "Leverdatum", "Delivery date"),
-				_u("RfCs", "string", "Referentie klant", "Customer reference", length=50),
-				_u("CuId", "string", "Valuta", "Currency", length=3),
-				_u("Unit", "int", "Administratie", "Administration"),
-				_u("Re", "string", "Opmerking", "Remark", length=0),
-			),
-			(
-				UpdateObject(
-					"FbSalesLines",
-					(
-						_u(
-							"VaIt",
-							"string",
-							"Type item",
-							"Item type",
-							mandatory=True,
-							length=2,
-							values=(("1", "Grootboekrekening"), ("2", "Artikel"), ("4", "Tekst")),
+			UpdateObject(
+				"FbSales",
+				(
+					_u("OrNu", "string", "Nummer", "Order number", key=True),
+					_u("DbId", "string", "Verkooprelatie", "Sales relation", mandatory=True),
+					_u("OrDa", "date", "Orderdatum", "Order date"),
+					_u("DaDe", "date", "Leverdatum", "Delivery date"),
+					_u("RfCs", "string", "Referentie klant", "Customer reference"),
+					_u("CuId", "string", "Valuta", "Currency"),
+					_u("Unit", "int", "Administratie", "Administration"),
+					_u("Re", "string", "Opmerking", "Remark"),
+				),
+				(
+					UpdateObject(
+						"FbSalesLines",
+						(
+							_u("VaIt", "string", "Type item", "Item type", mandatory=True),
+							_u("ItCd", "string", "Itemcode", "Item code", mandatory=True),
+							_u("Ds", "string", "Omschrijving", "Description"),
+							_u("BiUn", "string", "Eenheid", "Unit"),
+							_u("QuUn", "decimal", "Aantal eenheden", "Quantity", mandatory=True, decimals=4),
+							_u("Upri", "decimal", "Prijs per eenheid", "Unit price", decimals=2),
 						),
-						_u("ItCd", "string", "Itemcode", "Item code", mandatory=True, length=40),
-						_u("Ds", "string", "Omschrijving", "Description", length=255),
-						_u("BiUn", "string", "Eenheid", "Unit", length=10),
-						_u("QuUn", "decimal", "Aantal eenheden", "Quantity", mandatory=True, decimals=4),
-						_u("Upri", "decimal", "Prijs per eenheid", "Unit price", decimals=2),
-						_u("DaDe", "date", "Leverdatum", "Delivery date"),
 					),
 				),
 			),
@@ -446,36 +576,32 @@ UPDATE_CONNECTORS = (
 	UpdateConnectorSpec(
 		"KnSubject",
 		"Dossieritem",
-		UpdateObject(
+		_facts_root(
 			"KnSubject",
-			(
-				_u("SbId", "int", "Nummer", "Number", key=True),
-				_u("StId", "int", "Type dossieritem", "Subject type", mandatory=True),
-				_u("Ds", "string", "Onderwerp", "Subject", mandatory=True, length=255),
-				_u("Da", "date", "Datum", "Date"),
-				_u("SbTx", "string", "Toelichting", "Notes", length=0),
-			),
-			(
-				UpdateObject(
-					"KnSubjectLink",
-					(
-						_u("DoCRM", "boolean", "Dossieritem is CRM", "Subject is CRM"),
-						_u("ToSR", "boolean", "Naar verkooprelatie", "To sales relation"),
-						_u("SfTp", "int", "Type bestemming", "Destination type"),
-						_u("SfId", "string", "Bestemming", "Destination"),
-					),
+			UpdateObject(
+				"KnSubject",
+				(
+					_u("SbId", "int", "Nummer", "Number", key=True),
+					_u("StId", "int", "Type dossieritem", "Subject type", mandatory=True),
+					_u("Ds", "string", "Onderwerp", "Subject", mandatory=True),
+					_u("Da", "date", "Datum", "Date"),
+					_u("SbTx", "string", "Toelichting", "Notes"),
 				),
-				UpdateObject(
-					"KnSubjectAttachment",
-					(
-						_u("FileName", "string", "Bestandsnaam", "File name", mandatory=True, length=255),
-						_u(
-							"FileStream",
-							"string",
-							"Bestand (base64)",
-							"File (base64)",
-							mandatory=True,
-							length=0,
+				(
+					UpdateObject(
+						"KnSubjectLink",
+						(
+							_u("DoCRM", "boolean", "Dossieritem is CRM", "Subject is CRM"),
+							_u("ToSR", "boolean", "Naar verkooprelatie", "To sales relation"),
+							_u("SfTp", "string", "Type bestemming", "Destination type"),
+							_u("SfId", "string", "Bestemming", "Destination"),
+						),
+					),
+					UpdateObject(
+						"KnSubjectAttachment",
+						(
+							_u("FileName", "string", "Bestandsnaam", "File name", mandatory=True),
+							_u("FileStream", "string", "Bestand (base64)", "File (base64)", mandatory=True),
 						),
 					),
 				),
@@ -484,5 +610,16 @@ UPDATE_CONNECTORS = (
 		key="SbId",
 		result_keys=("SbId",),
 		autonumber={"SbId": "SbId"},
+	),
+	UpdateConnectorSpec(
+		"FiEntries",
+		"Financiële mutatie",
+		_facts_root("FiEntries", FI_ENTRY_PAR),
+		key="EnNo",
+		result_keys=("EnNo", "UnId", "InID"),
+		autonumber={"EnNo": "EnNo"},
+		methods=("POST", "DELETE"),
+		check=ledger.check_entry,
+		after_insert=ledger.book_entry,
 	),
 )

@@ -3,7 +3,8 @@
 GET ``requests`` | ``faults`` | ``rows?connector=`` | ``records?connector=``;
 POST ``faults`` (same arguments as ``faults.add``) | ``reset`` | ``generate`` ({"connector","n","seed"}) |
 ``add_rows`` ({"connector","rows"}) | ``update_row`` ({"connector","key","changes"}) |
-``delete_row`` ({"connector","key"}) | ``revoke_token`` | ``restore_token``; DELETE ``faults``.
+``delete_row`` ({"connector","key"}) | ``revoke_token`` | ``restore_token`` | ``reset_data`` |
+``block_period`` ({"year","period","unit"?,"blocked"?}) | ``lock_booking_layout`` ({"times"?}); DELETE ``faults``.
 """
 
 from __future__ import annotations
@@ -65,6 +66,16 @@ def _post(sim: AfasSimulator, action: str, body: dict[str, Any]) -> Response:
 	if action == "delete_row":
 		sim.delete_row(body["connector"], body["key"])
 		return json_response(200, {"ok": True})
+	if action == "reset_data":
+		sim.reset_data()
+		return json_response(200, {"ok": True})
+	if action == "block_period":
+		sim.block_period(
+			int(body["year"]), int(body["period"]), int(body.get("unit", 1)), bool(body.get("blocked", True))
+		)
+		return json_response(200, {"ok": True})
+	if action == "lock_booking_layout":
+		return json_response(201, asdict(sim.lock_booking_layout(body.get("times", 1))))
 	if action == "revoke_token":
 		sim.revoke_token()
 		return json_response(200, {"ok": True})

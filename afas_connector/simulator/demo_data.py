@@ -295,6 +295,102 @@ def person_rows() -> list[dict[str, Any]]:
 	]
 
 
+# --- the ledger's reference data (FiEntries checks against it) ------------------------------------------------
+
+DEMO_UNIT = 1
+#: Journal code, description, journal type. AFAS's example entries use 10, 20, 40, 50, 80, 82 and 95.
+_JOURNALS = (
+	("10", "Inkoopboek", "Inkoop"),
+	("20", "Verkoopboek", "Verkoop"),
+	("40", "Kas", "Kas"),
+	("50", "Bank", "Bank"),
+	("80", "Memoriaal", "Memoriaal"),
+	("82", "Memoriaal transitorisch", "Memoriaal"),
+	("90", "Memoriaal ERPNext", "Memoriaal"),
+	("95", "Voorraadmutaties", "Memoriaal"),
+)
+#: Account, description, type (B = balance sheet, W = profit and loss), collect account (debtors/creditors).
+_ACCOUNTS = (
+	("0100", "Gebouwen", "B", False),
+	("0200", "Inventaris", "B", False),
+	("1000", "Kas", "B", False),
+	("1100", "Bank", "B", False),
+	("1300", "Debiteuren", "B", True),
+	("1500", "Te vorderen btw", "B", False),
+	("1510", "Af te dragen btw", "B", False),
+	("1600", "Crediteuren", "B", True),
+	("3000", "Voorraad", "B", False),
+	("3020", "Voorraad onderweg", "B", False),
+	("3030", "Voorraadverschillen", "B", False),
+	("3300", "Nog te ontvangen facturen", "B", False),
+	("4000", "Inkoopwaarde omzet", "W", False),
+	("4210", "Huur", "W", False),
+	("4320", "Kantoorkosten", "W", False),
+	("4510", "Afschrijvingen", "W", False),
+	("8000", "Omzet hoog tarief", "W", False),
+	("8010", "Omzet laag tarief", "W", False),
+	("8080", "Omzet projecten", "W", False),
+	("8150", "Betalingsverschillen", "W", False),
+)
+_MONTHS = (
+	"januari", "februari", "maart", "april", "mei", "juni",
+	"juli", "augustus", "september", "oktober", "november", "december",
+)  # fmt: skip
+#: Years with monthly periods (AFAS's own example entries are booked in 2012–2023).
+PERIOD_YEARS = range(2012, 2031)
+
+
+def ledger_rows() -> dict[str, list[dict[str, Any]]]:
+	"""Administration 1 with its journals, chart of accounts and monthly periods (none blocked)."""
+	periods = []
+	for year in PERIOD_YEARS:
+		for month in range(1, 13):
+			first = datetime(year, month, 1)
+			last = (datetime(year + month // 12, month % 12 + 1, 1)) - timedelta(days=1)
+			periods.append(
+				{
+					"Unit": DEMO_UNIT,
+					"Year": year,
+					"Period": month,
+					"PeriodDesc": f"{_MONTHS[month - 1]} {year}",
+					"DateFrom": first,
+					"DateTo": last,
+					"Blocked": False,
+					"Periodtable": 1,
+					"TableDesc": "Maanden",
+				}
+			)
+	return {
+		"Profit_Administrations": [
+			{"AdminId": DEMO_UNIT, "AdminNm": "Voorbeeld B.V.", "AdminCd": str(DEMO_UNIT)}
+		],
+		"Profit_Journals": [
+			{
+				"UnitId": DEMO_UNIT,
+				"JournalId": code,
+				"Description": name,
+				"JournalType": kind,
+				"Blocked": False,
+			}
+			for code, name, kind in _JOURNALS
+		],
+		"Profit_Accounts": [
+			{
+				"Account": number,
+				"Description": name,
+				"Type": kind,
+				"Sort": "Balans" if kind == "B" else "Winst en verlies",
+				"Blocked": False,
+				"CollectAccount": collect,
+				"VatAllowed": kind == "W",
+				"ToProject": "N",
+			}
+			for number, name, kind, collect in _ACCOUNTS
+		],
+		"Profit_periods_per_administration": periods,
+	}
+
+
 MINI_PDF = (
 	b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
 	b"3 0 obj<</Type/Page/MediaBox[0 0 200 200]/Parent 2 0 R>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
@@ -316,7 +412,9 @@ def load_demo(store: Store, with_rows: bool = True) -> None:
 		store.define_get_connector(spec)
 	for spec in UPDATE_CONNECTORS:
 		store.define_update_connector(spec)
-	store.counter_floors.update({"SbId": 50000, "BcId": 500000})
+	store.counter_floors.update({"SbId": 50000, "BcId": 500000, "EnNo": 48226})
+	for connector, rows in ledger_rows().items():
+		store.add_rows(connector, rows)
 	if not with_rows:
 		return
 	store.add_rows("ERP_Debtors", debtor_rows())

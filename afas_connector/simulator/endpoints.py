@@ -9,7 +9,8 @@ Decisions where AFAS is vague:
 * ``skip``/``take`` that are not integers, or negative other than ``-1``/``-1``, are 500
   "An unexpected error has occurred.", as the AFAS docs say for an invalid pair.
 * POST answers 201 ``{"results": {"<Connector>": {keys}}}`` (a list of key objects when ``Element`` was a
-  list); PUT and DELETE answer 200 with an empty body.
+  list), or, with ``sim.answer_shape`` ``"scalar"``/``"bare"``, the other shapes AFAS is seen to use;
+  PUT and DELETE answer 200 with an empty body.
 * ``SendFileAsBinary: 1`` on file, image, subject and report calls returns raw bytes with the file's mimetype.
 """
 
@@ -153,11 +154,13 @@ def _connector(sim: AfasSimulator, request: Request) -> Response:
 	if method in ("POST", "PUT") and len(segments) in (2, 3):
 		body = _json_body(request.raw_body)
 		subelement = segments[2] if len(segments) == 3 else None
-		results = _functional(lambda: sim.store.write(connector_id, method, body, subelement))
+		results = _functional(
+			lambda: sim.store.write(connector_id, method, body, subelement, english=request.english)
+		)
 		if method == "PUT":
 			return Response(200)
 		spec = sim.store.update_spec(connector_id)
-		return json_response(201, {"results": {spec.id: results[0] if len(results) == 1 else results}})
+		return json_response(201, _post_answer(sim.answer_shape, spec.id, spec.key, results))
 	if method == "DELETE" and len(segments) == 5:
 		names, values = segments[3].split(","), segments[4].split(",")
 		_functional(lambda: sim.store.delete(connector_id, segments[2], names, values))
@@ -165,6 +168,16 @@ def _connector(sim: AfasSimulator, request: Request) -> Response:
 	if method not in ("GET", "POST", "PUT", "DELETE"):
 		return message_response(405, "The requested resource does not support this HTTP method.")
 	return not_found()
+
+
+def _post_answer(shape: str, connector: str, key: str, results: list[dict[str, Any]]) -> Any:
+	"""The 201 body in one of the shapes AFAS answers with (``sim.answer_shape``): ``keys`` is
+	``{"results": {"<Conn>": {keys}}}``; ``scalar`` is ``{"results": {"<Conn>": "<key>"}}`` and ``bare``
+	is ``"<key>"`` (seen in the wild, e.g. KnSubject), the main key's value only."""
+	if shape == "keys" or len(results) != 1:
+		return {"results": {connector: results[0] if len(results) == 1 else results}}
+	value = results[0].get(key)
+	return value if shape == "bare" else {"results": {connector: value}}
 
 
 def _get_connector(sim: AfasSimulator, connector_id: str, query: dict[str, str]) -> Response:

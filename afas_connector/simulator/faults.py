@@ -24,6 +24,7 @@ KINDS = frozenset(
 		"unexpected",
 		"timeout500",
 		"malformed",
+		"header_error",
 		"truncated",
 		"drop",
 		"latency",
@@ -31,9 +32,11 @@ KINDS = frozenset(
 )
 
 DEFAULT_MESSAGES = {
+	# troubleshooting.md (nl/en): "de boekingslay-out … geblokkeerd … door een andere gebruiker" /
+	# "the booking layout is blocked by another user at that time"
 	"lock": (
-		"De boekingslay-out is geblokkeerd door een andere gebruiker. Probeer het later opnieuw. "
-		"(The booking layout is locked by another user.)"
+		"De boekingslay-out is op dit moment geblokkeerd door een andere gebruiker. "
+		"(The booking layout is blocked by another user at this time.)"
 	),
 	"validation": "Validatiefout: het veld 'Land' (CoId) bevat een ongeldige waarde. (Validation failed.)",
 	"maintenance": "AFAS Profit is in onderhoud. Probeer het later opnieuw.",
@@ -42,6 +45,7 @@ DEFAULT_MESSAGES = {
 	"not_found": "Not Found",
 	"too_large": "Request Entity Too Large",
 	"unexpected": "An unexpected error has occurred.",
+	"header_error": "De invoer is niet geldig. (Validation failed.)",
 	"timeout500": "De maximale tijdsduur van 900 seconden voor het uitvoeren van dit verzoek is verstreken.",
 }
 

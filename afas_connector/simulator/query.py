@@ -11,7 +11,8 @@ what a :class:`Condition` means against a stored row. Decisions (AFAS does not d
 * An empty text field counts as ``""`` for the text operators; an empty field of any type never satisfies
   ``>=``, ``<=``, ``>`` or ``<``; an empty non-text field only satisfies ``!=`` and "empty".
 * Values are typed by the field's metainfo ``dataType``: numbers numerically, booleans from 1/0/true/false,
-  dates as datetimes. Filter dates carry no ``Z``; a trailing ``Z`` is tolerated and ignored.
+  dates as datetimes. A date filter value with a ``Z`` or an offset is a 500, as on AFAS: filters compare
+  in Amsterdam wall-clock time and take the value without a zone (although returned dates end in ``Z``).
 * Sorting puts empty values first when ascending (SQL Server), and is stable: ties keep insertion order.
 """
 
@@ -22,7 +23,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
-from afas_connector.afas.dates import parse_afas_datetime
+from afas_connector.afas.dates import has_zone, parse_afas_datetime
 from afas_connector.afas.filters import Condition, FilterSet, Operator
 
 RowPredicate = Callable[[dict[str, Any]], bool]
@@ -106,6 +107,11 @@ def compile_condition(cond: Condition, data_type: str) -> RowPredicate:
 		return lambda row: row.get(name) in (None, "")
 	if op is Operator.NOT_EMPTY:
 		return lambda row: row.get(name) not in (None, "")
+	if data_type == "date" and has_zone(raw):
+		raise QueryError(
+			f"Ongeldige datum '{raw}' voor veld '{name}': een filterwaarde heeft geen tijdzone (geen Z of "
+			f"+hh:mm). (Invalid date '{raw}' for field '{name}': no Z or offset in a filter value.)"
+		)
 	is_text = data_type == "string"
 	if op in _LIKE_OPERATORS and "%" in raw:
 		regex = _like(raw)

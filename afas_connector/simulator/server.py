@@ -7,6 +7,7 @@ characters (counted from the ``?``) is a 404, as AFAS documents.
 
 from __future__ import annotations
 
+import base64
 import json
 import socket
 import threading
@@ -95,6 +96,10 @@ def _fault_response(fault: Fault) -> Response:
 		return not_found(text)
 	if kind == "too_large":
 		return message_response(413, text)
+	if kind == "header_error":
+		# AFAS's deprecated X-Profit-Error header on an answer whose status says success
+		header = base64.b64encode(text.encode("utf-8")).decode("ascii")
+		return Response(200, b"", headers={"X-Profit-Error": header})
 	if kind == "malformed":
 		return Response(200, b'{"skip":0,"take":100,"rows":[{"Id":"1","Name":')
 	raise ValueError(kind)
@@ -333,6 +338,8 @@ class AfasSimulator:
 		self.profit_version = profit_version
 		self.auth = Authenticator(token, client_id, client_secret, oauth_token_lifetime)
 		self.faults = FaultPlan()
+		#: Shape of a POST's 201 answer: "keys" (``{"results": {"<Conn>": {keys}}}``), "scalar" or "bare".
+		self.answer_shape = "keys"
 		self.store = Store()
 		load_demo(self.store, with_rows=demo_data)
 		self._requests: list[RequestRecord] = []
@@ -407,6 +414,12 @@ class AfasSimulator:
 
 	# --- data ----------------------------------------------------------------------------------------------
 
+	def reset_data(self, demo_data: bool = True) -> None:
+		"""A fresh environment: every connector's data back to the demo's (or empty), faults kept."""
+		store = Store()
+		load_demo(store, with_rows=demo_data)
+		self.store = store
+
 	def generate_rows(self, connector_id: str, n: int, seed: int = 1) -> int:
 		"""Replace a GetConnector's rows with ``n`` generated ones; returns ``n``."""
 		spec = self.store.table(connector_id).spec
@@ -424,6 +437,28 @@ class AfasSimulator:
 	def delete_row(self, connector_id: str, key_value: Any) -> None:
 		"""Hard-delete a row (debtors also get a line in ``ERP_Debtors_Deleted``)."""
 		self.store.delete_row(connector_id, key_value)
+
+	def block_period(self, year: int, period: int, unit: int = 1, blocked: bool = True) -> None:
+		"""Block (or open) a period of an administration, as an accountant closing a month does: a
+		journal entry in it gets AFAS's "belongs to a blocked period" 500."""
+		with self.store.lock:
+			table = self.store.table("Profit_periods_per_administration")
+			rows = [
+				r
+				for r in table.rows
+				if (r.values["Unit"], r.values["Year"], r.values["Period"]) == (unit, year, period)
+			]
+			if not rows:
+				raise KeyError(f"No period {period} of {year} in administration {unit}")
+			for row in rows:
+				row.values["Blocked"] = blocked
+				row.wire["Blocked"] = blocked
+			table.changed()
+
+	def lock_booking_layout(self, times: int | None = 1) -> Fault:
+		"""Another user holds the FiEntries booking layout: the next ``times`` POSTs (None: all until
+		``faults.clear()``) get AFAS's lock message, the one 500 AFAS says to retry (troubleshooting.md)."""
+		return self.faults.add(connector="FiEntries", kind="lock", times=times, method="POST")
 
 	def rows(self, connector_id: str) -> list[dict[str, Any]]:
 		"""Current rows as the GetConnector renders them (copies), in insertion order."""

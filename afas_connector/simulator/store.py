@@ -17,6 +17,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from afas_connector.afas.dates import amsterdam_now
@@ -99,6 +100,8 @@ class UpdateField:
 	decimals: int = 0
 	values: tuple[tuple[str, str], ...] = ()
 	control_type: int = 1
+	#: Other codes AFAS takes for the same values (an item type as ``Art`` besides ``2``); not in metainfo.
+	aliases: tuple[str, ...] = ()
 
 	def metainfo(self, english: bool) -> dict[str, Any]:
 		return {
@@ -123,6 +126,10 @@ class UpdateObject:
 	name: str
 	fields: tuple[UpdateField, ...]
 	objects: tuple[UpdateObject, ...] = ()
+	#: Whether one call may carry several lines of this object (``Element`` as a list).
+	multiple: bool = True
+	#: Sub-objects by name pattern that carry only free fields (KnSubject's ``KnS01`` … per subject type).
+	free_objects: str = ""
 
 	def field(self, field_id: str) -> UpdateField | None:
 		for f in self.fields:
@@ -172,6 +179,13 @@ class UpdateConnectorSpec:
 	#: Fields that must name an existing record of another UpdateConnector (``{"DbId": "KnSalesRelationOrg"}``):
 	#: AFAS refuses an order for a debtor it does not know.
 	references: dict[str, str] = field(default_factory=dict)
+	#: The write methods AFAS's spec gives the connector (FiEntries: POST only).
+	methods: tuple[str, ...] = ("POST", "PUT", "DELETE")
+	#: Business rules run on an insert before anything is stored: ``check(store, record, english)``
+	#: raises :class:`FunctionalError` with AFAS's message.
+	check: Callable[[Store, dict[str, Any], bool], None] | None = None
+	#: Run after an insert is stored (e.g. a journal entry's lines into ``Profit_Transactions``).
+	after_insert: Callable[[Store, dict[str, Any]], None] | None = None
 
 
 @dataclass
@@ -364,7 +378,14 @@ class Store:
 			spec = self.update_spec(connector_id)
 			return _deep_copy(self.records_by_connector.get(spec.id, {}))
 
-	def write(self, connector_id: str, method: str, body: Any, subelement: str | None = None) -> list[dict]:
+	def write(
+		self,
+		connector_id: str,
+		method: str,
+		body: Any,
+		subelement: str | None = None,
+		english: bool = False,
+	) -> list[dict]:
 		"""Apply a POST (insert) or PUT (update) body; return the result keys per element.
 
 		Simplifications: a POST whose key already exists is a 500 "already exists" (no upsert); missing keys
@@ -372,26 +393,38 @@ class Store:
 		``MatchPer`` 7 always number a new organisation/person code; other match strategies just keep the code
 		sent. A POST to ``/connectors/{id}/{subelement}`` updates the existing main record (key required) and
 		adds the sub-object. Unknown fields or objects are 500s naming them (custom ``U<32 hex>`` fields pass).
-		Mandatory fields are checked on POST for every object present in the body.
+		Mandatory fields are checked on POST for every object present in the body. Every value must fit
+		its field (type, length, codes; see :func:`_value`), an object AFAS takes one line of per call
+		refuses a list, and a connector's own rules (``spec.check``) run before an insert is stored.
 		"""
 		with self.lock:
 			spec = self.update_spec(connector_id)
+			if method not in spec.methods:
+				raise FunctionalError(
+					f"{method} is niet mogelijk voor UpdateConnector '{spec.id}'. ({spec.id} takes "
+					f"{', '.join(spec.methods)} only.)"
+				)
 			if subelement and spec.root.find(subelement) is None:
 				raise FunctionalError(f"Object '{subelement}' bestaat niet in UpdateConnector '{spec.id}'.")
 			if not isinstance(body, dict) or len(body) != 1:
 				raise FunctionalError(f"De body moet één root-element '{spec.root.name}' bevatten.")
 			((root_name, payload),) = body.items()
-			if root_name.lower() not in (spec.root.name.lower(), spec.id.lower()):
-				raise FunctionalError(f"Onbekend root-element '{root_name}'; verwacht '{spec.root.name}'.")
-			elements = _elements(payload, root_name)
+			if root_name != spec.root.name:
+				raise FunctionalError(
+					f"Onbekend root-element '{root_name}' voor UpdateConnector '{spec.id}'; verwacht "
+					f"'{spec.root.name}'. (Unknown root element '{root_name}': {spec.id} takes {spec.root.name}.)"
+				)
+			elements = _elements(payload, root_name, spec.root.multiple)
 			insert = method == "POST" and not subelement
 			parsed = [_parse_element(element, spec.root, []) for element in elements]
 			try:
-				return [self._write_one(spec, record, insert) for record in parsed]
+				return [self._write_one(spec, record, insert, english) for record in parsed]
 			except QueryError as exc:
 				raise FunctionalError(str(exc)) from None
 
-	def _write_one(self, spec: UpdateConnectorSpec, record: dict[str, Any], insert: bool) -> dict[str, Any]:
+	def _write_one(
+		self, spec: UpdateConnectorSpec, record: dict[str, Any], insert: bool, english: bool = False
+	) -> dict[str, Any]:
 		records = self.records_by_connector.setdefault(spec.id, {})
 		incoming = record
 		key_value = record.get(spec.key)
@@ -405,6 +438,8 @@ class Store:
 				)
 		if insert:
 			_check_mandatory(spec.root, record, [])
+			if spec.check is not None:
+				spec.check(self, record, english)
 			if key_value is not None and self._exists(spec, str(key_value)):
 				raise FunctionalError(
 					f"{spec.root.name}: een record met {spec.key} '{key_value}' bestaat al. (Record already exists.)"
@@ -427,6 +462,8 @@ class Store:
 			records[key_value] = _merge(records.get(key_value, {}), record)
 		self._surface(spec, records[key_value], changed=incoming)
 		self._store_attachments(records[key_value], key_value)
+		if insert and spec.after_insert is not None:
+			spec.after_insert(self, records[key_value])
 		return {name: _get_path(records[key_value], path) for name, path in _result_paths(spec)}
 
 	def _store_attachments(self, record: dict[str, Any], key_value: str) -> None:
@@ -514,11 +551,16 @@ class Store:
 		"""``DELETE /connectors/{id}/{element}/{@Key}/{value}``: remove the record and its GetConnector row."""
 		with self.lock:
 			spec = self.update_spec(connector_id)
-			if element.lower() not in (spec.root.name.lower(), spec.id.lower()):
+			if element.lower() != spec.root.name.lower():
 				raise FunctionalError(
 					f"Verwijderen van '{element}' wordt niet ondersteund; gebruik het root-element '{spec.root.name}'."
 				)
 			names = [n.lstrip("@") for n in key_names]
+			unknown = [n for n in names if spec.root.field(n) is None]
+			if unknown:
+				raise FunctionalError(
+					f"Onbekend sleutelveld '{unknown[0]}' voor '{spec.root.name}'. (Unknown key field '{unknown[0]}'.)"
+				)
 			if len(names) != len(key_values):
 				raise FunctionalError("Het aantal sleutelvelden en waarden verschilt.")
 			if spec.key not in names:
@@ -534,39 +576,54 @@ class Store:
 # --- body helpers ------------------------------------------------------------------------------------------
 
 
-def _elements(payload: Any, name: str) -> list[dict[str, Any]]:
+def _elements(payload: Any, name: str, multiple: bool = True) -> list[dict[str, Any]]:
 	if not isinstance(payload, dict) or "Element" not in payload:
 		raise FunctionalError(f"'{name}' mist 'Element'.")
 	element = payload["Element"]
 	items = element if isinstance(element, list) else [element]
 	if not items or not all(isinstance(i, dict) for i in items):
 		raise FunctionalError(f"'{name}.Element' moet een object of een lijst van objecten zijn.")
+	if len(items) > 1 and not multiple:
+		raise FunctionalError(
+			f"'{name}' neemt één regel per aanroep; er zijn er {len(items)} meegegeven. "
+			f"({name} takes one line per call, got {len(items)}.)"
+		)
 	return items
 
 
 def _parse_element(element: dict[str, Any], obj: UpdateObject, path: list[str]) -> dict[str, Any]:
-	"""Flatten ``{"@Key", "Fields", "Objects"}`` into ``{field: value, SubObject: {...} | [...]}``, validated."""
+	"""Flatten ``{"@Key", "Fields", "Objects"}`` into ``{field: value, SubObject: {...} | [...]}``, validated.
+
+	As AFAS's own examples do, ``Fields`` may be ``""`` (none) or a one-element list, and ``Objects`` a
+	list of single-key objects or one object.
+	"""
 	where = ".".join(path + [obj.name])
 	record: dict[str, Any] = {}
 	for name, value in element.items():
-		if name.startswith("@"):
-			if obj.field(name[1:]) is None:
+		if name.lower() == "@action":
+			record["@Action"] = value
+		elif name.startswith("@"):
+			known = obj.field(name[1:])
+			if known is None:
 				raise FunctionalError(f"Onbekend sleutelveld '{name}' in object '{where}'.")
-			record[name[1:]] = value
+			record[name[1:]] = _value(known, value, where)
 		elif name not in ("Fields", "Objects"):
 			raise FunctionalError(f"Onbekend onderdeel '{name}' in object '{where}'.")
 	fields = element.get("Fields") or {}
+	if isinstance(fields, list) and len(fields) == 1 and isinstance(fields[0], dict):
+		fields = fields[0]
 	if not isinstance(fields, dict):
 		raise FunctionalError(f"'Fields' in object '{where}' moet een object zijn.")
 	for name, value in fields.items():
-		if name == "@Action" or _CUSTOM_FIELD.match(name):
+		if name.lower() == "@action" or _CUSTOM_FIELD.match(name):
 			record[name] = value
 			continue
-		if obj.field(name) is None:
+		known = obj.field(name)
+		if known is None:
 			raise FunctionalError(
 				f"Het veld '{name}' bestaat niet in object '{where}'. (Unknown field '{name}'.)"
 			)
-		record[name] = value
+		record[name] = _value(known, value, where)
 	objects = element.get("Objects") or []
 	if isinstance(objects, dict):
 		objects = [{k: v} for k, v in objects.items()]
@@ -577,16 +634,94 @@ def _parse_element(element: dict[str, Any], obj: UpdateObject, path: list[str]) 
 			raise FunctionalError(f"'Objects' in object '{where}' bevat een ongeldig onderdeel.")
 		for sub_name, sub_payload in item.items():
 			sub = obj.object(sub_name)
+			if sub is None and obj.free_objects and re.fullmatch(obj.free_objects, sub_name):
+				sub = UpdateObject(sub_name, ())
 			if sub is None:
 				raise FunctionalError(f"Object '{sub_name}' bestaat niet onder '{where}'.")
-			parsed = [_parse_element(e, sub, path + [obj.name]) for e in _elements(sub_payload, sub_name)]
+			parsed = [
+				_parse_element(e, sub, path + [obj.name])
+				for e in _elements(sub_payload, f"{where}.{sub_name}", sub.multiple)
+			]
 			record[sub_name] = parsed[0] if len(parsed) == 1 else parsed
 	return record
 
 
+_DATE_VALUE = re.compile(r"^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,7})?)?)?$")
+_TRUE_FALSE = {"0", "1", "true", "false", "-1"}
+
+
+def _value(f: UpdateField, value: Any, where: str) -> Any:
+	"""A written value as AFAS keeps it, or the 500 AFAS gives for a value its field cannot hold.
+
+	Numbers, booleans and dates may come as text (AFAS's own examples send ``"2013"`` and ``"1"``); a
+	decimal is stored rounded to the field's stated decimals, as a fixed-decimal column keeps it
+	(inference: AFAS documents no refusal). ``null`` and ``""`` clear the field.
+	"""
+	if value is None or value == "":
+		return value
+	problem = None
+	kind = f.data_type
+	# a JSON true/false for a coded text field is AFAS's 1/0 (AFAS's own examples send VaDu: true)
+	text = ("1" if value else "0") if isinstance(value, bool) and kind == "string" else str(value)
+	if isinstance(value, dict | list):
+		problem = "geen enkele waarde (not a single value)"
+	elif f.values and text.lower() not in {code.lower() for code, _ in f.values} | {
+		alias.lower() for alias in f.aliases
+	}:
+		codes = ", ".join(code for code, _ in f.values[:15]) + (" …" if len(f.values) > 15 else "")
+		problem = f"geen geldige code (not one of its codes: {codes})"
+	elif kind in ("int", "decimal") and isinstance(value, bool):
+		pass  # AFAS's own examples send false for a number (KnPurchaseRelationOrg Krli): 0
+	elif kind == "int":
+		try:
+			number = float(str(value).strip())
+			if number != int(number):
+				raise ValueError
+		except ValueError:
+			problem = "geen geheel getal (not a whole number)"
+	elif kind == "decimal":
+		try:
+			amount = Decimal(str(value).strip())
+			if not amount.is_finite():
+				raise ValueError
+		except (ValueError, InvalidOperation):
+			problem = "geen getal (not a number)"
+		else:
+			if f.decimals > 0 and -amount.as_tuple().exponent > f.decimals:
+				rounded = amount.quantize(Decimal(1).scaleb(-f.decimals), rounding=ROUND_HALF_UP)
+				value = float(rounded) if isinstance(value, float | int) else str(rounded)
+	elif kind == "boolean":
+		if not (isinstance(value, bool) or str(value).strip().lower() in _TRUE_FALSE):
+			problem = "geen ja/nee-waarde (not true or false)"
+	elif kind == "date":
+		if not isinstance(value, str) or not _DATE_VALUE.match(value.strip()):
+			problem = "geen datum JJJJ-MM-DD[THH:MM:SS] zonder tijdzone (not a date without a zone)"
+	if problem is None and kind == "string" and f.length > 0 and len(text) > f.length:
+		problem = f"te lang: {len(text)} tekens, maximaal {f.length} (too long: at most {f.length})"
+	if problem:
+		raise FunctionalError(
+			f"{where}: de waarde '{_short(value)}' voor veld '{f.label_nl}' ({f.field_id}) is {problem}."
+		)
+	return value
+
+
+def _short(value: Any) -> str:
+	text = str(value)
+	return text if len(text) <= 40 else text[:37] + "…"
+
+
+#: Match strategies that find an existing organisation (``MatchOga`` 0–5) or person (``MatchPer`` 0–6): AFAS
+#: then needs no name of its own (simplification: the simulator does not look the match up).
+_MATCH_EXISTING = {
+	"MatchOga": {"0", "1", "2", "3", "4", "5"},
+	"MatchPer": {"0", "1", "2", "3", "4", "5", "6"},
+}
+
+
 def _check_mandatory(obj: UpdateObject, record: dict[str, Any], path: list[str]) -> None:
+	matches = any(str(record.get(name, "")) in codes for name, codes in _MATCH_EXISTING.items())
 	for f in obj.fields:
-		if f.mandatory and record.get(f.field_id) in (None, ""):
+		if f.mandatory and not matches and record.get(f.field_id) in (None, ""):
 			where = ".".join(path + [obj.name])
 			raise FunctionalError(
 				f"{where}: veld '{f.label_nl}' ({f.field_id}) is verplicht. (Field '{f.field_id}' is mandatory.)"
@@ -598,11 +733,14 @@ def _check_mandatory(obj: UpdateObject, record: dict[str, Any], path: list[str])
 
 
 def _always_new(record: dict[str, Any], path: str) -> bool:
-	"""``MatchOga`` 6 / ``MatchPer`` 7 ("always add new"): a given organisation/person code is not reused."""
+	"""``MatchOga`` 6 / ``MatchPer`` 7 ("always add new"): a given organisation/person code is not reused,
+	unless ``AutoNum`` is false (AFAS's example "EDA" sends its own ``BcCo`` that way)."""
 	parent = _get_path(record, path.rsplit(".", 1)[0]) if "." in path else record
 	parent = _first(parent)
 	if not isinstance(parent, dict):
 		return False
+	if str(parent.get("AutoNum", "")).strip().lower() in ("false", "0"):
+		return False  # AutoNum false: the code sent is the new organisation's or person's
 	return str(parent.get("MatchOga", "")) == "6" or str(parent.get("MatchPer", "")) == "7"
 
 

@@ -28,6 +28,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from afas_connector.afas.dates import AFAS_TZ, to_afas_datetime
+from afas_connector.afas.errors import AfasPagingError
 from afas_connector.afas.filters import Condition, FilterSet, Operator
 
 
@@ -200,6 +201,31 @@ class PageResult:
 RETRY_BATCH = 50
 
 
+def check_paging(spec: InboundSpec, take: Any) -> None:
+	"""The run's paging parameters, checked before anything is sent: a key to order and page by, and a
+	page size of at least 1 (a loop with ``take`` 0 never moves on)."""
+	key = spec.key_field
+	if not isinstance(key, str) or not key.strip() or key.strip()[0] in "-+,":
+		raise ValueError(f"{spec.connector}: keyset paging needs one ascending AFAS key field; got {key!r}")
+	if isinstance(take, bool) or not isinstance(take, int) or take < 1:
+		raise ValueError(
+			f"{spec.connector}: take (the page size) must be a whole number of at least 1; got {take!r}"
+		)
+
+
+def _check_advances(spec: InboundSpec, rows: list[dict[str, Any]], cursor: Any, passed: set[Any]) -> None:
+	"""A full page must move the cursor past every key before it, or the next page asks the same
+	again (AFAS ignoring the key filter, a key that is empty or not unique): stop, never loop."""
+	last = rows[-1].get(spec.key_field) if rows else None
+	if last in (None, "") or last in passed:
+		raise AfasPagingError(
+			f"GetConnector {spec.connector} answered a full page whose last {spec.key_field} ({last!r}) "
+			f"does not move past the previous page's ({cursor!r}); stopping instead of paging forever",
+			path=f"/connectors/{spec.connector}",
+		)
+	passed.add(last)
+
+
 def run_inbound(
 	client: Any,
 	spec: InboundSpec,
@@ -217,9 +243,11 @@ def run_inbound(
 	never runs ahead of the data; with the last page it gets the finished state (new watermark).
 	``client`` is an :class:`afas_connector.afas.AfasClient` (duck-typed to keep this module light).
 	"""
+	check_paging(spec, take)
 	state = start_run(state, full=full, now=now)
 	pending = set(state.retry_keys)  # failed before and not yet read again in this run
 	number = 0
+	passed: set[Any] = {state.cursor} - {None, ""}
 	while True:
 		number += 1
 		page = client.get_page(
@@ -227,6 +255,8 @@ def run_inbound(
 		)
 		rows, duplicates = unique_rows(page.rows, spec.key_field)
 		pending.difference_update(str(r.get(spec.key_field)) for r in rows)
+		if not page.is_last:
+			_check_advances(spec, page.rows, state.cursor, passed)
 		state = after_page(state, page.rows, spec.key_field)
 		last = page.is_last or (max_pages is not None and number >= max_pages)
 		finished = finish_run(state) if page.is_last else state

@@ -218,6 +218,7 @@ def test_functional_500_fails_at_once_with_afas_message(sim, client):
 	assert len([r for r in sim.requests if r.method == "PUT"]) == 1
 
 
+@pytest.mark.afas_schema_exempt("a 75 MB description is far over KnSubject.Ds's 255 characters, on purpose")
 def test_body_over_75mb_is_refused_before_sending(sim, client):
 	with pytest.raises(AfasPayloadTooLargeError, match="75 MB"):
 		client.insert("KnSubject", Record(fields={"Ds": "x" * (75 * 1024 * 1024 + 10)}))
@@ -244,6 +245,47 @@ def test_lock_errors_give_up_after_max_attempts(sim, make_client):
 	with pytest.raises(AfasTemporaryError):
 		client.get_page(DEBTORS, order_by="DebtorId")
 	assert len(gets(sim)) == 3
+
+
+@pytest.mark.parametrize(
+	"message",
+	[
+		"Date '3-2-2026' belongs to a blocked period | For this administration, period 2 of the year 2026 is blocked.",
+		"Datum '3-2-2026' valt in een geblokkeerde periode | Voor deze administratie is periode 2 van het jaar 2026 geblokkeerd.",
+		"There is no assignment for cost center '100' with account '4000' or the assignment is blocked.",
+	],
+)
+def test_blocked_is_not_locked_the_post_is_sent_once(sim, client, message):
+	"""A blocked period or assignment is a setting in AFAS, not a passing lock: no retry."""
+	sim.faults.add(connector="KnSubject", kind="validation", times=None, method="POST", message=message)
+	with pytest.raises(AfasValidationError) as info:
+		client.insert("KnSubject", Record(fields={"StId": 1, "Ds": "x"}))
+	assert not info.value.retryable and info.value.external_message == message
+	assert len([r for r in sim.requests if r.method == "POST"]) == 1 and client.sleeps == []
+
+
+def test_x_profit_error_header_is_an_error_whatever_the_status(sim, client):
+	"""AFAS's deprecated X-Profit-Error header carries a functional error; a 2xx with it is no success."""
+	message = "Het veld 'Land' (CoId) bevat een ongeldige waarde."
+	sim.faults.add(connector="KnSubject", kind="header_error", times=1, method="POST", message=message)
+	with pytest.raises(AfasValidationError) as info:
+		client.insert("KnSubject", Record(fields={"StId": 1, "Ds": "x"}))
+	assert info.value.status == 200 and info.value.external_message == message
+	assert len([r for r in sim.requests if r.method == "POST"]) == 1
+	sim.faults.add(connector=DEBTORS, kind="header_error", times=1, message="Time-out: operation timed out")
+	assert client.get_page(DEBTORS, order_by="DebtorId", take=2).rows  # transient: read again
+	assert len(gets(sim)) == 2
+
+
+def test_new_key_from_a_bare_answer_is_recorded(sim, client):
+	"""A POST answered with a bare key (201 "12345" or {"results": {"KnSubject": "12345"}}) records it."""
+	for shape in ("bare", "scalar"):
+		sim.answer_shape = shape
+		try:
+			result = client.insert("KnSubject", Record(fields={"StId": 1, "Ds": f"shape {shape}"}))
+		finally:
+			sim.answer_shape = "keys"
+		assert result.status == 201 and result.key("SbId") and result.key("SbId") in sim.records("KnSubject")
 
 
 def test_maintenance_honours_retry_after(sim, client):

@@ -4,6 +4,7 @@ import pytest
 
 from afas_connector.afas import AfasClient, AfasConfig, RetryPolicy
 from afas_connector.simulator import DEMO_TOKEN, AfasSimulator
+from afas_connector.tests.core import afas_oas
 
 
 @pytest.fixture(scope="module")
@@ -44,3 +45,54 @@ def make_client(sim):
 @pytest.fixture
 def client(make_client):
 	return make_client()
+
+
+def pytest_configure(config):
+	config.addinivalue_line(
+		"markers", "afas_schema_exempt(reason): the test builds a body AFAS's schema refuses on purpose"
+	)
+
+
+@pytest.fixture(autouse=True)
+def client_bodies_follow_afas_schemas(request, monkeypatch):
+	"""Every UpdateConnector body a test's client builds validates against AFAS's schema for its connector
+	(where AFAS's specs are here and describe it): checked after the test, counted for the summary. A test
+	that builds a body AFAS refuses on purpose says so with ``@pytest.mark.afas_schema_exempt(reason)``."""
+	from afas_connector.afas import client as client_module
+
+	if request.node.get_closest_marker("afas_schema_exempt"):
+		yield
+		return
+
+	built: list[tuple[str, dict]] = []
+	original = client_module.build_body
+
+	def recording(connector, records, root=None):
+		body = original(connector, records, root)
+		built.append((connector, body))
+		return body
+
+	monkeypatch.setattr(client_module, "build_body", recording)
+	yield
+	if not built or afas_oas.spec_dir() is None:
+		return
+	problems = []
+	for connector, body in built:
+		errors = afas_oas.body_errors(connector, body)
+		if errors is None:
+			continue
+		afas_oas.COUNTS["client bodies validated (every test's)"] += 1
+		problems += [f"{connector}: {error[:300]}" for error in errors]
+	assert not problems, "bodies AFAS's schema refuses:\n" + "\n".join(problems)
+
+
+def pytest_terminal_summary(terminalreporter):
+	"""The spec conformance counts, so they can be quoted."""
+	if afas_oas.COUNTS:
+		terminalreporter.section("AFAS OpenAPI conformance")
+		for what, count in sorted(afas_oas.COUNTS.items()):
+			terminalreporter.write_line(f"{count:6d}  {what}")
+	elif afas_oas.spec_dir() is None:
+		terminalreporter.write_line(
+			"AFAS OpenAPI conformance: skipped, AFAS's specs are not here (see afas_oas.py)"
+		)

@@ -5,10 +5,12 @@ import json
 
 import pytest
 
+from afas_connector.afas.dates import normalise_filter_value
 from afas_connector.afas.filters import (
 	Condition,
 	FilterSet,
 	Operator,
+	normalise_filter_spec,
 	parse_filterjson,
 	parse_operator,
 	parse_simple_params,
@@ -43,9 +45,57 @@ def test_contains_gets_wildcards_and_empty_operators_take_no_value():
 	assert parse_simple_params(*fs.to_simple_params().values()).groups == fs.groups
 
 
-def test_dates_lose_their_zone_suffix():
-	when = datetime.datetime(2024, 5, 1, 10, 0, tzinfo=datetime.timezone.utc)
-	assert Condition.make("Modified", ">=", when).value == "2024-05-01T10:00:00"
+UTC = datetime.timezone.utc
+PLUS2 = datetime.timezone(datetime.timedelta(hours=2))
+
+
+@pytest.mark.parametrize(
+	"given,sent",
+	[
+		# AFAS's own notation: the Z it puts on returned dates is Amsterdam wall-clock time -> dropped
+		("2026-05-01T10:00:00Z", "2026-05-01T10:00:00"),
+		("2026-05-01T10:00:00.250Z", "2026-05-01T10:00:00.250000"),
+		# a real offset is converted to Amsterdam (CEST in May, CET in January), never passed through
+		("2026-05-01T10:00:00+02:00", "2026-05-01T10:00:00"),
+		("2026-05-01T08:00:30+00:00", "2026-05-01T10:00:30"),
+		("2026-01-15T08:00:00-01:00", "2026-01-15T10:00:00"),
+		# aware datetimes: converted to Amsterdam wall-clock time
+		(datetime.datetime(2026, 5, 1, 8, 0, 30, tzinfo=UTC), "2026-05-01T10:00:30"),
+		(datetime.datetime(2026, 5, 1, 10, 0, 30, tzinfo=PLUS2), "2026-05-01T10:00:30"),
+		(datetime.datetime(2026, 1, 15, 9, 0, tzinfo=UTC), "2026-01-15T10:00:00"),
+		# naive values are Amsterdam already; dates stay dates; desk text gets the T
+		(datetime.datetime(2026, 5, 1, 10, 0, 30), "2026-05-01T10:00:30"),
+		(datetime.date(2026, 5, 1), "2026-05-01"),
+		("2026-05-01 10:00:00", "2026-05-01T10:00:00"),
+		("2026-05-01", "2026-05-01"),
+		# not dates: untouched
+		("NL", "NL"),
+		("10001", "10001"),
+		("Z-Bouw", "Z-Bouw"),
+	],
+)
+def test_date_filter_values_go_out_in_amsterdam_wall_clock_without_zone(given, sent):
+	"""AFAS compares date filters in Amsterdam wall-clock time and refuses a Z or an offset."""
+	assert normalise_filter_value(given) == sent
+	assert Condition.make("Modified", ">=", given).value == sent
+	assert FilterSet().where("Modified", "<", given).to_simple_params()["filtervalues"] == sent
+
+
+def test_normalised_spec_keeps_the_shape_typed_in_the_desk():
+	spec = [["Modified", ">=", "2026-05-01T08:00:00+00:00"], ["Blocked", "=", 0]]
+	assert normalise_filter_spec(spec) == [["Modified", ">=", "2026-05-01T10:00:00"], ["Blocked", "=", 0]]
+	nested = [[{"field": "Modified", "operator": 2, "value": "2026-05-01T10:00:00Z"}], [["City", "=", "Z"]]]
+	assert normalise_filter_spec(nested) == [
+		[{"field": "Modified", "operator": 2, "value": "2026-05-01T10:00:00"}],
+		[["City", "=", "Z"]],
+	]
+	assert FilterSet.from_spec(spec).to_spec() == [
+		[["Modified", 2, "2026-05-01T10:00:00"], ["Blocked", 1, "0"]]
+	]
+	assert (
+		FilterSet.from_spec(FilterSet.from_spec(nested).to_spec()).groups
+		== FilterSet.from_spec(nested).groups
+	)
 
 
 def test_comma_or_semicolon_in_value_switches_to_filterjson():

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 import pytest
 import requests
 
-from afas_connector.afas.filters import FilterSet
+from afas_connector.afas.filters import Condition, FilterSet, Operator
 from afas_connector.simulator import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_TOKEN, AfasSimulator
 from afas_connector.simulator.demo_data import (
 	DEMO_FILE_GUID,
@@ -212,7 +212,10 @@ def test_metainfo_update_nested_objects(sim, http):
 	assert next(f for f in organisation["fields"] if f["fieldId"] == "Nm")["mandatory"] is True
 	address = next(o for o in organisation["objects"] if o["name"] == "KnBasicAddressAdr")
 	country = next(f for f in address["fields"] if f["fieldId"] == "CoId")
-	assert {"id": "NL", "description": "Nederland"} in country["values"]
+	assert country["mandatory"] is True and country["length"] == 3  # AFAS's own country codes: NL, B, D, USA
+	# a field with a code table lists its codes, as AFAS's spec gives them
+	match = next(f for f in organisation["fields"] if f["fieldId"] == "MatchOga")
+	assert {"id": "6", "description": "Altijd nieuw toevoegen"} in match["values"]
 	employee = http.get(url(sim, "/metainfo/update/KnEmployee")).json()
 	assert {"KnPerson", "AfasContract", "AfasOrgunitFunction"} <= {o["name"] for o in employee["objects"]}
 
@@ -312,6 +315,25 @@ def test_sub_second_modified_makes_date_filters_imprecise(sim, http):
 		rows(http, sim, filterfieldids="Modified", filtervalues=shown, operatortypes="1")
 	)
 	assert "10001" in ids(rows(http, sim, filterfieldids="Modified", filtervalues=shown, operatortypes="4"))
+
+
+@pytest.mark.parametrize(
+	"value", ["2024-07-01T00:00:00Z", "2024-07-01T00:00:00+02:00", "2024-07-01T00:00:00-0100"]
+)
+def test_date_filter_with_zone_is_refused_like_afas(sim, http, value):
+	"""AFAS compares dates in Amsterdam wall-clock time and refuses a Z or an offset in a filter value."""
+	for params in (
+		{"filterfieldids": "Modified", "filtervalues": value, "operatortypes": "2"},
+		{
+			"filterjson": FilterSet(
+				[[Condition("Modified", Operator.GREATER_OR_EQUAL, value)]]
+			).to_filterjson()
+		},
+	):
+		response = http.get(url(sim, "/connectors/ERP_Debtors"), params=params)
+		assert value in external_message(response)
+	# a text field may hold anything, a Z included
+	assert rows(http, sim, filterfieldids="Name", filtervalues="x Z", operatortypes="1") == []
 
 
 def test_and_or_combinations(sim, http):
@@ -425,7 +447,7 @@ def test_view_cache_sees_changes(rw, http):
 NEW_DEBTOR = {
 	"KnSalesRelationOrg": {
 		"Element": {
-			"Fields": {"VaId": "NL001234567B01", "CuId": "EUR", "InPv": "E", "CrLm": 7500},
+			"Fields": {"VaId": "NL001234567B01", "CuId": "EUR", "InPv": "E", "Krli": 7500},
 			"Objects": [
 				{
 					"KnOrganisation": {
@@ -504,6 +526,63 @@ def test_update_round_trip_post_put_delete(rw, http):
 	assert "niet gevonden" in external_message(again)
 
 
+def test_body_root_must_be_the_connectors_root_element(rw, http):
+	"""KnEmployee takes root AfasEmployee; its id as root is refused, as a DELETE on it is."""
+	as_id = {"KnEmployee": {"Element": {"Fields": {"LwRs": "Utrecht"}}}}
+	assert "AfasEmployee" in external_message(http.post(url(rw, "/connectors/KnEmployee"), json=as_id))
+	other = {"KnPerson": {"Element": {"Fields": {"LaNm": "x"}}}}
+	assert "KnSalesRelationOrg" in external_message(
+		http.post(url(rw, "/connectors/KnSalesRelationOrg"), json=other)
+	)
+	assert "AfasEmployee" in external_message(
+		http.delete(url(rw, "/connectors/KnEmployee/KnEmployee/@EmId/1001"))
+	)
+
+
+def test_values_their_field_cannot_hold_are_refused_or_rounded(rw, http):
+	"""Types, lengths and codes from AFAS's spec: a 500 naming the field; too many decimals for a field
+	with stated decimals are stored rounded, silently — what the app's outbound check prevents."""
+	endpoint = url(rw, "/connectors/KnSalesRelationOrg")
+
+	def debtor(**organisation):
+		fields = {"MatchOga": "6", "Nm": "Zuiderzee Vis", **organisation}
+		return {
+			"KnSalesRelationOrg": {
+				"Element": {
+					"Fields": {"CuId": "EUR"},
+					"Objects": {"KnOrganisation": {"Element": {"Fields": fields}}},
+				}
+			}
+		}
+
+	assert "(Nm)" in external_message(http.post(endpoint, json=debtor(Nm="N" * 256)))
+	assert "(MatchOga)" in external_message(http.post(endpoint, json=debtor(MatchOga="8")))
+	assert "(AutoNum)" in external_message(http.post(endpoint, json=debtor(AutoNum="soms")))
+	assert http.post(endpoint, json=debtor(Nm="N" * 255, AutoNum="1")).status_code == 201
+	order = {
+		"FbSales": {
+			"Element": {
+				"Fields": {"DbId": "10001"},
+				"Objects": [
+					{
+						"FbSalesLines": {
+							"Element": [
+								{"Fields": {"VaIt": "2", "ItCd": "ART-1001", "QuUn": 1, "Upri": 0.0025}}
+							]
+						}
+					}
+				],
+			}
+		}
+	}
+	created = http.post(url(rw, "/connectors/FbSales"), json=order)
+	assert created.status_code == 201
+	number = created.json()["results"]["FbSales"]["OrNu"]
+	assert rw.records("FbSales")[number]["FbSalesLines"]["Upri"] == 0.0
+	order["FbSales"]["Element"]["Objects"][0]["FbSalesLines"]["Element"][0]["Fields"]["QuUn"] = "twee"
+	assert "(QuUn)" in external_message(http.post(url(rw, "/connectors/FbSales"), json=order))
+
+
 def test_update_validation_errors(rw, http):
 	endpoint = url(rw, "/connectors/KnSalesRelationOrg")
 	duplicate = {"KnSalesRelationOrg": {"Element": {"@DbId": "10001", "Fields": {"CuId": "EUR"}}}}
@@ -525,12 +604,8 @@ def test_update_element_list_and_other_connectors(rw, http):
 	items = {
 		"FbItemArticle": {
 			"Element": [
-				{
-					"@VaIt": "2",
-					"@ItCd": "ART-8001",
-					"Fields": {"Ds": "Haring 1 stuk", "BiUn": "stk", "Upri": 1.5},
-				},
-				{"@VaIt": "2", "@ItCd": "ART-8002", "Fields": {"Ds": "Kibbeling 500 g", "BiUn": "bak"}},
+				{"@ItCd": "ART-8001", "Fields": {"Ds": "Haring 1 stuk", "Grp": "VIS", "BiUn": "stk"}},
+				{"@ItCd": "ART-8002", "Fields": {"Ds": "Kibbeling 500 g", "Grp": "VIS", "BiUn": "bak"}},
 			]
 		}
 	}
@@ -540,8 +615,8 @@ def test_update_element_list_and_other_connectors(rw, http):
 	item = rows(http, rw, "ERP_Items", filterfieldids="ItemCode", filtervalues="ART-8001", operatortypes="1")[
 		0
 	]
-	assert (item["Description"], item["SalesPrice"]) == ("Haring 1 stuk", 1.5)
-	gone = http.delete(url(rw, "/connectors/FbItemArticle/FbItemArticle/@VaIt,ItCd/2,ART-8002"))
+	assert (item["Description"], item["ItemGroup"]) == ("Haring 1 stuk", "VIS")
+	gone = http.delete(url(rw, "/connectors/FbItemArticle/FbItemArticle/@ItCd/ART-8002"))
 	assert gone.status_code == 200 and "ART-8002" not in ids(rw.rows("ERP_Items"), "ItemCode")
 
 	employee = {
@@ -771,6 +846,13 @@ def test_control_endpoints():
 		assert requests.post(root + "/faults", json={"kind": "bogus"}).status_code == 400
 		assert requests.post(f"{sim.base_url}/__simulator/revoke_token").status_code == 200
 		assert requests.get(url(sim, "/metainfo"), headers=AUTH).status_code == 401
+		# the ledger's switches, for a simulator in another process
+		assert requests.post(root + "/block_period", json={"year": 2026, "period": 2}).status_code == 200
+		periods = sim.rows("Profit_periods_per_administration")
+		assert [p["Blocked"] for p in periods if (p["Year"], p["Period"]) == (2026, 2)] == [True]
+		locked = requests.post(root + "/lock_booking_layout", json={"times": 2}).json()
+		assert (locked["connector"], locked["kind"], locked["times"]) == ("FiEntries", "lock", 2)
+		assert requests.post(root + "/reset_data").status_code == 200 and len(sim.rows(DEBTORS)) == 30
 
 
 def test_data_connectors(sim, http):

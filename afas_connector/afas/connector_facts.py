@@ -1,0 +1,98 @@
+"""Facts about AFAS's standard UpdateConnectors that the wire format needs, tabulated from AFAS's own
+OpenAPI specifications (AFASSoftware/OASContent ``OpenApiSpecs/profit/en/*.json``, commit 64278d2):
+``components.schemas.<Connector>_POST`` gives the body's root element, the 201 response examples
+give the keys a POST answers with. ``tests/core/afas_specs_test.py`` checks both tables against the
+specs wherever they are available.
+"""
+
+from __future__ import annotations
+
+#: UpdateConnectors whose body root element is not the connector id; every other one takes its id.
+#: ``KnEmployee`` lives in the module spec AFAS publishes too large to store ("Medewerker en
+#: contract"); its root ``AfasEmployee`` is from ``update-connector.md`` and ``knemployee-post.md``.
+ROOT_ELEMENTS: dict[str, str] = {
+	"FiEntries": "FiEntryPar",
+	"HrEmpBinMutInSite": "HrEmpBinMutInsite",
+	"HrEmpMutInSite": "HrEmpMutInsite",
+	"HrEmployeeducationScope": "KnEmployee",
+	"HrIllnessProgressInSite": "HrAbsIllnessProgress",
+	"HrOnboarding": "AfasPerson",
+	"KnEmployee": "AfasEmployee",
+	"KnOrgUnit": "KnOrgunit",
+	"KnSubjectReaction": "KnReaction",
+	"KnSubjectWorkflowReaction": "KnWorkflow",
+	"PtItemSet": "PtItemset",
+}
+
+#: The keys a POST answers with (``{"results": {"<Connector>": {…}}}``), in AFAS's order.
+RESULT_KEYS: dict[str, tuple[str, ...]] = {
+	"CmForecast": ("SqNo",),
+	"FbAssembly": ("OrNu",),
+	"FbAssemblyPrep": ("OrNu",),
+	"FbDeliveryNote": ("OrNu",),
+	"FbDirectInvoice": ("OrNu", "Liln"),
+	"FbGoodsReceived": ("OrNu",),
+	"FbInstalment": ("Inst", "PrId"),
+	"FbItemArticle": ("ItCd",),
+	"FbPurRequisition": ("OrNu",),
+	"FbPurch": ("OrNu",),
+	"FbPurchQuotation": ("OrNu",),
+	"FbSales": ("OrNu",),
+	"FbSalesQuotation": ("OrNu",),
+	"FbSubscription": ("SuNr", "Id"),
+	"FbWarTransferIn": ("OrNu",),
+	"FbWarTransferOut": ("OrNu",),
+	"FbWarTransferPrep": ("OrNu",),
+	"FiCommitment": ("UnId", "SeNo"),
+	"FiContract": ("CoNu", "SeNo"),
+	"FiEntries": ("EnNo", "UnId", "InID"),
+	"FiFixedAssets": ("SeNo",),
+	"FiIVY": ("Id",),
+	"FiReservation": ("UnId", "SeNo"),
+	"FiSepaDirectDebit": ("Id",),
+	"HrAbsCorrection": ("EmId", "Id"),
+	"HrAbsence": ("Id",),
+	"HrAbsenceInSite": ("Id",),
+	"HrApplicant": ("EmId",),
+	"HrCareerBreak": ("id",),
+	"HrCompMut": ("Id",),
+	"HrCompMutGUID": ("Id",),
+	"HrCostCarrier": ("CmId", "CcId"),
+	"HrCostCentre": ("CmId", "CrId"),
+	"HrCreateApplicant": ("CaId",),
+	"HrDeclarationInSite": ("EmId", "MutatieGuid", "ViMt", "MuId"),
+	"HrEmpPaySlip": ("SbId",),
+	"HrIllness": ("AbId", "GUID"),
+	"HrIllnessGUID": ("GUID",),
+	"HrIllnessInSite": ("AbId", "GUID"),
+	"HrIllnessProgressInSite": ("ApSn",),
+	"HrJudgement": ("EmId", "JuSn"),
+	"HrMobility": ("CcSn",),
+	"HrPopFormAppointment": ("PaId",),
+	"HrTimeRegSocSec": ("Id",),
+	"KnCSRLine": ("SqNo",),
+	"KnCourseEvent": ("Id",),
+	"KnCustomK01": ("SqNo",),
+	"KnCustomLinkC01": ("CdId", "SqNo"),
+	"KnEmpCompetenceScores": ("EcId",),
+	"KnEmployeeCompetence": ("EcId",),
+	"KnOrgEmrFun": ("CmId", "FuId"),
+	"KnOrgUnit": ("OuId",),
+	"KnOrganisation": ("BcCo", "BcId"),
+	"KnPerson": ("BcCo", "BcId"),
+	"KnPurchaseRelationOrg": ("BcCo", "CrId"),
+	"KnPurchaseRelationPer": ("BcCo", "CrId"),
+	"KnQuotation": ("QuId",),
+	"KnRelationship": ("CnId",),
+	"KnSalesRelationOrg": ("DbId", "BcCo"),
+	"KnSalesRelationPer": ("DbId", "BcCo"),
+	"KnSreCostCentre": ("DbId", "CoId"),
+	"KnSubject": ("SbId",),
+	"PtDeclaration": ("ApprovWorkflow", "DcCo", "SbId"),
+	"PtFunction": ("FuId",),
+	"PtMeasurement": ("MsId",),
+	"PtOptionList": ("OlNu",),
+	"PtOptionListLine": ("OlNu",),
+	"PtProject": ("PrId",),
+	"PtRealization": ("XpRe", "Id", "Sessieguid"),
+}

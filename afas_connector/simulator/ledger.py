@@ -1,0 +1,196 @@
+"""FiEntries, the financial mutation: AFAS's rules for a journal entry, and its lines in ``Profit_Transactions``.
+
+A POST to ``/connectors/FiEntries`` has root ``FiEntryPar`` (``Year``, ``Peri``, ``UnId``, ``JoCo``) and its
+lines under ``FiEntries``. Before anything is stored, as AFAS does (``endpoint/{en,nl}/fientries-post.md``,
+``profit/en/howto-finance-mutation.md``):
+
+* the administration (``UnId``, default 1), the journal (``JoCo``) and the period (``Year``/``Peri``) must
+  exist (``Profit_Administrations``, ``Profit_Journals``, ``Profit_periods_per_administration``);
+* a line's ``EnNo`` may not be given on a POST (AFAS numbers the entry);
+* each line's ``AcNr`` must be a ledger account (``VaAs`` 1, ``Profit_Accounts``), a debtor (2) or a creditor
+  (3) AFAS knows: "The entered value for 'Account Number' does not exist | Enter a value for 'Account
+  Number'.";
+* the period of each line's voucher date (``BpDa``, which decides the period) and the entry's own period
+  must be open: "Date '1-11-2024' belongs to a blocked period | For this administration, period 8 of the
+  year 2024 is blocked.";
+* debit and credit must balance (AFAS validates "balanced journal entries"; the wording is ours).
+
+English messages are AFAS's own where it publishes them (Accept-Language en-*); the Dutch ones, the
+default, are ours where AFAS publishes only English. A booking layout held by another user is a fault:
+``sim.lock_booking_layout()``.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+	from afas_connector.simulator.store import Store
+
+ADMINISTRATIONS = "Profit_Administrations"
+JOURNALS = "Profit_Journals"
+ACCOUNTS = "Profit_Accounts"
+PERIODS = "Profit_periods_per_administration"
+TRANSACTIONS = "Profit_Transactions"
+
+
+class _Messages:
+	"""AFAS's messages in the request's language."""
+
+	def __init__(self, english: bool) -> None:
+		self.english = english
+
+	def pick(self, nl: str, en: str) -> str:
+		return en if self.english else nl
+
+	def does_not_exist(self, label_nl: str, label_en: str) -> str:
+		return self.pick(
+			f"De ingevoerde waarde voor '{label_nl}' bestaat niet | Vul een waarde in voor '{label_nl}'.",
+			f"The entered value for '{label_en}' does not exist | Enter a value for '{label_en}'.",
+		)
+
+	def blocked_period(self, day: date, period: int, year: int) -> str:
+		shown = f"{day.day}-{day.month}-{day.year}"
+		return self.pick(
+			f"Datum '{shown}' valt in een geblokkeerde periode | Voor deze administratie is periode {period} "
+			f"van het jaar {year} geblokkeerd.",
+			f"Date '{shown}' belongs to a blocked period | For this administration, period {period} of the "
+			f"year {year} is blocked.",
+		)
+
+
+def check_entry(store: Store, record: dict[str, Any], english: bool) -> None:
+	"""Refuse a journal entry AFAS would refuse (see the module docstring), naming the cause."""
+	from afas_connector.simulator.store import FunctionalError
+
+	say = _Messages(english)
+	unit = _int(record.get("UnId"), 1)
+	if not _rows(store, ADMINISTRATIONS, AdminId=unit):
+		raise FunctionalError(say.pick("Geen administratie beschikbaar.", "No unit available"))
+	if not _rows(store, JOURNALS, UnitId=unit, JournalId=str(record.get("JoCo") or "")):
+		raise FunctionalError(say.does_not_exist("Dagboek", "Journal"))
+	lines = _lines(record)
+	if not lines:
+		raise FunctionalError(
+			say.pick("De journaalpost heeft geen regels.", "The journal entry has no lines.")
+		)
+	if any(line.get("EnNo") not in (None, "") for line in lines):
+		raise FunctionalError(
+			say.pick(
+				"Bij toevoegen journaalpost mag het journaalpostnummer niet worden opgegeven.",
+				"When adding a journal entry, the journal entry number must not be given.",
+			)
+		)
+	year, period = _int(record.get("Year")), _int(record.get("Peri"))
+	header = _rows(store, PERIODS, Unit=unit, Year=year, Period=period)
+	if not header:
+		raise FunctionalError(say.does_not_exist("Periode", "Period"))
+	for line in lines:
+		_check_account(store, line, say)
+		day = _day(line.get("BpDa") or line.get("EnDa"))
+		found = [
+			r for r in _rows(store, PERIODS, Unit=unit) if r["DateFrom"].date() <= day <= r["DateTo"].date()
+		]
+		if not found:
+			raise FunctionalError(
+				say.pick(
+					f"Datum '{day.day}-{day.month}-{day.year}' valt niet in een periode van deze administratie.",
+					f"Date '{day.day}-{day.month}-{day.year}' is not in a period of this administration.",
+				)
+			)
+		for row in found + header:
+			if row["Blocked"]:
+				raise FunctionalError(say.blocked_period(day, row["Period"], row["Year"]))
+	debit = sum((_amount(line.get("AmDe")) for line in lines), Decimal(0))
+	credit = sum((_amount(line.get("AmCr")) for line in lines), Decimal(0))
+	if debit != credit:
+		raise FunctionalError(
+			say.pick(
+				f"De journaalpost is niet in balans: debet {debit:.2f}, credit {credit:.2f}.",
+				f"The journal entry does not balance: debit {debit:.2f}, credit {credit:.2f}.",
+			)
+		)
+
+
+def book_entry(store: Store, record: dict[str, Any]) -> None:
+	"""The stored entry's lines as ``Profit_Transactions`` rows (one per line, ``SeqNo`` from 1), and the
+	keys AFAS answers with (``EnNo``, ``UnId``, ``InID``)."""
+	unit = _int(record.get("UnId"), 1)
+	record["UnId"] = record.get("UnId") or unit
+	lines = _lines(record)
+	record["InID"] = next((line["InId"] for line in lines if line.get("InId")), None)
+	now = store.clock()
+	rows = []
+	for number, line in enumerate(lines, start=1):
+		rows.append(
+			{
+				"UnitId": unit,
+				"EntryNo": _int(record["EnNo"]),
+				"SeqNo": number,
+				"Year": _int(record.get("Year")),
+				"Period": _int(record.get("Peri")),
+				"JournalId": str(record.get("JoCo")),
+				"AccountNo": str(line.get("AcNr")),
+				"AmtDebit": float(_amount(line.get("AmDe"))),
+				"AmtCredit": float(_amount(line.get("AmCr"))),
+				"EntryDate": line.get("EnDa"),
+				"InvoiceId": line.get("InId"),
+				"VoucherDate": line.get("BpDa"),
+				"VoucherNo": line.get("BpNr"),
+				"VatCode": line.get("VaId"),
+				"Description": line.get("Ds"),
+				"Created": now,
+				"Modified": now,
+			}
+		)
+	store.add_rows(TRANSACTIONS, rows)
+
+
+def _check_account(store: Store, line: dict[str, Any], say: _Messages) -> None:
+	from afas_connector.simulator.store import FunctionalError
+
+	kind, number = str(line.get("VaAs") or ""), str(line.get("AcNr") or "")
+	if kind == "1":
+		known = bool(_rows(store, ACCOUNTS, Account=number))
+	elif kind == "2":
+		known = store._exists(store.update_spec("KnSalesRelationOrg"), number)
+	elif kind == "3":
+		known = store._exists(store.update_spec("KnPurchaseRelationOrg"), number)
+	else:
+		known = False
+	if not known:
+		raise FunctionalError(say.does_not_exist("Rekeningnummer", "Account Number"))
+
+
+def _rows(store: Store, connector: str, **equal: Any) -> list[dict[str, Any]]:
+	"""Typed rows of a (small) reference GetConnector whose fields equal ``equal``."""
+	return [
+		row.values
+		for row in store.table(connector).rows
+		if all(row.values.get(name) == value for name, value in equal.items())
+	]
+
+
+def _lines(record: dict[str, Any]) -> list[dict[str, Any]]:
+	value = record.get("FiEntries")
+	return value if isinstance(value, list) else [value] if isinstance(value, dict) else []
+
+
+def _int(value: Any, default: int = 0) -> int:
+	try:
+		return int(str(value).strip()) if value not in (None, "") else default
+	except ValueError:
+		return default
+
+
+def _amount(value: Any) -> Decimal:
+	try:
+		return Decimal(str(value).strip()) if value not in (None, "") else Decimal(0)
+	except InvalidOperation:
+		return Decimal(0)
+
+
+def _day(value: Any) -> date:
+	return datetime.fromisoformat(str(value).strip()[:10]).date()
