@@ -212,7 +212,7 @@ def preview_mapping(
 	limit = _int_arg(limit, "limit", 1, 50)
 	if doc.direction == "Outbound":
 		from afas_connector.afas.update import build_body
-		from afas_connector.binding.push import plan_for, record_for
+		from afas_connector.binding.push import fit_to_afas, plan_for, record_for
 
 		doctype = doc.erpnext_doctype
 		name = docname or frappe.db.get_value(doctype, {}, "name", order_by="modified desc")
@@ -223,12 +223,17 @@ def preview_mapping(
 		frappe.has_permission(doctype, "read", name, throw=True)
 		call, link, source = plan_for(doc, "on_update", doctype, name)
 		record, errors, waiting = record_for(doc, call, link, source)
+		if not errors:
+			try:
+				record, errors = fit_to_afas(doc, record, name)
+			except AfasError as exc:
+				_afas_error(exc)
 		return {
 			"direction": "Outbound",
 			"document": name,
 			"http_method": call.method,
 			"note": _(call.reason) if call.reason else None,
-			"body": build_body(doc.afas_connector, record),
+			"body": build_body(doc.afas_connector, record, root=doc.afas_root_element or None),
 			"errors": [e.to_dict() for e in errors],
 			"waiting_for": waiting,
 		}

@@ -464,9 +464,8 @@ class _Writer:
 			flag = [k for k in gone if k and k != "None"]
 		else:  # Full Reconcile: every key AFAS still has
 			present: set[str] = set()
-			for page in client.iter_pages(
-				spec.connector, order_by=key_field, filters=spec.filters, take=take
-			):
+			# by key, as the run itself: a record AFAS deletes mid-scan cannot shift a live one past it
+			for page in client.iter_keyset_pages(spec.connector, key_field, filters=spec.filters, take=take):
 				rows, _ = unique_rows(page.rows, key_field)
 				present.update(str(r.get(key_field)) for r in rows)
 			known = frappe.get_all(LINK, filters=link_filters(mapping), pluck="afas_key")

@@ -17,7 +17,8 @@ from frappe import _
 from frappe.utils import add_to_date, get_datetime, now_datetime
 
 from afas_connector.afas import AfasError, AfasOutcomeUnknownError, Record
-from afas_connector.binding.connection import environment, get_client, is_enabled
+from afas_connector.afas.update import root_element
+from afas_connector.binding.connection import connector_fields, environment, get_client, is_enabled
 from afas_connector.binding.constants import LOG, MAPPING, SETTINGS
 from afas_connector.binding.record_links import (
 	LOOKUPS,
@@ -36,6 +37,7 @@ from afas_connector.binding.sync_log import (
 )
 from afas_connector.sync.mapping import FieldMap
 from afas_connector.sync.mapping_errors import RecordError
+from afas_connector.sync.outbound_checks import check_record, rounding_from_rows
 from afas_connector.sync.outbound_plan import REMOVE_EVENTS, Call, after_failure, plan_call
 from afas_connector.sync.transforms import typed_literal
 
@@ -124,6 +126,11 @@ def process_log(name: str, session: PushSession | None = None) -> str:
 	record = None
 	if call.method != "DELETE":
 		record, errors, waiting = record_for(mapping, call, link, doc)
+		if not errors:  # what AFAS's fields can hold (type, length, decimals), rounded where allowed
+			try:
+				record, errors = fit_to_afas(mapping, record, log.reference_name)
+			except AfasError as exc:
+				return _record_failure(log, exc, [])
 		if errors and waiting:
 			message = _("Waiting for {0} to reach AFAS first").format(", ".join(waiting))
 			set_log(log, {"started_at": started})
@@ -227,6 +234,16 @@ def map_document(mapping: Any, doc: Any) -> tuple[Record, list[RecordError], lis
 	return record, errors, waiting
 
 
+def fit_to_afas(mapping: Any, record: Record, name: str) -> tuple[Record, list[RecordError]]:
+	"""``record`` checked against what the UpdateConnector's fields can hold (metainfo: type, length,
+	decimals, code table), rounded where a row's AFAS Rounding allows it; the values that do not fit
+	as errors naming the field. Raises :class:`AfasError` when AFAS's metainfo cannot be read."""
+	fields = connector_fields(mapping.afas_connector, "update", interactive=False)
+	return check_record(
+		record, fields, rounding=rounding_from_rows(r.as_dict() for r in mapping.field_mappings), key=name
+	)
+
+
 def record_for(mapping: Any, call: Call, link: Any, doc: Any) -> tuple[Record, list[RecordError], list[str]]:
 	"""The record ``call`` sends, as :func:`map_document` returns it: the deactivation field for a
 	deactivating PUT, else the document mapped; a PUT carries the AFAS key of the document's link."""
@@ -278,12 +295,14 @@ def _has_pending_push(mapping: str, name: str) -> bool:
 def _send(client: Any, mapping: Any, log: Any, call: Call, link: Any, record: Record | None) -> str | None:
 	"""Make the planned call and record what AFAS answered; returns a note for the log, if any."""
 	connector = mapping.afas_connector
+	root = mapping.afas_root_element or None
 	if call.method == "DELETE":
-		client.delete(connector, mapping.afas_element or connector, {mapping.afas_key_field: link.afas_key})
+		element = mapping.afas_element or root_element(connector, root)
+		client.delete(connector, element, {mapping.afas_key_field: link.afas_key})
 		unlink(link.name)
 		return None
 	if call.method == "PUT":
-		client.update(connector, record)
+		client.update(connector, record, root=root)
 		if call.deactivate:  # the ERPNext document is gone or cancelled: its link has done its job
 			if not frappe.db.exists(log.reference_doctype, log.reference_name):
 				unlink(link.name)
@@ -291,8 +310,8 @@ def _send(client: Any, mapping: Any, log: Any, call: Call, link: Any, record: Re
 		update_link(link.name)
 		return None
 	key_field = mapping.afas_key_field
-	result = client.insert(connector, record)
-	key = result.keys.get(key_field) or record.fields.get(key_field)
+	result = client.insert(connector, record, root=root)
+	key = result.key(key_field) or record.fields.get(key_field)
 	if key in (None, ""):
 		return _("AFAS returned no {0}; the next change of this document will be inserted again").format(
 			key_field

@@ -328,3 +328,47 @@ class TestAFASSyncLog(IntegrationTestCase):
 		self.assertFalse(frappe.db.exists("AFAS Sync Log", old.name))
 		self.assertTrue(frappe.db.exists("AFAS Sync Log", failed.name))
 		self.assertTrue(frappe.db.exists("AFAS Sync Log", recent.name))
+
+
+class TestAFASBehaviourAtSave(IntegrationTestCase):
+	"""Issue 14, in the desk: what a mapping holds is what AFAS accepts."""
+
+	@classmethod
+	def setUpClass(cls):
+		super().setUpClass()
+		cls.sim = simulator()
+		configure(cls.sim)
+
+	def setUp(self):
+		self.name = "Test Save " + frappe.generate_hash(length=6)
+		self.addCleanup(cleanup_mapping, self.name)
+
+	def test_date_filter_values_are_stored_as_afas_wants_them(self):
+		make_mapping(
+			self.name,
+			direction="Inbound",
+			afas_connector="ERP_Debtors",
+			erpnext_doctype="Customer",
+			afas_key_field="DebtorId",
+			filters=json.dumps([["Modified", ">=", "2026-05-01T10:00:00Z"], ["Blocked", "=", 0]]),
+			field_mappings=[dict(r) for r in CUSTOMER_ROWS],
+		)
+		stored = json.loads(frappe.db.get_value("AFAS Connector Mapping", self.name, "filters"))
+		self.assertEqual(stored, [["Modified", ">=", "2026-05-01T10:00:00"], ["Blocked", "=", 0]])
+
+	def test_the_root_element_comes_from_afas_facts_and_stays_editable(self):
+		make_mapping(
+			self.name,
+			direction="Outbound",
+			afas_connector="KnSalesRelationOrg",
+			erpnext_doctype="Customer",
+			afas_key_field="DbId",
+			field_mappings=[{"afas_field": "KnOrganisation.Nm", "erpnext_field": "customer_name"}],
+		)
+		self.assertEqual(
+			frappe.db.get_value("AFAS Connector Mapping", self.name, "afas_root_element"),
+			"KnSalesRelationOrg",
+		)
+		from afas_connector.afas.update import root_element
+
+		self.assertEqual(root_element("FiEntries"), "FiEntryPar")

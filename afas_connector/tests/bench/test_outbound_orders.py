@@ -113,6 +113,42 @@ class TestOutboundOrders(IntegrationTestCase):
 		self.assertEqual(again["http_method"], "PUT")
 		self.assertEqual(again["body"][ORDER]["Element"]["@OrNu"], self.log(self.orders, order.name).afas_key)
 
+	def test_a_price_afas_cannot_hold_is_refused_or_rounded_as_the_mapping_says(self):
+		"""ERPNext keeps 4 decimals of a rate; AFAS's FbSalesLines.Upri holds 2 (metainfo). Nothing is
+		sent that AFAS would round or refuse silently: a clear error naming the field, or the rounding
+		the mapping row chose."""
+		from afas_connector.api import retry_log
+
+		settings = frappe.get_single("System Settings")
+		self.addCleanup(self.set_currency_precision, settings.currency_precision)
+		self.set_currency_precision("4")
+		customer = self.customer("-price")
+		order = self.order(customer, lines=((ITEMS[0], 10, 0.125),))
+		self.assertEqual(frappe.db.get_value("Sales Order Item", {"parent": order.name}, "rate"), 0.125)
+		self.drain()
+		failed = self.log(self.orders, order.name)
+		self.assertEqual(failed.status, "Failed")
+		self.assertIn("FbSalesLines[1].Upri", failed.error)
+		self.assertIn("0.125", failed.error)
+		self.assertEqual(self.sent(ORDER), [], "nothing AFAS cannot hold is sent")
+		mapping = frappe.get_doc("AFAS Connector Mapping", self.orders)
+		for row in mapping.field_mappings:
+			if row.afas_field == "FbSalesLines.Upri":
+				row.afas_rounding = "Round half up"
+		mapping.save()
+		frappe.db.commit()
+		self.assertEqual(retry_log(failed.name)["queued"], 1)
+		self.drain()
+		line = self.sent(ORDER, "POST")[0].body[ORDER]["Element"]["Objects"][0]["FbSalesLines"]["Element"][0]
+		self.assertEqual(line["Fields"]["Upri"], 0.13)
+
+	def set_currency_precision(self, value):
+		settings = frappe.get_single("System Settings")
+		settings.currency_precision = value
+		settings.flags.ignore_mandatory = True
+		settings.save(ignore_permissions=True)
+		frappe.db.commit()
+
 	def test_order_goes_out_after_its_new_customer_with_one_line_per_item(self):
 		customer = self.customer("-new")
 		order = self.order(customer)

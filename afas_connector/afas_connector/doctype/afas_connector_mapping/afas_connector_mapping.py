@@ -9,6 +9,8 @@ from frappe import _
 from frappe.model.document import Document
 
 from afas_connector.afas import AfasError, FilterSet
+from afas_connector.afas.filters import normalise_filter_spec
+from afas_connector.afas.update import root_element
 from afas_connector.binding.connection import connector_fields, is_enabled, metainfo_kind
 from afas_connector.binding.constants import MAPPING
 from afas_connector.binding.doc_events import clear_outbound_cache
@@ -252,6 +254,9 @@ class AFASConnectorMapping(Document):
 		if self.filters and self.filters.strip():
 			try:
 				self.filter_set()
+				# stored as it goes to AFAS, so the form shows it: date values in Amsterdam wall-clock
+				# time without Z or offset (AFAS refuses those)
+				self.filters = json.dumps(normalise_filter_spec(json.loads(self.filters)), ensure_ascii=False)
 			except (ValueError, TypeError) as exc:
 				frappe.throw(
 					_('Filters must be JSON like [["Blocked", "=", 0]]: {0}').format(str(exc)),
@@ -274,6 +279,7 @@ class AFASConnectorMapping(Document):
 	def validate_outbound(self) -> None:
 		if self.direction != "Outbound":
 			return
+		self.afas_root_element = (self.afas_root_element or "").strip() or root_element(self.afas_connector)
 		if self.delete_action == "Deactivate in AFAS" and not (self.deactivate_field or "").strip():
 			frappe.throw(
 				_("Deactivate Field is required when On Delete / Cancel is 'Deactivate in AFAS' (e.g. Bl)"),
