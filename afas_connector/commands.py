@@ -59,15 +59,19 @@ def demo(context, port: int, rows: int, serve: bool) -> None:
 	frappe.init(site=site)
 	frappe.connect()
 	try:
-		from afas_connector.devtools.demo import run_demo
+		from afas_connector.devtools.demo import DemoError, run_demo
 
 		frappe.set_user("Administrator")
-		summary = run_demo(
-			port=port,
-			rows=rows,
-			serve=serve,
-			echo=lambda text: click.echo(text, nl=not text.startswith("\r")),
-		)
+		try:
+			summary = run_demo(
+				port=port,
+				rows=rows,
+				serve=serve,
+				echo=lambda text: click.echo(text, nl=not text.startswith("\r")),
+			)
+		except DemoError as exc:
+			click.echo(str(exc), err=True)
+			sys.exit(1)
 		if any(row["status"] == "Failed" for row in summary):
 			sys.exit(1)
 	finally:

@@ -113,7 +113,7 @@ def save_state(mapping: Any, state: InboundState, **values: Any) -> None:
 	states[env] = state.to_dict()
 	values = {"sync_state": json.dumps(states), "last_run": now_datetime(), **values}
 	if not state.in_progress and state.watermark:
-		values["watermark"] = state.watermark[:19].replace("T", " ")  # Amsterdam wall-clock time
+		values["watermark"] = state.watermark.replace("T", " ")  # Amsterdam time, with its UTC offset
 	frappe.db.set_value(MAPPING, mapping.name, values, update_modified=False)
 	mapping.sync_state = values["sync_state"]
 

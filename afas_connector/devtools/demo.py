@@ -28,13 +28,47 @@ from afas_connector.devtools.samples import (
 )
 from afas_connector.simulator import AfasSimulator
 
+#: The demo's simulator is an AFAS environment of its own, so its keys never mix with a real one's.
+DEMO_ENVIRONMENT = {"environment_id": "99999", "environment_type": "Test"}
+
+
+class DemoError(Exception):
+	"""The demo cannot start; the message says why and what to do."""
+
 
 def configure(base_url: str) -> None:
-	"""Point AFAS Settings at ``base_url`` and create the example mappings."""
-	use_simulator(base_url)
+	"""Point AFAS Settings at ``base_url`` (the demo's own AFAS environment) and create the example
+	mappings. The simulator keeps AFAS's side in memory only: a new one starts from its demo data, so
+	the links and watermarks an earlier demo run left for this environment are dropped (the match
+	rules adopt the documents that run made)."""
+	use_simulator(base_url, **DEMO_ENVIRONMENT)
 	for spec in [*INBOUND, OUTBOUND, sales_order_mapping(OUTBOUND["mapping_name"])]:
 		upsert_mapping(spec)
+	forget_earlier_simulator()
 	frappe.db.commit()
+
+
+def forget_earlier_simulator() -> None:
+	from afas_connector.binding.connection import environment
+	from afas_connector.binding.pull import load_state, save_state
+	from afas_connector.sync.inbound_plan import InboundState
+
+	env = environment()
+	frappe.db.delete(LINK, {"environment": env})
+	for spec in INBOUND:
+		mapping = frappe.get_doc("AFAS Connector Mapping", spec["mapping_name"])
+		if load_state(mapping).watermark:
+			save_state(mapping, InboundState())
+
+
+def add_generated_debtors(sim: AfasSimulator, n: int) -> None:
+	"""``n`` more debtors, after the demo's own and stamped now, so an incremental run reads them."""
+	from afas_connector.simulator.demo_data import generate_rows
+
+	rows = generate_rows(sim.store.table("ERP_Debtors").spec, n, seed=1)
+	for row in rows:
+		row["Modified"] = None  # becomes now
+	sim.add_rows("ERP_Debtors", rows)
 
 
 def _push_demo_order(customer: str) -> str:
@@ -63,11 +97,19 @@ def _push_demo_order(customer: str) -> str:
 def run_demo(
 	*, port: int = 8899, rows: int = 0, serve: bool = False, echo: Callable[[str], None] = print
 ) -> list[dict[str, Any]]:
-	"""Run the whole demo; returns the summary rows it printed."""
-	with AfasSimulator(port=port) as sim:
+	"""Run the whole demo; returns the summary rows it printed. Raises :class:`DemoError` when the
+	simulator cannot start (the port is taken)."""
+	try:
+		sim = AfasSimulator(port=port).start()
+	except OSError as exc:
+		raise DemoError(
+			f"Port {port} on 127.0.0.1 is in use ({exc.strerror or exc}): another demo or simulator is "
+			"running there. Stop it, or pass another --port."
+		) from None
+	with sim:
 		if rows:
-			sim.generate_rows("ERP_Debtors", n=rows, seed=1)
-		echo(f"AFAS Profit simulator on {sim.base_url}")
+			add_generated_debtors(sim, rows)
+		echo(f"AFAS Profit simulator on {sim.base_url} (AFAS environment 99999 Test, kept in memory only)")
 		configure(sim.base_url)
 		summary = []
 		for spec in INBOUND:

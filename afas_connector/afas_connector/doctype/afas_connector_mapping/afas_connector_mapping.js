@@ -9,11 +9,6 @@ frappe.ui.form.on("AFAS Connector Mapping", {
 	},
 	refresh(frm) {
 		afas_mapping.connector_picker(frm);
-		frm.set_df_property(
-			"watermark",
-			"description",
-			__("AFAS time (Europe/Amsterdam): the next run reads rows modified since then, minus the overlap.")
-		);
 		frm.add_custom_button(__("Fetch Fields from AFAS"), () => afas_mapping.fetch_fields(frm), __("AFAS"));
 		if (!frm.is_new()) {
 			frm.add_custom_button(__("Preview"), () => afas_mapping.preview(frm), __("AFAS"));
@@ -209,6 +204,8 @@ const afas_mapping = {
 			);
 			return finished;
 		};
+		let open = true;
+		dialog.onhide = () => (open = false);
 		dialog.show();
 		render("Queued");
 		const poll = () =>
@@ -228,7 +225,7 @@ const afas_mapping = {
 					};
 					if (render(status, progress)) {
 						frm.reload_doc();
-					} else if (dialog.display) {
+					} else if (open) {
 						setTimeout(poll, 1000);
 					}
 				});

@@ -1,0 +1,182 @@
+// The desk flows a user clicks, in headless Chromium against the real site. Run by
+// test_desk_flows.py, one flow per call; prints one JSON line: {ok, flow, facts, errors, screenshot}.
+// A flow fails on a script error in the page, on any 5xx answer of the server, and on a dialog
+// titled as an error.
+// Usage: node flows.cjs <base url> <user> <password> <flow> <screenshot.png> [json args]
+const { chromium } = require("playwright-core");
+
+const [base, usr, pwd, flow, screenshot, rawArgs] = process.argv.slice(2);
+const args = rawArgs ? JSON.parse(rawArgs) : {};
+
+async function dialog(page, timeout = 30000) {
+	const modal = page.locator(".modal.show").last();
+	await modal.waitFor({ state: "visible", timeout });
+	return modal;
+}
+
+async function closeDialogs(page) {
+	for (const close of await page.locator(".modal.show .btn-modal-close").all()) {
+		await close.click().catch(() => {});
+	}
+	await page.waitForFunction(() => !document.querySelector(".modal.show"), null, { timeout: 10000 });
+}
+
+async function menu(page, group, item) {
+	const button = page.locator(`.inner-group-button[data-label="${group}"]`);
+	await button.waitFor({ state: "visible", timeout: 20000 });
+	await button.locator("button").first().click();
+	await button.locator(".dropdown-menu a", { hasText: item }).first().click();
+}
+
+async function openForm(page, doctype, name) {
+	const slug = doctype.toLowerCase().replace(/ /g, "-");
+	await page.goto(`${base}/app/${slug}/${encodeURIComponent(name)}`, { waitUntil: "domcontentloaded" });
+	await page.waitForFunction(
+		([dt]) => window.cur_frm && cur_frm.doctype === dt && cur_frm.page && cur_frm.page.wrapper.is(":visible"),
+		[doctype],
+		{ timeout: 60000 }
+	);
+	await page.waitForTimeout(500);
+}
+
+const flows = {
+	// AFAS Settings → Test Connection: connected, with the connectors AFAS offers listed.
+	async settings(page, facts) {
+		await openForm(page, "AFAS Settings", "AFAS Settings");
+		await page.locator("button", { hasText: args.test_button }).first().click();
+		const modal = await dialog(page);
+		facts.title = (await modal.locator(".modal-title").innerText()).trim();
+		facts.body = (await modal.locator(".modal-body").innerText()).trim();
+	},
+
+	// A mapping from scratch: pick the connector, Fetch Fields before saving, save, Preview, Sync Now
+	// with its progress dialog to the end.
+	async new_mapping(page, facts) {
+		await page.goto(`${base}/app/afas-connector-mapping/new`, { waitUntil: "domcontentloaded" });
+		await page.waitForFunction(() => window.cur_frm && cur_frm.doctype === "AFAS Connector Mapping" && cur_frm.is_new(), null, {
+			timeout: 60000,
+		});
+		await page.evaluate((a) => {
+			cur_frm.set_value("mapping_name", a.name);
+			cur_frm.set_value("direction", "Inbound");
+			cur_frm.set_value("erpnext_doctype", a.doctype);
+			cur_frm.set_value("schedule", "Manual Only");
+		}, args);
+		// the picker offers the connectors AFAS has
+		await page.waitForFunction(() => (cur_frm.fields_dict.afas_connector.get_data() || []).length > 0, null, { timeout: 20000 });
+		facts.picker = await page.evaluate(() => cur_frm.fields_dict.afas_connector.get_data().map((d) => d.value));
+		const input = page.locator('[data-fieldname="afas_connector"] input');
+		await input.click();
+		await input.fill(args.connector.slice(0, 6));
+		await page.locator(".awesomplete li", { hasText: args.connector }).first().click();
+		await page.waitForFunction((c) => cur_frm.doc.afas_connector === c, args.connector, { timeout: 10000 });
+		await menu(page, args.afas_group, args.fetch_item);
+		const fetched = await dialog(page);
+		facts.fetch_dialog = (await fetched.locator(".modal-body").innerText()).trim();
+		await closeDialogs(page);
+		facts.rows = await page.evaluate(() => cur_frm.doc.field_mappings.map((r) => [r.afas_field, r.erpnext_field, r.transform]));
+		facts.key_field = await page.evaluate(() => cur_frm.doc.afas_key_field);
+		facts.modified_field = await page.evaluate(() => cur_frm.doc.modified_field);
+		// the user keeps the rows they want and says how existing documents are found
+		await page.evaluate((a) => {
+			cur_frm.doc.field_mappings = cur_frm.doc.field_mappings.filter((r) => a.keep.includes(r.erpnext_field));
+			cur_frm.doc.field_mappings.forEach((r, i) => (r.idx = i + 1));
+			cur_frm.refresh_field("field_mappings");
+			cur_frm.set_value("erpnext_key_field", a.match);
+		}, args);
+		await page.keyboard.press("Control+s");
+		await page.waitForFunction(() => !cur_frm.is_new() && !cur_frm.is_dirty(), null, { timeout: 30000 });
+		await page.waitForTimeout(800);
+		await menu(page, args.afas_group, args.preview_item);
+		const preview = await dialog(page);
+		await preview.locator("table.afas-table").waitFor({ timeout: 20000 });
+		facts.preview_rows = await preview.locator("table.afas-table tbody tr").count();
+		facts.preview_text = (await preview.locator(".modal-body").innerText()).slice(0, 400);
+		await closeDialogs(page);
+		await menu(page, args.afas_group, args.sync_item);
+		const progress = await dialog(page);
+		await page.waitForFunction(
+			() => {
+				const pill = document.querySelector(".modal.show .afas-status");
+				return pill && /green|orange|red/.test(pill.className);
+			},
+			null,
+			{ timeout: 90000 }
+		);
+		facts.sync_status = (await progress.locator(".afas-status").innerText()).trim();
+		facts.sync_text = (await progress.locator(".afas-progress-text").innerText()).trim();
+		facts.progress_width = await progress.locator(".afas-progress").evaluate((el) => el.style.width);
+		facts.log_link = await progress.locator("a[href^='/app/afas-sync-log/']").getAttribute("href");
+	},
+
+	// The Sync Log list: select a failed log, Actions → Retry; the answer says what happened.
+	async retry(page, facts) {
+		await page.goto(`${base}/app/afas-sync-log?name=${encodeURIComponent(args.log)}`, { waitUntil: "domcontentloaded" });
+		const row = page.locator(".list-row-container", { hasText: args.title }).first();
+		await row.waitFor({ timeout: 60000 });
+		await row.locator("input.list-row-checkbox").check();
+		await page.locator("button", { hasText: args.actions_label }).first().click();
+		await page.locator(".dropdown-menu.show a", { hasText: args.retry_item }).first().click();
+		await page.waitForSelector(".alert-message, .desk-alert", { timeout: 20000 });
+		facts.alert = (await page.locator(".alert-message, .desk-alert").first().innerText()).trim();
+		await page.goto(`${base}/app/afas-sync-log/${encodeURIComponent(args.log)}`, { waitUntil: "domcontentloaded" });
+		await page.waitForFunction(() => window.cur_frm && cur_frm.doctype === "AFAS Sync Log", null, { timeout: 60000 });
+		await page.waitForTimeout(800);
+		facts.save_button = await page.locator(".primary-action:visible", { hasText: /Save|Opslaan/ }).count();
+		facts.status = await page.evaluate(() => cur_frm.doc.status);
+	},
+
+	// A log with record errors: the table, and a name with < and > kept whole.
+	async log_form(page, facts) {
+		await openForm(page, "AFAS Sync Log", args.log);
+		await page.locator("[data-fieldname='record_errors_html'] table").waitFor({ timeout: 20000 });
+		facts.table = (await page.locator("[data-fieldname='record_errors_html'] table").innerText()).trim();
+		facts.save_button = await page.locator(".primary-action:visible", { hasText: /Save|Opslaan/ }).count();
+		facts.visible_payload = await page.locator("[data-fieldname='payload']:visible").count();
+	},
+
+	// The AFAS workspace: three number cards and two charts, no server error.
+	async workspace(page, facts) {
+		await page.goto(`${base}/app/afas`, { waitUntil: "domcontentloaded" });
+		await page.waitForSelector(".number-widget-box", { timeout: 60000 });
+		await page.waitForFunction(() => document.querySelectorAll(".number-widget-box").length >= 3, null, { timeout: 30000 });
+		await page.waitForFunction(() => document.querySelectorAll(".widget.dashboard-widget-box").length >= 2, null, { timeout: 30000 });
+		await page.waitForTimeout(2500);
+		facts.cards = await page.locator(".number-widget-box .widget-title").allInnerTexts();
+		facts.charts = await page.locator(".dashboard-widget-box .widget-title").allInnerTexts();
+		facts.shortcuts = await page.locator(".shortcut-widget-box .widget-title").allInnerTexts();
+	},
+};
+
+(async () => {
+	const browser = await chromium.launch({
+		executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+		headless: true,
+		args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+	});
+	const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
+	const page = await context.newPage();
+	const errors = [];
+	const facts = {};
+	page.on("pageerror", (err) => errors.push(`script: ${err.message}`));
+	page.on("response", (response) => {
+		if (response.status() >= 500) errors.push(`server: HTTP ${response.status()} ${response.url()}`);
+	});
+	try {
+		const login = await context.request.post(`${base}/api/method/login`, { data: { usr, pwd } });
+		if (!login.ok()) throw new Error(`login: HTTP ${login.status()}`);
+		await flows[flow](page, facts);
+		const titles = await page.locator(".modal.show .modal-title").allInnerTexts();
+		for (const title of titles) {
+			if (/error|fout/i.test(title)) errors.push(`dialog: ${title}`);
+		}
+		await page.screenshot({ path: screenshot, fullPage: true });
+		console.log(JSON.stringify({ ok: errors.length === 0, flow, facts, errors, screenshot }));
+	} catch (err) {
+		await page.screenshot({ path: screenshot, fullPage: true }).catch(() => {});
+		console.log(JSON.stringify({ ok: false, flow, facts, error: String(err && err.message), errors, screenshot }));
+		process.exitCode = 1;
+	} finally {
+		await browser.close();
+	}
+})();

@@ -1,0 +1,97 @@
+"""Headless Chromium against this site's desk, for the browser tests: the site's WSGI app with its
+/assets on a free port, and a node script (playwright-core, Debian's chromium) that drives a flow.
+
+Needs what a desk needs: built assets (``bench build``), Chromium, Node.js and ``playwright-core``
+(installed on first use into ~/.cache/afas_connector-ui from the npm registry). ``missing()`` says
+why a browser test cannot run here, so it skips with that reason.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import subprocess
+import tempfile
+import threading
+from typing import Any
+
+import frappe
+
+DESK = os.path.join(os.path.dirname(__file__), "desk")
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+NODE_DIR = os.path.expanduser("~/.cache/afas_connector-ui")
+USER, PASSWORD = "afas-desk@example.com", "Desk-" + "x7Qp2mZ9"
+
+
+def missing() -> str | None:
+	"""Why the browser test cannot run here, or None."""
+	assets = frappe.get_site_path("..", "assets")
+	if not os.path.exists(os.path.join(assets, "frappe", "dist")):
+		return "desk assets are not built (run `bench build`)"
+	if not os.path.exists(os.path.join(assets, "afas_connector", "js", "afas_connector.js")):
+		return "sites/assets/afas_connector is missing (run `bench build --app afas_connector`)"
+	if not os.path.exists(CHROMIUM):
+		return f"no Chromium at {CHROMIUM} (apt-get install chromium)"
+	if not shutil.which("node") or not shutil.which("npm"):
+		return "no Node.js"
+	if not os.path.isdir(os.path.join(NODE_DIR, "node_modules", "playwright-core")):
+		os.makedirs(NODE_DIR, exist_ok=True)
+		done = subprocess.run(
+			["npm", "install", "--prefix", NODE_DIR, "--no-audit", "--no-fund", "playwright-core@1"],
+			capture_output=True,
+			text=True,
+			timeout=300,
+		)
+		if done.returncode:
+			return f"could not install playwright-core: {done.stderr.strip()[-300:]}"
+	return None
+
+
+class DeskServer:
+	"""frappe's WSGI app with its /assets, as ``bench serve`` runs it, on a free port of 127.0.0.1."""
+
+	def __init__(self) -> None:
+		from frappe.app import application
+		from werkzeug.middleware.shared_data import SharedDataMiddleware
+		from werkzeug.serving import make_server
+
+		site = frappe.local.site
+		assets = SharedDataMiddleware(application, {"/assets": frappe.get_site_path("..", "assets")})
+
+		def app(environ, start_response):  # the browser's Host is 127.0.0.1:port: name the site
+			environ["HTTP_X_FRAPPE_SITE_NAME"] = site
+			return assets(environ, start_response)
+
+		logging.getLogger("werkzeug").setLevel(logging.ERROR)  # not a line per asset in the test output
+		self.server = make_server("127.0.0.1", 0, app, threaded=True)
+		self.base = f"http://127.0.0.1:{self.server.server_port}"
+		threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+	def stop(self) -> None:
+		self.server.shutdown()
+
+
+#: Screenshots of every browser test's final state, kept after the run.
+SCREENSHOTS = os.path.join(tempfile.gettempdir(), "afas-desk-screenshots")
+
+
+def run_script(script: str, *argv: str, timeout: int = 300) -> dict[str, Any]:
+	"""Run ``desk/<script>`` with node and return the JSON line it printed last."""
+	done = subprocess.run(
+		["node", os.path.join(DESK, script), *argv],
+		capture_output=True,
+		text=True,
+		timeout=timeout,
+		env={**os.environ, "NODE_PATH": os.path.join(NODE_DIR, "node_modules"), "CHROMIUM": CHROMIUM},
+	)
+	lines = done.stdout.strip().splitlines()
+	if not lines:
+		return {"ok": False, "error": f"no output from the browser script: {done.stderr[-1500:]}"}
+	return json.loads(lines[-1])
+
+
+def screenshot_path(name: str) -> str:
+	os.makedirs(SCREENSHOTS, exist_ok=True)
+	return os.path.join(SCREENSHOTS, f"{name}.png")
