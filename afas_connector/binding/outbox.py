@@ -20,7 +20,7 @@ from frappe.utils import add_to_date, now_datetime
 from afas_connector.binding.constants import LOG, MAPPING
 from afas_connector.binding.push import PushSession, push_pending
 from afas_connector.binding.sync_log import OUTCOME_UNKNOWN, insert_outbox_row, set_log
-from afas_connector.sync.outbound_plan import wants_change
+from afas_connector.sync.outbound_plan import LEDGER, wants_change
 
 #: Redis flag: "a drain job is queued". Cleared by the job when it starts, so later changes kick again.
 PUSHER_FLAG = "afas_outbound_pusher"
@@ -165,9 +165,10 @@ def sweep(*, now: dt.datetime | None = None, inline: bool = False) -> int:
 	for row in frappe.get_all(
 		LOG,
 		filters={"direction": "Outbound", "status": "Running", "modified": ["<", stale]},
-		fields=["name", "http_method"],
+		fields=["name", "http_method", "mapping"],
 	):
-		if row.http_method == "POST":
+		ledger = frappe.get_cached_value(MAPPING, row.mapping, "mapping_type") == LEDGER
+		if row.http_method == "POST" and not ledger:  # a ledger booking is looked up before it is resent
 			values = {
 				"status": OUTCOME_UNKNOWN,
 				"next_attempt": None,

@@ -18,8 +18,10 @@ from frappe.utils import add_to_date, get_datetime, now_datetime
 
 from afas_connector.afas import AfasError, AfasOutcomeUnknownError, Record
 from afas_connector.afas.update import root_element
+from afas_connector.binding import ledger
 from afas_connector.binding.connection import connector_fields, environment, get_client, is_enabled
-from afas_connector.binding.constants import LOG, MAPPING, SETTINGS
+from afas_connector.binding.constants import LINK, LOG, MAPPING, SETTINGS
+from afas_connector.binding.ledger import is_ledger
 from afas_connector.binding.record_links import (
 	LOOKUPS,
 	afas_key_of,
@@ -38,7 +40,13 @@ from afas_connector.binding.sync_log import (
 from afas_connector.sync.mapping import FieldMap
 from afas_connector.sync.mapping_errors import RecordError
 from afas_connector.sync.outbound_checks import check_record, rounding_from_rows
-from afas_connector.sync.outbound_plan import REMOVE_EVENTS, Call, after_failure, plan_call
+from afas_connector.sync.outbound_plan import (
+	REMOVE_EVENTS,
+	Call,
+	after_failure,
+	plan_call,
+	plan_ledger_call,
+)
 from afas_connector.sync.transforms import typed_literal
 
 #: Outbox rows waiting to be sent.
@@ -224,7 +232,7 @@ def map_document(mapping: Any, doc: Any) -> tuple[Record, list[RecordError], lis
 
 	def afas_key(linked_mapping: str, name: str) -> str | None:
 		key = afas_key_of(linked_mapping, name)
-		if not key and _has_pending_push(linked_mapping, name):
+		if not key and has_pending_push(linked_mapping, name):
 			waiting.append(_("{0} (mapping {1})").format(name, linked_mapping))
 		return key
 
@@ -247,6 +255,8 @@ def fit_to_afas(mapping: Any, record: Record, name: str) -> tuple[Record, list[R
 def record_for(mapping: Any, call: Call, link: Any, doc: Any) -> tuple[Record, list[RecordError], list[str]]:
 	"""The record ``call`` sends, as :func:`map_document` returns it: the deactivation field for a
 	deactivating PUT, else the document mapped; a PUT carries the AFAS key of the document's link."""
+	if is_ledger(mapping):
+		return ledger.build(mapping, doc.doctype, doc.name, reverse=call.reverse)
 	if call.deactivate:
 		record = Record(fields={mapping.deactivate_field: typed_literal(mapping.deactivate_value)})
 		errors: list[RecordError] = []
@@ -262,6 +272,15 @@ def plan_for(mapping: Any, event: str, doctype: str, name: str) -> tuple[Call, A
 	"""The call a change needs (see ``sync/outbound_plan.py``), the document's Record Link, and the
 	document as it is now (None for a remove event or a deleted document)."""
 	link = link_of(mapping.name, doctype, name)
+	if is_ledger(mapping):  # booked once, reversed once; nothing in AFAS's books is changed
+		docstatus = frappe.db.get_value(doctype, name, "docstatus")
+		if docstatus is None or (docstatus == 0 and event not in REMOVE_EVENTS):
+			return Call("", reason=_("Not submitted, so nothing to book")), link, None
+		reversed_by = frappe.db.get_value(LINK, link.name, "reversal_key") if link else None
+		call = plan_ledger_call(
+			event, booked=link.afas_key if link else None, reversed_by=reversed_by, cancelled=docstatus == 2
+		)
+		return call, link, frappe._dict(doctype=doctype, name=name, docstatus=docstatus)
 	doc = None if event in REMOVE_EVENTS else current_document(mapping, doctype, name)
 	call = plan_call(
 		event,
@@ -273,7 +292,7 @@ def plan_for(mapping: Any, event: str, doctype: str, name: str) -> tuple[Call, A
 	return call, link, doc
 
 
-def _has_pending_push(mapping: str, name: str) -> bool:
+def has_pending_push(mapping: str, name: str) -> bool:
 	return bool(
 		frappe.db.exists(
 			LOG,
@@ -309,6 +328,8 @@ def _send(client: Any, mapping: Any, log: Any, call: Call, link: Any, record: Re
 			return None
 		update_link(link.name)
 		return None
+	if is_ledger(mapping):
+		return _book(client, mapping, log, call, link, record, root)
 	key_field = mapping.afas_key_field
 	result = client.insert(connector, record, root=root)
 	key = result.key(key_field) or record.fields.get(key_field)
@@ -318,6 +339,37 @@ def _send(client: Any, mapping: Any, log: Any, call: Call, link: Any, record: Re
 		)
 	link_document(mapping.name, str(key), log.reference_doctype, log.reference_name)
 	set_log(log, {"afas_key": str(key)})
+	return None
+
+
+def _book(
+	client: Any, mapping: Any, log: Any, call: Call, link: Any, record: Record, root: str | None
+) -> str | None:
+	"""Book a voucher, or its reversal, exactly once: AFAS's financial mutations are looked up by
+	voucher number first, so a booking whose answer was lost is found, not booked again."""
+	doctype, name = log.reference_doctype, log.reference_name
+	entries = ledger.booked_entries(client, name)
+	if not call.reverse and entries:
+		link_document(mapping.name, entries[0], doctype, name)
+		set_log(log, {"afas_key": entries[0]})
+		return _("Already in AFAS as entry {0} (found by voucher number {1}); not booked again").format(
+			entries[0], name
+		)
+	if call.reverse and len(entries) > 1:
+		update_link(link.name, reversal_key=entries[-1])
+		set_log(log, {"afas_key": entries[-1]})
+		return _("The reversal is already in AFAS as entry {0}; not booked again").format(entries[-1])
+	result = client.insert(mapping.afas_connector, record, root=root)
+	number = result.key("EnNo")
+	if number in (None, ""):
+		number = (ledger.booked_entries(client, name) or [None])[-1]
+	if number in (None, ""):
+		return _("AFAS booked the entry but returned no entry number")
+	if call.reverse:
+		update_link(link.name, reversal_key=str(number))
+	else:
+		link_document(mapping.name, str(number), doctype, name)
+	set_log(log, {"afas_key": str(number)})
 	return None
 
 
@@ -344,7 +396,9 @@ def _record_failure(log: Any, exc: Exception, exchanges: list[Any]) -> str:
 	attempted = {field: log.get(field) for field in ("http_method", "afas_key", "payload")}
 	fields = {**attempted, **_exchange_fields(log, exchanges), **error_fields(exc)}
 	unknown = isinstance(exc, AfasOutcomeUnknownError)
-	if unknown and log.http_method == "POST":
+	mapping = frappe.get_cached_doc(MAPPING, log.mapping)
+	# A ledger booking is looked up by voucher number before it is sent again: safe to retry.
+	if unknown and log.http_method == "POST" and not is_ledger(mapping):
 		fields["error"] = outcome_unknown_message(str(exc))
 		finish_log(log, OUTCOME_UNKNOWN, next_attempt=None, **fields)
 		return OUTCOME_UNKNOWN

@@ -27,6 +27,8 @@ REMOVE_EVENTS = frozenset({"on_cancel", "on_trash"})
 DELETE_IN_AFAS = "Delete in AFAS"
 DEACTIVATE_IN_AFAS = "Deactivate in AFAS"
 DO_NOTHING = "Do Nothing"
+#: A mapping that books vouchers as AFAS financial entries instead of mapping fields.
+LEDGER = "Ledger (FiEntries)"
 
 #: Rounds after a transient error wait 1, 2, 4 … minutes, at most an hour.
 ROUND_DELAY_SECONDS = 60.0
@@ -44,6 +46,8 @@ def wants_change(event: str, mapping: Any, *, manual: bool = False) -> bool:
 		flag = EVENT_FLAGS.get(event)
 		if not flag or not mapping.get(flag):
 			return False
+	if mapping.get("mapping_type") == LEDGER:  # a cancel is booked as a reversal, whatever delete_action says
+		return event not in ("after_insert", "on_update", "on_trash") or manual
 	return not (event in REMOVE_EVENTS and mapping.get("delete_action") == DO_NOTHING)
 
 
@@ -56,6 +60,7 @@ class Call:
 	method: str
 	deactivate: bool = False
 	reason: str = ""
+	reverse: bool = False  # a ledger entry's reversal (a cancelled voucher)
 
 	@property
 	def sends(self) -> bool:
@@ -88,6 +93,21 @@ def plan_call(
 	if not document_exists:
 		return Call("", reason="Deleted in ERPNext before it was sent, so nothing to send")
 	return Call("PUT") if afas_key else Call("POST")
+
+
+def plan_ledger_call(event: str, *, booked: str | None, reversed_by: str | None, cancelled: bool) -> Call:
+	"""Exactly once for the ledger: a submitted voucher is booked once (a POST of the entry) and, when
+	it is cancelled, reversed once (a POST of the reversing entry). Nothing booked is ever deleted or
+	changed in AFAS. ``booked``/``reversed_by``: the AFAS entry numbers on the voucher's Record Link."""
+	if event in REMOVE_EVENTS or cancelled:
+		if not booked:
+			return Call("", reason="Cancelled before it was booked in AFAS, so there is nothing to reverse")
+		if reversed_by:
+			return Call("", reason=f"Already reversed in AFAS (entry {reversed_by})")
+		return Call("POST", reverse=True)
+	if booked:
+		return Call("", reason=f"Already booked in AFAS (entry {booked})")
+	return Call("POST")
 
 
 @dataclass(frozen=True)

@@ -111,3 +111,21 @@ def test_a_cancelled_document_known_to_afas_is_sent_as_its_cancellation(action, 
 		"on_update", afas_key="7", document_exists=True, delete_action=DO_NOTHING, cancelled=True
 	)
 	assert not nothing.sends and "Do Nothing" in nothing.reason
+
+
+def test_the_ledger_books_once_and_reverses_once():
+	from afas_connector.sync.outbound_plan import LEDGER, plan_ledger_call
+
+	assert plan_ledger_call("on_submit", booked=None, reversed_by=None, cancelled=False) == Call("POST")
+	again = plan_ledger_call("on_submit", booked="5811", reversed_by=None, cancelled=False)
+	assert not again.sends and "5811" in again.reason
+	assert plan_ledger_call("on_cancel", booked="5811", reversed_by=None, cancelled=True) == Call(
+		"POST", reverse=True
+	)
+	twice = plan_ledger_call("on_cancel", booked="5811", reversed_by="5812", cancelled=True)
+	assert not twice.sends and "5812" in twice.reason
+	never = plan_ledger_call("on_cancel", booked=None, reversed_by=None, cancelled=True)
+	assert not never.sends and "nothing to reverse" in never.reason
+	ledger = {"mapping_type": LEDGER, "push_on_submit": 1, "push_on_cancel": 1, "delete_action": DO_NOTHING}
+	assert wants_change("on_submit", ledger) and wants_change("on_cancel", ledger)
+	assert not wants_change("on_update", {**ledger, "push_on_update": 1})

@@ -17,6 +17,7 @@ from afas_connector.binding.doc_events import clear_outbound_cache
 from afas_connector.sync.mapping import FieldMap, content_hash
 from afas_connector.sync.mapping_errors import MappingConfigError
 from afas_connector.sync.metainfo import COMPATIBLE_FIELDTYPES, NON_VALUE_FIELDTYPES
+from afas_connector.sync.outbound_plan import LEDGER
 
 STANDARD_FIELDS = {"name", "owner", "creation", "modified", "docstatus"}
 
@@ -31,6 +32,10 @@ class AFASConnectorMapping(Document):
 			frappe.throw(
 				_("ERPNext DocType {0} is a child table; map its parent instead").format(self.erpnext_doctype)
 			)
+		if self.direction == "Outbound" and self.mapping_type == LEDGER:
+			self.validate_ledger()
+			return
+		self.mapping_type = "Field Map"
 		self.validate_field_map()
 		self.validate_erpnext_fields()
 		self.validate_keys()
@@ -38,6 +43,76 @@ class AFASConnectorMapping(Document):
 		self.validate_inbound()
 		self.validate_outbound()
 		self.validate_against_metainfo()
+
+	def _validate_links(self) -> None:
+		# Ledger Maps rows link by kind (an Account, a Company …): known before Frappe checks the links.
+		from afas_connector.afas_connector.doctype.afas_ledger_map.afas_ledger_map import ERPNEXT_DOCTYPE
+
+		for row in self.get("ledger_maps") or []:
+			if row.kind and not (row.kind == "Journal" and row.erpnext_doctype in ("DocType", "Account")):
+				row.erpnext_doctype = ERPNEXT_DOCTYPE.get(row.kind)
+		super()._validate_links()
+
+	def validate_ledger(self) -> None:
+		"""A ledger mapping books vouchers as AFAS financial entries: FiEntries (root FiEntryPar) on
+		submit, a reversal on cancel. Its maps must cover what its vouchers book: every account their
+		GL Entries use, an administration per company and a journal."""
+		from afas_connector.afas_connector.doctype.afas_ledger_map.afas_ledger_map import ERPNEXT_DOCTYPE
+		from afas_connector.binding.ledger import VOUCHER_TYPES, unmapped_accounts
+
+		if self.erpnext_doctype not in VOUCHER_TYPES:
+			frappe.throw(
+				_("A ledger mapping books {0}, not {1}").format(
+					", ".join(VOUCHER_TYPES), self.erpnext_doctype
+				),
+				title=_("Invalid ledger mapping"),
+			)
+		self.afas_connector, self.afas_root_element, self.afas_key_field = "FiEntries", "FiEntryPar", "EnNo"
+		self.push_on_submit, self.push_on_cancel = 1, 1
+		self.push_on_insert = self.push_on_update = self.push_on_trash = 0
+		self.set("field_mappings", [])
+		for row in self.ledger_maps:
+			if row.kind != "Journal" or row.erpnext_doctype not in ("DocType", "Account"):
+				row.erpnext_doctype = ERPNEXT_DOCTYPE[row.kind]
+			if not frappe.db.exists(row.erpnext_doctype, row.erpnext_value):
+				frappe.throw(
+					_("Ledger Maps row {0}: {1} {2} does not exist").format(
+						row.idx, _(row.erpnext_doctype), row.erpnext_value
+					)
+				)
+		kinds = {row.kind for row in self.ledger_maps}
+		for kind, why in (
+			("Administration", _("the AFAS administration (UnId) of each company")),
+			("Journal", _("the AFAS journal (JoCo)")),
+		):
+			if kind not in kinds:
+				frappe.throw(
+					_("Ledger Maps: add a {0} row: {1}").format(_(kind), why),
+					title=_("Invalid ledger mapping"),
+				)
+		for field, party in (("customer_mapping", "Sales Invoice"), ("supplier_mapping", "Purchase Invoice")):
+			if self.erpnext_doctype == party and not self.get(field):
+				frappe.throw(
+					_("{0} is required: its Record Links give the party's AFAS number").format(
+						_(self.meta.get_label(field))
+					)
+				)
+		missing = unmapped_accounts(self)
+		if missing:
+			frappe.throw(
+				_(
+					"These accounts are used by {0} vouchers but have no AFAS account in the Ledger Maps: {1}"
+				).format(_(self.erpnext_doctype), ", ".join(missing[:20])),
+				title=_("Unmapped accounts"),
+			)
+		if self.condition:
+			try:
+				compile(self.condition, "<condition>", "eval")
+			except SyntaxError as exc:
+				frappe.throw(
+					_("Condition is not a valid expression: {0}").format(exc.msg),
+					title=_("Invalid condition"),
+				)
 
 	def on_update(self) -> None:
 		clear_outbound_cache()

@@ -1,0 +1,276 @@
+"""The ledger flow, the frappe side: a submitted voucher (Sales/Purchase Invoice, Payment Entry,
+Journal Entry) → its GL Entries → one balanced AFAS financial entry, built by ``sync/ledger.py``.
+
+It reads what the builder needs from ERPNext (GL Entries, the invoice's items and taxes for the VAT
+split, the party numbers AFAS holds through the customer and supplier mappings' Record Links) and
+from AFAS (the administration's period table, cached), and looks a voucher up in AFAS's financial
+mutations (``Profit_Transactions``, by voucher number) before it books: a booking whose answer was
+lost is found there instead of booked twice.
+"""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from typing import Any
+
+import frappe
+from frappe import _
+from frappe.utils import getdate
+
+from afas_connector.binding.connection import environment, get_client
+from afas_connector.binding.constants import MAPPING
+from afas_connector.binding.record_links import afas_key_of
+from afas_connector.sync.ledger import (
+	GLLine,
+	InvoiceLine,
+	LedgerMaps,
+	Voucher,
+	build_entry,
+	invoice_number,
+	item_vat_code,
+)
+from afas_connector.sync.mapping_errors import RecordError
+from afas_connector.sync.outbound_plan import LEDGER
+
+VOUCHER_TYPES = ("Sales Invoice", "Purchase Invoice", "Payment Entry", "Journal Entry")
+INVOICES = {"Sales Invoice": "Sales Invoice Item", "Purchase Invoice": "Purchase Invoice Item"}
+#: Where AFAS keeps what it booked, and its period table (standard GetConnectors).
+TRANSACTIONS = "Profit_Transactions"
+PERIODS = "Profit_periods_per_administration"
+PERIOD_CACHE_SECONDS = 600
+REVERSAL_MARK = "On cancellation of "
+
+
+def is_ledger(mapping: Any) -> bool:
+	return mapping.get("mapping_type") == LEDGER
+
+
+def maps_of(mapping: Any) -> tuple[LedgerMaps, dict[str, str], dict[str, str], dict[str, str]]:
+	"""The mapping's Ledger Maps: ``(LedgerMaps, journals, administrations, cost centre codes)``;
+	journals are keyed by voucher type or bank/cash account."""
+	maps = LedgerMaps()
+	journals: dict[str, str] = {}
+	units: dict[str, str] = {}
+	for row in mapping.ledger_maps:
+		value = (row.afas_value or "").strip()
+		if row.kind == "Account":
+			maps.accounts[row.erpnext_value] = value
+		elif row.kind == "VAT Code":
+			maps.vat_codes[row.erpnext_value] = value
+		elif row.kind == "Cost Centre":
+			maps.cost_centres[row.erpnext_value] = value
+		elif row.kind == "Journal":
+			journals[row.erpnext_value] = value
+		elif row.kind == "Administration":
+			units[row.erpnext_value] = value
+	return maps, journals, units, maps.cost_centres
+
+
+def voucher_of(mapping: Any, doctype: str, name: str, *, reverse: bool = False) -> tuple[Voucher, Any]:
+	"""The voucher as the builder takes it, and its ERPNext document. ``reverse``: the GL lines ERPNext
+	booked for its cancellation (the reversing entry) instead of the booking."""
+	doc = frappe.get_doc(doctype, name)
+	company_currency = frappe.get_cached_value("Company", doc.company, "default_currency")
+	rows = frappe.get_all(
+		"GL Entry",
+		filters={"voucher_type": doctype, "voucher_no": name},
+		fields=[
+			"account",
+			"debit",
+			"credit",
+			"party_type",
+			"party",
+			"cost_center",
+			"account_currency",
+			"debit_in_account_currency",
+			"credit_in_account_currency",
+			"against_voucher",
+			"posting_date",
+			"remarks",
+		],
+		order_by="creation asc, name asc",
+	)
+	lines = [
+		GLLine(
+			account=r.account,
+			debit=Decimal(str(r.debit or 0)),
+			credit=Decimal(str(r.credit or 0)),
+			party_type=r.party_type or None,
+			party=r.party or None,
+			cost_center=r.cost_center or None,
+			account_currency=r.account_currency or None,
+			debit_in_account_currency=Decimal(str(r.debit_in_account_currency or 0)),
+			credit_in_account_currency=Decimal(str(r.credit_in_account_currency or 0)),
+			against_voucher=r.against_voucher or None,
+			posting_date=str(r.posting_date),
+		)
+		for r in rows
+		if (r.remarks or "").startswith(REVERSAL_MARK) == reverse
+	]
+	voucher = Voucher(
+		doctype=doctype,
+		name=name,
+		company=doc.company,
+		company_currency=company_currency,
+		posting_date=str(lines[0].posting_date if lines else doc.get("posting_date")),
+		lines=lines,
+		description=_description(doc),
+	)
+	if doctype in INVOICES:
+		number, _why = invoice_number(name, mapping.invoice_number_rule or "")
+		voucher.invoice_number = number
+		voucher.due_date = str(doc.due_date) if doc.get("due_date") else None
+		voucher.invoice_lines = _invoice_lines(doc, maps_of(mapping)[0])
+	return voucher, doc
+
+
+def _description(doc: Any) -> str:
+	party = doc.get("customer_name") or doc.get("supplier_name") or doc.get("party_name") or ""
+	text = doc.get("remarks") if doc.doctype in ("Journal Entry", "Payment Entry") else ""
+	return (text or f"{doc.doctype} {doc.name} {party}").strip()
+
+
+def _invoice_lines(doc: Any, maps: LedgerMaps) -> list[InvoiceLine]:
+	"""Each item's net amount on its income or expense account, with its VAT code."""
+	tax_rows = [(t.account_head, float(t.rate or 0)) for t in doc.get("taxes") or []]
+	account_field = "income_account" if doc.doctype == "Sales Invoice" else "expense_account"
+	lines = []
+	for item in doc.items:
+		rates = json.loads(item.item_tax_rate or "{}") if item.get("item_tax_rate") else {}
+		lines.append(
+			InvoiceLine(
+				account=item.get(account_field),
+				cost_center=item.get("cost_center"),
+				amount=Decimal(str(item.base_net_amount or 0)),
+				vat_code=item_vat_code(rates, tax_rows, maps.vat_codes),
+			)
+		)
+	return lines
+
+
+def build(
+	mapping: Any, doctype: str, name: str, *, reverse: bool = False
+) -> tuple[Any, list[RecordError], list[str]]:
+	"""The FiEntries record for the voucher (its reversal with ``reverse``), the reasons it cannot be
+	sent, and the parties whose own push is still on its way (the entry waits for them)."""
+	from afas_connector.binding.push import has_pending_push
+
+	voucher, doc = voucher_of(mapping, doctype, name, reverse=reverse)
+	maps, journals, units, _codes = maps_of(mapping)
+	errors: list[RecordError] = []
+	waiting: list[str] = []
+	unit = units.get(voucher.company)
+	journal = _journal(doc, journals)
+	if not unit:
+		errors.append(
+			RecordError(
+				name,
+				"UnId",
+				_("company {0} has no AFAS administration in the mapping").format(voucher.company),
+			)
+		)
+	if not journal:
+		errors.append(
+			RecordError(name, "JoCo", _("{0} has no AFAS journal in the mapping").format(_(doctype)))
+		)
+	parties: dict[tuple[str, str], str | None] = {}
+	for line in voucher.lines:
+		if line.party_type in ("Customer", "Supplier") and line.party:
+			via = mapping.customer_mapping if line.party_type == "Customer" else mapping.supplier_mapping
+			key = afas_key_of(via, line.party) if via else None
+			parties[(line.party_type, line.party)] = key
+			if not key and via and has_pending_push(via, line.party):
+				waiting.append(_("{0} (mapping {1})").format(line.party, via))
+	invoice_numbers = {}
+	for line in voucher.lines:
+		if line.against_voucher and line.against_voucher != name:
+			number, _why = invoice_number(line.against_voucher, mapping.invoice_number_rule or "")
+			if number:
+				invoice_numbers[line.against_voucher] = number
+	if doctype in INVOICES and not voucher.invoice_number:
+		errors.append(RecordError(name, "InId", invoice_number(name, mapping.invoice_number_rule or "")[1]))
+	year = period = 0
+	if unit:
+		try:
+			year, period = period_of(int(unit), getdate(voucher.posting_date))
+		except LookupError as exc:
+			errors.append(RecordError(name, "Peri", str(exc)))
+	record, build_errors = build_entry(
+		voucher,
+		maps,
+		year=year,
+		period=period,
+		unit=int(unit or 0),
+		journal=journal or "",
+		parties=parties,
+		invoice_numbers=invoice_numbers,
+	)
+	return record, errors + build_errors, waiting
+
+
+def _journal(doc: Any, journals: dict[str, str]) -> str | None:
+	"""The journal of a voucher: its bank or cash account's (a payment), else its voucher type's."""
+	if doc.doctype == "Payment Entry":
+		for account in (doc.get("paid_to"), doc.get("paid_from")):
+			if account in journals:
+				return journals[account]
+	return journals.get(doc.doctype)
+
+
+def period_of(unit: int, day: Any) -> tuple[int, int]:
+	"""AFAS's financial year and period of ``day`` in administration ``unit``, from its own period
+	table (``Profit_periods_per_administration``: not always 12 calendar months). Raises LookupError."""
+	key = f"afas_periods::{environment()}::{unit}"
+	periods = frappe.cache.get_value(key)
+	if periods is None:
+		with get_client() as client:
+			rows = client.iter_rows(PERIODS, order_by=["Year", "Period"], filters=[["Unit", "=", unit]])
+			periods = [(r["Year"], r["Period"], str(r["DateFrom"])[:10], str(r["DateTo"])[:10]) for r in rows]
+		frappe.cache.set_value(key, periods, expires_in_sec=PERIOD_CACHE_SECONDS)
+	text = str(day)[:10]
+	for year, period, start, end in periods:
+		if start <= text <= end:
+			return int(year), int(period)
+	raise LookupError(_("{0} is in no period of AFAS administration {1}").format(text, unit))
+
+
+def booked_entries(client: Any, voucher_no: str) -> list[str]:
+	"""The AFAS entry numbers booked with voucher number ``voucher_no``, oldest first: the booking,
+	then its reversal."""
+	rows = client.iter_rows(TRANSACTIONS, order_by=["EntryNo"], filters=[["VoucherNo", "=", voucher_no]])
+	numbers: list[str] = []
+	for row in rows:
+		number = str(row.get("EntryNo"))
+		if number not in numbers:
+			numbers.append(number)
+	return numbers
+
+
+def unmapped_accounts(mapping: Any) -> list[str]:
+	"""Accounts the mapping's vouchers use (their GL Entries so far, for the companies it maps) that
+	have no AFAS account in it; customer and supplier lines need none (they book on the party)."""
+	maps, _journals, units, _codes = maps_of(mapping)
+	if not units:
+		return []
+	used = frappe.get_all(
+		"GL Entry",
+		filters={
+			"voucher_type": mapping.erpnext_doctype,
+			"company": ["in", list(units)],
+			"is_cancelled": 0,
+		},
+		fields=["account", "party_type"],
+		distinct=True,
+	)
+	return sorted(
+		{
+			r.account
+			for r in used
+			if r.account not in maps.accounts and r.party_type not in ("Customer", "Supplier")
+		}
+	)
+
+
+def mapping_names() -> list[str]:
+	return frappe.get_all(MAPPING, filters={"mapping_type": LEDGER}, pluck="name")
