@@ -469,3 +469,25 @@ def push_document(
 			title=_("Not pushed"),
 		)
 	return {"queued": queued, "message": _("Push to AFAS queued")}
+
+
+# ------------------------------------------------------------------ ledger
+
+
+@frappe.whitelist(methods=["GET"])
+@rate_limit(limit=30, seconds=60)
+def reference_values(kind: str | None = None) -> list[dict[str, str]]:
+	"""The values AFAS has for a Ledger Maps kind (Account, VAT Code, Journal, Administration, Cost
+	Centre): ``[{value, description}]`` from AFAS's standard GetConnector, to pick a map's AFAS side."""
+	require_manager()
+	from afas_connector.binding.ledger import REFERENCE
+	from afas_connector.binding.ledger import reference_values as read
+
+	kind = _required(kind, "kind", _("one of {0}").format(", ".join(REFERENCE)))
+	if kind not in REFERENCE:
+		frappe.throw(_("kind must be one of {0}").format(", ".join(REFERENCE)))
+	try:
+		values = read(kind)
+	except AfasError as exc:
+		_afas_error(exc)
+	return [{"value": value, "description": description} for value, description in values.items()]

@@ -274,3 +274,28 @@ def unmapped_accounts(mapping: Any) -> list[str]:
 
 def mapping_names() -> list[str]:
 	return frappe.get_all(MAPPING, filters={"mapping_type": LEDGER}, pluck="name")
+
+
+#: Where AFAS keeps the values a Ledger Maps row of each kind names: (GetConnector, key, description).
+REFERENCE = {
+	"Account": ("Profit_Accounts", "Account", "Description"),
+	"Journal": ("Profit_Journals", "JournalId", "Description"),
+	"Administration": ("Profit_Administrations", "AdminId", "AdminNm"),
+	"VAT Code": ("Profit_VAT_code", "VatCode", "Description"),
+	"Cost Centre": ("Profit_CostCentre", "CostCentreId", "Description"),
+}
+
+
+def reference_values(kind: str, *, interactive: bool = True) -> dict[str, str]:
+	"""``{AFAS value: description}`` of a Ledger Maps kind, read from AFAS's standard GetConnector
+	(cached like metainfo). Raises :class:`AfasError` when AFAS cannot be read."""
+	connector, key, label = REFERENCE[kind]
+	cache = f"afas_reference::{environment()}::{connector}"
+	values = frappe.cache.get_value(cache)
+	if values is None:
+		with get_client(interactive=interactive) as client:
+			values = {
+				str(r.get(key)): str(r.get(label) or "") for r in client.iter_rows(connector, order_by=[key])
+			}
+		frappe.cache.set_value(cache, values, expires_in_sec=PERIOD_CACHE_SECONDS)
+	return values

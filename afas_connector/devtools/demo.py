@@ -71,11 +71,88 @@ def add_generated_debtors(sim: AfasSimulator, n: int) -> None:
 	sim.add_rows("ERP_Debtors", rows)
 
 
+LEDGER_MAPPING = "Sales Invoice → AFAS Ledger"
+
+
+def _demo_item() -> str | None:
+	"""An item the sync brought in that can be sold (AFAS blocks some: those come in disabled)."""
+	linked = frappe.get_all(LINK, filters={"mapping": INBOUND[2]["mapping_name"]}, pluck="reference_name")
+	found = frappe.get_all(
+		"Item", filters={"name": ["in", linked or [""]], "disabled": 0}, pluck="name", limit=1
+	)
+	return found[0] if found else None
+
+
+def _book_demo_invoice(customer: str) -> str:
+	"""Submit a Sales Invoice for the pushed customer and book it into AFAS's general ledger (FiEntries);
+	returns the lines to print. Needs a Company (ERPNext's setup wizard)."""
+	company = frappe.defaults.get_global_default("company") or frappe.db.get_value("Company", {}, "name")
+	item = _demo_item()
+	if not company or not item:
+		return "ledger: Sales Invoice skipped (this site has no Company yet: finish ERPNext's setup wizard)"
+	income, currency = frappe.get_cached_value(
+		"Company", company, ["default_income_account", "default_currency"]
+	)
+	upsert_mapping(
+		{
+			"mapping_name": LEDGER_MAPPING,
+			"direction": "Outbound",
+			"mapping_type": "Ledger (FiEntries)",
+			"afas_connector": "FiEntries",
+			"erpnext_doctype": "Sales Invoice",
+			"afas_key_field": "EnNo",
+			"customer_mapping": OUTBOUND["mapping_name"],
+			"ledger_maps": [
+				{"kind": "Account", "erpnext_value": income, "afas_value": "8000"},
+				{"kind": "Administration", "erpnext_value": company, "afas_value": "1"},
+				{
+					"kind": "Journal",
+					"erpnext_doctype": "DocType",
+					"erpnext_value": "Sales Invoice",
+					"afas_value": "20",
+				},
+			],
+			"field_mappings": [],
+		}
+	)
+	invoice = frappe.get_doc(
+		{
+			"doctype": "Sales Invoice",
+			"customer": customer,
+			"company": company,
+			"currency": currency,
+			"conversion_rate": 1,
+			"disable_rounded_total": 1,
+			"items": [{"item_code": item, "qty": 3, "rate": 12.5, "income_account": income}],
+		}
+	).insert(ignore_permissions=True)
+	invoice.submit()
+	frappe.db.commit()
+	push_pending(LEDGER_MAPPING, "Sales Invoice", invoice.name)
+	log = frappe.get_all(
+		LOG,
+		filters={"mapping": LEDGER_MAPPING, "reference_name": invoice.name},
+		fields=["status", "afas_key", "error", "payload"],
+		limit=1,
+	)[0]
+	if log.status != "Success":
+		return f"ledger: Sales Invoice {invoice.name!r} → FiEntries: {log.status} ({log.error})"
+	import json
+
+	lines = json.loads(log.payload)["objects"]["FiEntries"]
+	shown = ", ".join(
+		f"{'debtor' if line['fields']['VaAs'] == '2' else 'account'} {line['fields']['AcNr']} "
+		f"{'D' if line['fields']['AmDe'] else 'C'} {line['fields']['AmDe'] or line['fields']['AmCr']:.2f}"
+		for line in lines
+	)
+	return f"ledger: Sales Invoice {invoice.name!r} → POST FiEntries: Success, AFAS entry {log.afas_key} ({shown})"
+
+
 def _push_demo_order(customer: str) -> str:
 	"""Submit a Sales Order for the pushed customer, with an item the inbound sync brought in, and
 	push it to FbSales; returns the line to print. Needs a Company (ERPNext's setup wizard)."""
 	company = frappe.defaults.get_global_default("company") or frappe.db.get_value("Company", {}, "name")
-	item = frappe.db.get_value(LINK, {"mapping": INBOUND[2]["mapping_name"]}, "reference_name")
+	item = _demo_item()
 	if not company or not item:
 		return "push: Sales Order skipped (this site has no Company yet: finish ERPNext's setup wizard)"
 	order = new_sales_order(customer, company, [(item, 3, 12.5)])
@@ -162,6 +239,7 @@ def run_demo(
 				+ (f", AFAS DbId {push[0].afas_key}" if push[0].afas_key else f" ({push[0].error})")
 			)
 		echo(_push_demo_order(customer.name))
+		echo(_book_demo_invoice(customer.name))
 		if serve:
 			echo(f"Simulator still serving on {sim.base_url}; Ctrl-C to stop.")
 			try:

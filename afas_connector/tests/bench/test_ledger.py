@@ -527,3 +527,25 @@ class TestLedger(IntegrationTestCase):
 		retry_log(frappe.db.get_value(LOG, {"reference_name": doc.name, "mapping": mapping.name}, "name"))
 		self.assertEqual(self.book(doc), ["Success"])
 		self.assertLessEqual(len(self.lines()[1][0]["InId"]), 12)
+
+	def test_ledger_maps_name_what_afas_has_and_are_labelled_from_it(self):
+		from afas_connector.api import reference_values
+
+		accounts = {v["value"]: v["description"] for v in reference_values("Account")}
+		self.assertIn("8000", accounts)
+		mapping = frappe.get_doc("AFAS Connector Mapping", self.ledgers["Sales Invoice"])
+		self.assertEqual(
+			{
+				(r.afas_value, r.afas_label)
+				for r in mapping.ledger_maps
+				if r.kind == "Account" and r.afas_value == "8000"
+			},
+			{("8000", accounts["8000"])},
+		)
+		spec = self.ledger("Sales Invoice", "20")
+		spec["ledger_maps"][0]["afas_value"] = "9999"
+		name = f"Test Ledger Unknown {self.token}"
+		self.addCleanup(cleanup_mapping, name)
+		with self.assertRaises(frappe.ValidationError) as info:
+			make_mapping(name, **spec)
+		self.assertIn("AFAS has no account 9999", str(info.exception))

@@ -36,6 +36,9 @@ frappe.ui.form.on("AFAS Connector Mapping", {
 				__("AFAS")
 			);
 		}
+		if (frm.doc.mapping_type === "Ledger (FiEntries)") {
+			frm.add_custom_button(__("AFAS Reference Data"), () => afas_mapping.reference_data(), __("AFAS"));
+		}
 		if (!frm.is_new()) {
 			frm.add_custom_button(
 				__("Sync Logs"),
@@ -49,7 +52,38 @@ frappe.ui.form.on("AFAS Connector Mapping", {
 	},
 });
 
+frappe.ui.form.on("AFAS Ledger Map", {
+	kind(frm, cdt, cdn) {
+		// the ERPNext side each kind maps from; a journal row names a voucher type or a bank account
+		const doctypes = { Account: "Account", "VAT Code": "Account", Journal: "DocType", Administration: "Company", "Cost Centre": "Cost Center" };
+		frappe.model.set_value(cdt, cdn, "erpnext_doctype", doctypes[locals[cdt][cdn].kind]);
+	},
+});
+
 const afas_mapping = {
+	reference_data() {
+		// What AFAS has for each kind of Ledger Maps row, to pick the AFAS side from.
+		const kinds = ["Account", "VAT Code", "Journal", "Administration", "Cost Centre"];
+		Promise.all(
+			kinds.map((kind) =>
+				frappe
+					.call({ method: `${AFAS_MAPPING_API}.reference_values`, type: "GET", args: { kind }, silent: true, error_handlers: { "*": () => {} } })
+					.then((r) => [kind, r.message || []])
+					.catch(() => [kind, null])
+			)
+		).then((lists) => {
+			const message = lists
+				.map(([kind, values]) =>
+					`<h5>${__(kind)}</h5>` +
+					(values === null
+						? `<p class="text-muted">${__("Not offered by this App Connector")}</p>`
+						: afas_mapping.table([__("AFAS"), __("Description")], values.map((v) => [v.value, v.description])))
+				)
+				.join("");
+			frappe.msgprint({ title: __("AFAS Reference Data"), message, wide: true });
+		});
+	},
+
 	connector_picker(frm) {
 		// The connectors AFAS offers this App Connector, as suggestions; any id may still be typed
 		// (AFAS unreachable, a connector added later).

@@ -53,6 +53,36 @@ class AFASConnectorMapping(Document):
 				row.erpnext_doctype = ERPNEXT_DOCTYPE.get(row.kind)
 		super()._validate_links()
 
+	def check_ledger_values_in_afas(self) -> None:
+		"""Each AFAS value of the Ledger Maps is one AFAS has (its account, journal, administration …),
+		labelled with AFAS's description; checked when AFAS can be reached."""
+		from afas_connector.binding.ledger import reference_values
+
+		if not is_enabled():
+			return
+		for kind in sorted({row.kind for row in self.ledger_maps}):
+			try:
+				known = reference_values(kind)
+			except AfasError as exc:
+				if exc.status in (404, 500):
+					continue  # this App Connector has no such GetConnector: the values stay unchecked
+				frappe.msgprint(
+					_("Could not check the {0} values against AFAS: {1}").format(_(kind), str(exc)),
+					indicator="orange",
+					alert=True,
+				)
+				return
+			for row in self.ledger_maps:
+				if row.kind != kind:
+					continue
+				value = (row.afas_value or "").strip()
+				if value not in known:
+					frappe.throw(
+						_("Ledger Maps row {0}: AFAS has no {1} {2}").format(row.idx, _(kind).lower(), value),
+						title=_("Unknown AFAS value"),
+					)
+				row.afas_value, row.afas_label = value, known[value]
+
 	def validate_ledger(self) -> None:
 		"""A ledger mapping books vouchers as AFAS financial entries: FiEntries (root FiEntryPar) on
 		submit, a reversal on cancel. Its maps must cover what its vouchers book: every account their
@@ -97,6 +127,7 @@ class AFASConnectorMapping(Document):
 						_(self.meta.get_label(field))
 					)
 				)
+		self.check_ledger_values_in_afas()
 		missing = unmapped_accounts(self)
 		if missing:
 			frappe.throw(
