@@ -16,7 +16,7 @@ import frappe
 from frappe import _
 from frappe.utils import get_datetime, now_datetime
 
-from afas_connector.afas import AfasError, FilterSet, take_for_columns
+from afas_connector.afas import AfasAuthError, AfasError, FilterSet, take_for_columns
 from afas_connector.binding.connection import environment, get_client, get_settings, is_enabled
 from afas_connector.binding.constants import LINK, LOG, MAPPING
 from afas_connector.binding.record_links import (
@@ -149,6 +149,10 @@ def _run(mapping: str, *, trigger: str, full: bool, progress: Progress | None, m
 		fields.update(exchange_excerpts(exchanges))
 		finish_log(log, "Failed", **writer.counts(), **fields)
 		writer.notify(finished=True)
+		if isinstance(exc, AfasAuthError):
+			from afas_connector.binding.alerts import credentials_refused
+
+			credentials_refused(exc, sync_log=log.name)
 		if not isinstance(exc, AfasError | frappe.ValidationError):
 			frappe.log_error(title=f"AFAS inbound sync {mapping} failed")
 			frappe.db.commit()
@@ -514,6 +518,9 @@ def enqueue_pull(mapping: str, *, trigger: str, full: bool = False) -> Any:
 
 def run_pull_job(mapping: str, trigger: str = "Scheduler", full: bool = False) -> str | None:
 	"""The background job: run the mapping unless another run holds its lock; returns its Sync Log."""
+	from afas_connector.binding.alerts import note_scheduler_off
+
+	note_scheduler_off()  # a manual run works without the scheduler; the scheduled ones do not
 	try:
 		return sync_mapping(mapping, trigger=trigger, full=full).name
 	except AlreadyRunning:
