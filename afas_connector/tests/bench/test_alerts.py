@@ -29,6 +29,14 @@ SETTINGS = "AFAS Settings"
 MANAGER = "afas-alerts@example.com"
 SENDER_ACCOUNT = "AFAS Alerts Test Sender"
 CONNECTOR = "KnSalesRelationOrg"
+#: N, K, X, Y at their defaults and no digest: what every test starts from and leaves behind.
+DEFAULTS = {
+	"alert_failed_runs": 3,
+	"alert_late_factor": 3,
+	"alert_outbox_size": 500,
+	"alert_outbox_minutes": 60,
+	"daily_digest": 0,
+}
 
 
 def clear_alerts() -> None:
@@ -119,12 +127,12 @@ class AlertTestCase(IntegrationTestCase):
 	def tearDownClass(cls):
 		frappe.delete_doc("Email Account", SENDER_ACCOUNT, force=True, ignore_permissions=True)
 		clear_alerts()
-		configure(cls.sim)
+		configure(cls.sim, **DEFAULTS)
 		frappe.local.outgoing_email_account = {}
 		super().tearDownClass()
 
 	def setUp(self):
-		configure(self.sim)
+		configure(self.sim, **DEFAULTS)
 		clear_alerts()
 
 	def assertOpenedOnce(self, key: str) -> str:

@@ -43,7 +43,11 @@ function render_monitoring_status(frm) {
 			const lines = [
 				`<p><span class="indicator-pill ${colour}">${esc(label)}</span></p>`,
 				`<p><b>${__("Scheduler")}:</b> ${
-					scheduler.enabled ? esc(__("enabled")) : esc(__("disabled ({0})", [scheduler.reason || ""]))
+					scheduler.enabled
+						? esc(__("enabled"))
+						: scheduler.reason && scheduler.reason !== "disabled"
+						? esc(__("disabled ({0})", [scheduler.reason]))
+						: esc(__("disabled"))
 				}; ${esc(__("last tick"))}: ${esc(scheduler.last_tick ? frappe.datetime.str_to_user(scheduler.last_tick) : __("never"))}</p>`,
 			];
 			if (h.queue_error) {
