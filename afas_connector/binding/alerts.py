@@ -162,9 +162,13 @@ def credentials_accepted() -> str | None:
 def note_scheduler_off() -> str | None:
 	"""Called by the connector's own jobs (a push, an inbound run), which run when a save or a button
 	queued them, also while the site's scheduler is off. Then nothing else would tell anyone: the
-	evaluation is a scheduled job itself. One query when the scheduler is on."""
-	enabled, reason = scheduler_state()
-	if enabled or not is_enabled() or frappe.db.exists(ALERT, {"open_key": "scheduler"}):
+	evaluation is a scheduled job itself. One query when the scheduler is on; never raises (it runs
+	in the ``finally`` of a drain, where it must not hide the drain's own error)."""
+	try:
+		enabled, reason = scheduler_state()
+		if enabled or not is_enabled() or frappe.db.exists(ALERT, {"open_key": "scheduler"}):
+			return None
+	except Exception:
 		return None
 	return _safely(
 		lambda: raise_alert(Problem("scheduler", "scheduler", FAILING, None, {"reason": reason})),

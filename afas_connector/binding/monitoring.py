@@ -296,14 +296,23 @@ def background_facts() -> BackgroundFacts:
 	try:
 		facts.workers = workers_per_queue()
 		facts.oldest_job = {queue: oldest_job(queue) for queue in NEEDED_QUEUES}
-		if tick:
-			from frappe.utils.background_jobs import is_job_enqueued
-
-			job_id = frappe.get_doc("Scheduled Job Type", tick.name).rq_job_id
-			facts.tick_queued = bool(is_job_enqueued(job_id))
 	except Exception as exc:  # Redis down or refusing us: report it, never fail the caller
 		facts.error = f"{type(exc).__name__}: {exc}"[:300]
+		return facts
+	facts.tick_queued = bool(tick) and tick_waiting(tick.name)
 	return facts
+
+
+def tick_waiting(job_type: str) -> bool:
+	"""Whether the scheduler queued the every-minute job and it waits for a worker (the scheduler runs
+	then, however long ago the job last ran). False when that cannot be told."""
+	from frappe.utils.background_jobs import is_job_enqueued
+
+	try:
+		job_id = frappe.get_doc("Scheduled Job Type", job_type).rq_job_id  # v15 and v16 name it apart
+		return bool(is_job_enqueued(job_id))
+	except Exception:
+		return False
 
 
 def workers_per_queue() -> dict[str, int]:

@@ -52,6 +52,11 @@ def status(job) -> str:
 	return str(getattr(job.get_status(refresh=True), "value", job.get_status()))
 
 
+def keep_busy(seconds: float) -> None:
+	"""A job that holds its worker for a while (run by the worker the test starts)."""
+	time.sleep(seconds)
+
+
 def set_scheduler(enabled: bool) -> None:
 	frappe.db.set_single_value("System Settings", "enable_scheduler", int(enabled))
 	frappe.db.commit()
@@ -179,7 +184,7 @@ class TestWorkersWithARealWorker(IntegrationTestCase):
 		self.assertEqual([a.status for a in alerts("workers")], ["Resolved"])
 
 		# The worker busy with a long job: the next one waits. An hour on, that is a stuck job.
-		busy = frappe.enqueue("frappe.utils.background_jobs.test_job", queue="default", s=4)
+		busy = frappe.enqueue(f"{__name__}.keep_busy", queue="default", seconds=4)
 		wait_for(lambda: status(busy) == "started", "the worker to start the long job")
 		waiting = frappe.enqueue("frappe.ping", queue="default")
 		self.assertNotIn("stuck_jobs", problems_now(), "just queued")
