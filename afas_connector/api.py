@@ -17,9 +17,10 @@ from typing import Any
 import frappe
 from frappe import _
 from frappe.rate_limiter import rate_limit
+from frappe.utils import cint
 
 from afas_connector.afas import AfasError
-from afas_connector.binding.constants import LOG, MANAGER_ROLES, MAPPING
+from afas_connector.binding.constants import LOG, MANAGER_ROLES, MAPPING, MONITOR_ROLE
 
 
 def is_manager() -> bool:
@@ -491,3 +492,44 @@ def reference_values(kind: str | None = None) -> list[dict[str, str]]:
 	except AfasError as exc:
 		_afas_error(exc)
 	return [{"value": value, "description": description} for value, description in values.items()]
+
+
+# ------------------------------------------------------------------ monitoring
+
+
+def is_monitor() -> bool:
+	"""An AFAS Monitor (read-only: the health answer and the alerts), or anyone who is a manager."""
+	return is_manager() or (frappe.session.user != "Guest" and MONITOR_ROLE in frappe.get_roles())
+
+
+def require_monitor() -> None:
+	"""The health answer is for AFAS Managers, System Managers and the read-only AFAS Monitor role."""
+	if not is_monitor():
+		raise frappe.PermissionError(_("Only an AFAS Manager, AFAS Monitor or System Manager may do this"))
+
+
+@frappe.whitelist(methods=["GET"])
+@rate_limit(limit=30, seconds=60)
+def health(http_status: int | str = 0) -> dict[str, Any]:
+	"""For monitoring tools: ``status`` (ok / degraded / failing), the problems, the last connection
+	test, the scheduler and workers, the outbox and per mapping its last success and failure,
+	consecutive failures, backlog and oldest pending age. No secrets. ``http_status=1`` answers a
+	failing status with HTTP 503, for checks that read only the status code."""
+	require_monitor()
+	from afas_connector.binding.monitoring import health as answer
+
+	result = answer()
+	if cint(http_status) and result["status"] == "failing":
+		frappe.local.response["http_status_code"] = 503
+	return result
+
+
+@frappe.whitelist(methods=["GET", "POST"])
+@rate_limit(limit=60, seconds=60)
+def background_card(filters: str | dict | None = None) -> str:
+	"""The AFAS workspace's Background Jobs card: ``Running``, or the first background problem.
+	``filters`` is what a number card sends; it is not used. Reads only."""
+	require_monitor()
+	from afas_connector.binding.monitoring import background_summary
+
+	return background_summary()

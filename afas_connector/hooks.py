@@ -15,6 +15,9 @@ scheduler_events = {
 	"cron": {
 		"* * * * *": ["afas_connector.binding.pull.enqueue_due_pulls"],
 		"*/5 * * * *": ["afas_connector.binding.outbox.sweep"],
+		# Alerts: every five minutes (offset from the sweeper), and the optional digest at 07:00.
+		"2-59/5 * * * *": ["afas_connector.binding.alerts.evaluate_afas_alerts"],
+		"0 7 * * *": ["afas_connector.binding.alerts.send_afas_digest"],
 	},
 }
 
@@ -47,5 +50,5 @@ after_migrate = "afas_connector.install.after_install"
 before_tests = "afas_connector.install.before_tests"
 
 # Our links to a document must never block deleting or cancelling it (the delete is pushed to AFAS).
-ignore_links_on_delete = ["AFAS Record Link", "AFAS Sync Log"]
+ignore_links_on_delete = ["AFAS Record Link", "AFAS Sync Log", "AFAS Alert"]
 auto_cancel_exempted_doctypes = ["AFAS Sync Log"]

@@ -9,7 +9,7 @@ from typing import Any
 import frappe
 from frappe import _
 
-from afas_connector.afas import AfasClient, AfasConfig, AfasError, RetryPolicy
+from afas_connector.afas import AfasAuthError, AfasClient, AfasConfig, AfasError, RetryPolicy
 from afas_connector.afas.client import Exchange
 from afas_connector.binding.constants import SETTINGS
 from afas_connector.sync.metainfo import field_paths
@@ -119,6 +119,9 @@ def test_connection(settings: Any | None = None) -> dict[str, Any]:
 			)
 	except AfasError as exc:
 		result = {"ok": False, "message": str(exc), "status": exc.status}
+		refused = exc
+	else:
+		refused = None
 	settings.db_set(
 		{
 			"last_connection_test": frappe.utils.now_datetime(),
@@ -130,6 +133,12 @@ def test_connection(settings: Any | None = None) -> dict[str, Any]:
 		},
 		update_modified=False,
 	)
+	from afas_connector.binding import alerts
+
+	if isinstance(refused, AfasAuthError):
+		alerts.credentials_refused(refused, during=_("Test Connection"))
+	elif result["ok"]:
+		alerts.credentials_accepted()
 	return result
 
 

@@ -5,9 +5,12 @@ MAPPING = "AFAS Connector Mapping"
 FIELD_MAPPING = "AFAS Field Mapping"
 LOG = "AFAS Sync Log"
 LINK = "AFAS Record Link"
+ALERT = "AFAS Alert"
 #: The app's own DocTypes never push (a Sync Log save must not queue a Sync Log).
-OWN_DOCTYPES = frozenset({SETTINGS, MAPPING, FIELD_MAPPING, LOG, LINK})
+OWN_DOCTYPES = frozenset({SETTINGS, MAPPING, FIELD_MAPPING, LOG, LINK, ALERT})
 
 MANAGER_ROLE = "AFAS Manager"
 #: Who may use the connector's API, buttons and forms.
 MANAGER_ROLES = (MANAGER_ROLE, "System Manager")
+#: Read-only: the health endpoint and the AFAS Alert list, for monitoring tools and their users.
+MONITOR_ROLE = "AFAS Monitor"

@@ -144,6 +144,9 @@ def drain(now: dt.datetime | None = None) -> int:
 				return sent
 	finally:
 		session.close()
+		from afas_connector.binding.alerts import note_scheduler_off
+
+		note_scheduler_off()  # saves push without the scheduler; retries and inbound runs do not
 	kick_pusher()  # out of time with work left: a fresh job continues
 	return sent
 

@@ -17,7 +17,7 @@ import frappe
 from frappe import _
 from frappe.utils import get_datetime, now_datetime
 
-from afas_connector.afas import AfasError, FilterSet, take_for_columns
+from afas_connector.afas import AfasAuthError, AfasError, FilterSet, take_for_columns
 from afas_connector.binding.connection import environment, get_client, get_settings, is_enabled
 from afas_connector.binding.constants import LINK, LOG, MAPPING
 from afas_connector.binding.record_links import (
@@ -174,6 +174,10 @@ def _run(
 		fields.update(exchange_excerpts(exchanges))
 		finish_log(log, "Failed", **writer.counts(), **fields)
 		writer.notify(finished=True)
+		if isinstance(exc, AfasAuthError):
+			from afas_connector.binding.alerts import credentials_refused
+
+			credentials_refused(exc, sync_log=log.name)
 		if not isinstance(exc, AfasError | frappe.ValidationError):
 			frappe.log_error(title=f"AFAS inbound sync {mapping} failed")
 			frappe.db.commit()
@@ -647,6 +651,9 @@ def run_pull_job(
 	mapping: str, trigger: str = "Scheduler", full: bool = False, log: str | None = None
 ) -> str | None:
 	"""The background job: run the mapping unless another run holds its lock; returns its Sync Log."""
+	from afas_connector.binding.alerts import note_scheduler_off
+
+	note_scheduler_off()  # a manual run works without the scheduler; the scheduled ones do not
 	try:
 		return sync_mapping(mapping, trigger=trigger, full=full, log=log).name
 	except AlreadyRunning:

@@ -16,7 +16,7 @@ import frappe
 from frappe import _
 from frappe.utils import add_to_date, get_datetime, now_datetime
 
-from afas_connector.afas import AfasError, AfasOutcomeUnknownError, Record
+from afas_connector.afas import AfasAuthError, AfasError, AfasOutcomeUnknownError, Record
 from afas_connector.afas.update import root_element
 from afas_connector.binding import ledger
 from afas_connector.binding.connection import connector_fields, environment, get_client, is_enabled
@@ -418,6 +418,10 @@ def _record_failure(log: Any, exc: Exception, exchanges: list[Any]) -> str:
 	if not isinstance(exc, AfasError):
 		frappe.log_error(title=f"AFAS push {log.name} failed", reference_doctype=LOG, reference_name=log.name)
 	finish_log(log, "Failed", rounds=step.rounds, next_attempt=None, **fields)
+	if isinstance(exc, AfasAuthError):
+		from afas_connector.binding.alerts import credentials_refused
+
+		credentials_refused(exc, sync_log=log.name)
 	return "Failed"
 
 

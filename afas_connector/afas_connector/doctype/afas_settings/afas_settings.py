@@ -22,6 +22,7 @@ class AFASSettings(Document):
 					_("{0} must be between {1} and {2}").format(_(self.meta.get_label(fieldname)), low, high),
 					title=_("Invalid value"),
 				)
+		self.validate_alert_thresholds()
 		if self.default_page_size and int(self.default_page_size) < 0:
 			frappe.throw(_("Default Page Size must be 0 (automatic) or more"))
 		problems = config_from_settings(self).problems()
@@ -30,6 +31,27 @@ class AFASSettings(Document):
 			problems = [p for p in problems if "required" not in p]
 		if problems:
 			frappe.throw("<br>".join(frappe.utils.escape_html(p) for p in problems), title=_("AFAS Settings"))
+
+	def validate_alert_thresholds(self) -> None:
+		"""N, K, X and Y of the alerts: empty means the default; otherwise within sensible bounds."""
+		from afas_connector.binding.monitoring import threshold_defaults
+
+		bounds = {
+			"alert_failed_runs": (1, 100),
+			"alert_late_factor": (1, 100),
+			"alert_outbox_size": (1, 1_000_000),
+			"alert_outbox_minutes": (1, 10_080),
+		}
+		for fieldname, default in threshold_defaults().items():
+			value = frappe.utils.cint(self.get(fieldname))
+			low, high = bounds[fieldname]
+			if not value:
+				self.set(fieldname, default)
+			elif not low <= value <= high:
+				frappe.throw(
+					_("{0} must be between {1} and {2}").format(_(self.meta.get_label(fieldname)), low, high),
+					title=_("Invalid value"),
+				)
 
 	def on_update(self) -> None:
 		clear_outbound_cache()

@@ -30,3 +30,4 @@ class AFASSyncLog(Document):
 def on_doctype_update() -> None:
 	frappe.db.add_index(LOG, ["status", "next_attempt"])
 	frappe.db.add_index(LOG, ["reference_doctype", "reference_name"])
+	frappe.db.add_index(LOG, ["mapping", "status", "finished_at"])  # monitoring: last success, failures
