@@ -79,13 +79,16 @@ def demo(context, port: int, rows: int, serve: bool) -> None:
 
 
 @afas.command("benchmark")
-@click.argument("which", type=click.Choice(["inbound", "outbound"]))
+@click.argument("which", type=click.Choice(["inbound", "outbound", "ledger"]))
 @click.option(
-	"--rows", type=int, default=None, help="Rows (inbound: 10000) or saves per side (outbound: 1000)."
+	"--rows",
+	type=int,
+	default=None,
+	help="Rows (inbound: 10000), saves per side (outbound: 1000) or submits per side (ledger: 1000).",
 )
 @pass_context
 def benchmark(context, which: str, rows: int | None = None) -> None:
-	"""Run the inbound or outbound benchmark against the simulator and print its ratios."""
+	"""Run the inbound, outbound or ledger benchmark against the simulator and print its ratios."""
 	import frappe
 
 	site = get_site(context)
@@ -96,6 +99,10 @@ def benchmark(context, which: str, rows: int | None = None) -> None:
 			from afas_connector.devtools.benchmark_pull import run
 
 			run(rows or 10_000)
+		elif which == "ledger":
+			from afas_connector.devtools.benchmark_ledger import run
+
+			run(rows or 1_000)
 		else:
 			from afas_connector.devtools.benchmark_push import run
 

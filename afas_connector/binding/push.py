@@ -126,38 +126,20 @@ def process_log(name: str, session: PushSession | None = None) -> str:
 		frappe.db.commit()
 		return log.status  # a disabled mapping or connector keeps its changes queued
 	started = now_datetime()
-	call, link, doc = plan_for(mapping, log.event, log.reference_doctype, log.reference_name)
-	if not call.sends:
-		set_log(log, {"started_at": started})
-		finish_log(log, "Success", error=_(call.reason), environment=environment(), next_attempt=None)
-		return "Success"
-	record = None
-	if call.method != "DELETE":
-		record, errors, waiting = record_for(mapping, call, link, doc)
-		if not errors:  # what AFAS's fields can hold (type, length, decimals), rounded where allowed
-			try:
-				record, errors = fit_to_afas(mapping, record, log.reference_name)
-			except AfasError as exc:
-				return _record_failure(log, exc, [])
-		if errors and waiting:
-			message = _("Waiting for {0} to reach AFAS first").format(", ".join(waiting))
-			set_log(log, {"started_at": started})
-			finish_log(
-				log, "Retrying", error=message[:1000], next_attempt=add_to_date(started, seconds=WAIT_SECONDS)
-			)
-			return "Retrying"
-		if errors:
-			set_log(log, {"started_at": started})
-			finish_log(
-				log,
-				"Failed",
-				error=_("Not sent, the document does not map: {0}").format(
-					"; ".join(f"{e.field}: {e.message}" for e in errors)
-				)[:1000],
-				record_errors=json.dumps([e.to_dict() for e in errors], ensure_ascii=False),
-				next_attempt=None,
-			)
-			return "Failed"
+	try:
+		prepared = _prepare(mapping, log, started)
+	except Exception as exc:  # a document the body cannot be built from must not stop the queue behind it
+		frappe.db.rollback()
+		frappe.log_error(
+			title=f"AFAS push {log.name}: body not built", reference_doctype=LOG, reference_name=log.name
+		)
+		fields = error_fields(exc)
+		fields["error"] = _("Not sent, the body could not be built: {0}").format(fields["error"])[:1000]
+		finish_log(log, "Failed", started_at=started, next_attempt=None, **fields)
+		return "Failed"
+	if isinstance(prepared, str):
+		return prepared
+	call, link, record = prepared
 	set_log(
 		log,
 		{
@@ -192,6 +174,44 @@ def process_log(name: str, session: PushSession | None = None) -> str:
 		fields["error"] = note
 	finish_log(log, "Success", **fields)
 	return "Success"
+
+
+def _prepare(mapping: Any, log: Any, started: dt.datetime) -> tuple[Call, Any, Record | None] | str:
+	"""The call and body a row needs, or the row's outcome when it is not sent (nothing to do, waits,
+	does not map, does not fit AFAS's fields)."""
+	call, link, doc = plan_for(mapping, log.event, log.reference_doctype, log.reference_name)
+	if not call.sends:
+		set_log(log, {"started_at": started})
+		finish_log(log, "Success", error=_(call.reason), environment=environment(), next_attempt=None)
+		return "Success"
+	record = None
+	if call.method != "DELETE":
+		record, errors, waiting = record_for(mapping, call, link, doc)
+		if not errors:  # what AFAS's fields can hold (type, length, decimals), rounded where allowed
+			try:
+				record, errors = fit_to_afas(mapping, record, log.reference_name)
+			except AfasError as exc:
+				return _record_failure(log, exc, [])
+		if errors and waiting:
+			message = _("Waiting for {0} to reach AFAS first").format(", ".join(waiting))
+			set_log(log, {"started_at": started})
+			finish_log(
+				log, "Retrying", error=message[:1000], next_attempt=add_to_date(started, seconds=WAIT_SECONDS)
+			)
+			return "Retrying"
+		if errors:
+			set_log(log, {"started_at": started})
+			finish_log(
+				log,
+				"Failed",
+				error=_("Not sent, the document does not map: {0}").format(
+					"; ".join(f"{e.field}: {e.message}" for e in errors)
+				)[:1000],
+				record_errors=json.dumps([e.to_dict() for e in errors], ensure_ascii=False),
+				next_attempt=None,
+			)
+			return "Failed"
+	return call, link, record
 
 
 # ------------------------------------------------------------------ building the body

@@ -21,7 +21,9 @@ from afas_connector.devtools.samples import (
 	INBOUND,
 	OUTBOUND,
 	new_customer,
+	new_sales_invoice,
 	new_sales_order,
+	sales_ledger_mapping,
 	sales_order_mapping,
 	upsert_mapping,
 	use_simulator,
@@ -90,42 +92,8 @@ def _book_demo_invoice(customer: str) -> str:
 	item = _demo_item()
 	if not company or not item:
 		return "ledger: Sales Invoice skipped (this site has no Company yet: finish ERPNext's setup wizard)"
-	income, currency = frappe.get_cached_value(
-		"Company", company, ["default_income_account", "default_currency"]
-	)
-	upsert_mapping(
-		{
-			"mapping_name": LEDGER_MAPPING,
-			"direction": "Outbound",
-			"mapping_type": "Ledger (FiEntries)",
-			"afas_connector": "FiEntries",
-			"erpnext_doctype": "Sales Invoice",
-			"afas_key_field": "EnNo",
-			"customer_mapping": OUTBOUND["mapping_name"],
-			"ledger_maps": [
-				{"kind": "Account", "erpnext_value": income, "afas_value": "8000"},
-				{"kind": "Administration", "erpnext_value": company, "afas_value": "1"},
-				{
-					"kind": "Journal",
-					"erpnext_doctype": "DocType",
-					"erpnext_value": "Sales Invoice",
-					"afas_value": "20",
-				},
-			],
-			"field_mappings": [],
-		}
-	)
-	invoice = frappe.get_doc(
-		{
-			"doctype": "Sales Invoice",
-			"customer": customer,
-			"company": company,
-			"currency": currency,
-			"conversion_rate": 1,
-			"disable_rounded_total": 1,
-			"items": [{"item_code": item, "qty": 3, "rate": 12.5, "income_account": income}],
-		}
-	).insert(ignore_permissions=True)
+	upsert_mapping(sales_ledger_mapping(LEDGER_MAPPING, company, OUTBOUND["mapping_name"]))
+	invoice = new_sales_invoice(customer, company, item, 3, 12.5)
 	invoice.submit()
 	frappe.db.commit()
 	push_pending(LEDGER_MAPPING, "Sales Invoice", invoice.name)

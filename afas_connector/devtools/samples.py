@@ -132,3 +132,48 @@ def upsert_mapping(spec: dict[str, Any]) -> Any:
 		doc.append("field_mappings", row)
 	doc.save(ignore_permissions=True)
 	return doc
+
+
+def sales_ledger_mapping(name: str, company: str, customer_mapping: str) -> dict[str, Any]:
+	"""A Ledger (FiEntries) mapping for the company's Sales Invoices on the simulator's chart: income
+	account → 8000, the company → administration 1, Sales Invoices → journal 20; debtors through
+	``customer_mapping``. The demo's and the ledger benchmark's."""
+	income = frappe.get_cached_value("Company", company, "default_income_account")
+	return {
+		"mapping_name": name,
+		"direction": "Outbound",
+		"mapping_type": "Ledger (FiEntries)",
+		"afas_connector": "FiEntries",
+		"erpnext_doctype": "Sales Invoice",
+		"afas_key_field": "EnNo",
+		"customer_mapping": customer_mapping,
+		"ledger_maps": [
+			{"kind": "Account", "erpnext_value": income, "afas_value": "8000"},
+			{"kind": "Administration", "erpnext_value": company, "afas_value": "1"},
+			{
+				"kind": "Journal",
+				"erpnext_doctype": "DocType",
+				"erpnext_value": "Sales Invoice",
+				"afas_value": "20",
+			},
+		],
+		"field_mappings": [],
+	}
+
+
+def new_sales_invoice(customer: str, company: str, item: str, qty: float, rate: float) -> Any:
+	"""Insert (not submit) a Sales Invoice of one line on the company's income account, in its currency."""
+	income, currency = frappe.get_cached_value(
+		"Company", company, ["default_income_account", "default_currency"]
+	)
+	return frappe.get_doc(
+		{
+			"doctype": "Sales Invoice",
+			"customer": customer,
+			"company": company,
+			"currency": currency,
+			"conversion_rate": 1,
+			"disable_rounded_total": 1,
+			"items": [{"item_code": item, "qty": qty, "rate": rate, "income_account": income}],
+		}
+	).insert(ignore_permissions=True)

@@ -1,7 +1,7 @@
 """Issue 19 in the real desk (headless Chromium): AFAS Settings shows the background state and the
 problems in its status block, and the AFAS workspace's card says what does not run.
 
-Needs what ``test_desk_button.py`` needs (built assets, Chromium, Node.js, playwright-core); skipped,
+Needs what ``desk_browser.py`` says (built assets, Chromium, Node.js, playwright-core); skipped,
 with the reason, where the desk cannot run.
 """
 
@@ -9,17 +9,14 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
-import tempfile
 
 import frappe
 from frappe.utils.password import update_password
 
+from afas_connector.tests.bench.desk_browser import SCREENSHOTS, DeskServer, missing, run_script
 from afas_connector.tests.bench.fixtures import IntegrationTestCase, api_user, configure, simulator
-from afas_connector.tests.bench.test_desk_button import CHROMIUM, NODE_DIR, DeskServer, _missing
 
-SCRIPT = os.path.join(os.path.dirname(__file__), "desk", "page_text.cjs")
 USER, PASSWORD = "afas-desk-monitor@example.com", "Desk-" + "m4Rk9qT2"
 
 
@@ -27,7 +24,7 @@ class TestMonitoringInTheDesk(IntegrationTestCase):
 	@classmethod
 	def setUpClass(cls):
 		super().setUpClass()
-		cls.missing = _missing()
+		cls.missing = missing()
 		cls.server = None
 		if cls.missing:
 			print(f"\ndesk monitoring test skipped: {cls.missing}", file=sys.stderr)
@@ -51,27 +48,18 @@ class TestMonitoringInTheDesk(IntegrationTestCase):
 	def test_settings_block_and_workspace_card_show_the_scheduler_off(self):
 		# run-tests switches the site's scheduler off, so that is what both must show
 		self.assertEqual(frappe.db.get_single_value("System Settings", "enable_scheduler"), 0)
-		shots = tempfile.mkdtemp(prefix="afas-desk-monitoring-")
-		done = subprocess.run(
-			[
-				"node",
-				SCRIPT,
-				self.server.base,
-				USER,
-				PASSWORD,
-				shots,
-				"/app/afas-settings=The scheduler is not running",
-				"/app/afas=Scheduler off",
-			],
-			capture_output=True,
-			text=True,
+		os.makedirs(SCREENSHOTS, exist_ok=True)
+		result = run_script(
+			"page_text.cjs",
+			self.server.base,
+			USER,
+			PASSWORD,
+			SCREENSHOTS,
+			"/app/afas-settings=The scheduler is not running",
+			"/app/afas=Scheduler off",
 			timeout=240,
-			env={**os.environ, "NODE_PATH": os.path.join(NODE_DIR, "node_modules"), "CHROMIUM": CHROMIUM},
 		)
-		lines = done.stdout.strip().splitlines()
-		self.assertTrue(lines, f"no output from the browser script: {done.stderr[-1000:]}")
-		result = json.loads(lines[-1])
-		self.assertTrue(result["ok"], f"{json.dumps(result)[:3000]} (screenshots: {shots})")
+		self.assertTrue(result["ok"], f"{json.dumps(result)[:3000]} (screenshots: {SCREENSHOTS})")
 		settings = result["pages"]["/app/afas-settings"]
 		for words in (
 			"Background Jobs and Health",

@@ -451,6 +451,7 @@ class TestLedger(IntegrationTestCase):
 			sorted((line["AcNr"], line["AmDe"], line["AmCr"]) for line in lines),
 			[("1100", 0.0, 500.0), ("4210", 500.0, 0.0)],
 		)
+		self.assertTrue(all(line["Ds"] == f"Rent accrual {self.token}" for line in lines), "the user remark")
 
 	def test_blocked_period_fails_at_once_and_a_lock_is_retried(self):
 		posting = getdate(today())
@@ -468,6 +469,78 @@ class TestLedger(IntegrationTestCase):
 		self.sim.lock_booking_layout(times=1)
 		self.assertEqual(self.book(locked), ["Success"])
 		self.assertEqual([r.status for r in self.entries()[1:]], [500, 201], "the lock retried, then booked")
+		# The period opened in AFAS, then Retry on the failed one: booked, once.
+		from afas_connector.binding.outbox import retry
+
+		failed = frappe.db.get_value(
+			LOG, {"reference_name": doc.name, "mapping": self.ledgers["Sales Invoice"]}, "name"
+		)
+		self.assertEqual(retry([failed])["queued"], 1)
+		self.assertEqual(self.book(doc), ["Success"])
+		vouchers = [r["VoucherNo"] for r in self.sim.rows("Profit_Transactions") if r["SeqNo"] == 1]
+		self.assertEqual(vouchers.count(doc.name), 1)
+
+	def test_an_invoice_waits_for_its_customer_to_reach_afas(self):
+		customer = new_customer(f"Ledger {self.token} Late B.V.")  # queued, not pushed yet
+		doc = self.invoice([(ITEMS[0], 1, 30.0, None)], [], customer=customer.name)
+		self.assertEqual(self.book(doc), ["Retrying"])
+		error = frappe.db.get_value(
+			LOG, {"reference_name": doc.name, "mapping": self.ledgers["Sales Invoice"]}, "error"
+		)
+		self.assertIn(customer.name, error)
+		self.assertEqual(self.entries(), [], "nothing booked before the debtor exists")
+		self.assertEqual(self.push(self.customers, "Customer", customer.name), ["Success"])
+		frappe.db.set_value(
+			LOG, {"reference_name": doc.name, "mapping": self.ledgers["Sales Invoice"]}, "next_attempt", None
+		)
+		self.assertEqual(self.book(doc), ["Success"])
+		debtor = frappe.db.get_value(
+			LINK, {"mapping": self.customers, "reference_name": customer.name}, "afas_key"
+		)
+		_header, lines = self.lines()
+		self.assertIn(("2", debtor), {(line["VaAs"], line["AcNr"]) for line in lines})
+
+	def test_a_body_that_cannot_be_built_fails_its_row_not_the_queue(self):
+		"""A bug or odd document while building one body: that row fails with the reason, the queue
+		behind it goes on, and after the fix Retry books it."""
+		from unittest import mock
+
+		from afas_connector.binding import ledger
+		from afas_connector.binding.outbox import drain, retry
+
+		first = self.invoice([(ITEMS[0], 1, 11.0, None)], [])
+		second = self.invoice([(ITEMS[0], 1, 12.0, None)], [])
+		frappe.db.commit()
+		real = ledger.build
+
+		def build(mapping, doctype, name, **kw):
+			if name == first.name:
+				raise ValueError("odd document")
+			return real(mapping, doctype, name, **kw)
+
+		with mock.patch.object(ledger, "build", build):
+			drain()
+		status = {
+			d.name: frappe.db.get_value(
+				LOG,
+				{"reference_name": d.name, "mapping": self.ledgers["Sales Invoice"]},
+				["name", "status", "error"],
+			)
+			for d in (first, second)
+		}
+		self.assertEqual(status[second.name][1], "Success")
+		self.assertEqual(status[first.name][1], "Failed")
+		self.assertIn("odd document", status[first.name][2])
+		self.assertEqual(retry([status[first.name][0]])["queued"], 1)
+		self.assertEqual(self.book(first), ["Success"])
+		self.assertEqual(
+			sorted(
+				r["VoucherNo"]
+				for r in self.sim.rows("Profit_Transactions")
+				if r["SeqNo"] == 1 and r["VoucherNo"] in (first.name, second.name)
+			),
+			sorted([first.name, second.name]),
+		)
 
 	def test_a_lost_answer_is_looked_up_never_booked_twice(self):
 		"""Found: AFAS booked it, the answer was cut off. Not found: the request never got there."""
