@@ -21,6 +21,7 @@ from frappe.utils import cint
 
 from afas_connector.afas import AfasError
 from afas_connector.binding.constants import LOG, MANAGER_ROLES, MAPPING, MONITOR_ROLE
+from afas_connector.sync.open_items import OPEN_ITEMS
 
 
 def is_manager() -> bool:
@@ -211,6 +212,8 @@ def preview_mapping(
 	require_manager()
 	doc = _mapping(mapping)
 	limit = _int_arg(limit, "limit", 1, 50)
+	if doc.mapping_type == OPEN_ITEMS:
+		frappe.throw(_("An Open Items mapping writes only AFAS's open amounts: run Sync Now to read them"))
 	if doc.direction == "Outbound":
 		from afas_connector.afas.update import build_body
 		from afas_connector.binding.push import fit_to_afas, plan_for, record_for

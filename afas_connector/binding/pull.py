@@ -48,6 +48,7 @@ from afas_connector.sync.inbound_plan import (
 )
 from afas_connector.sync.mapping import FieldMap, content_hash
 from afas_connector.sync.mapping_errors import RecordError
+from afas_connector.sync.open_items import OPEN_ITEMS
 from afas_connector.sync.schedule import is_due
 
 #: A run holds its lock at most this long; a crashed worker's lock simply expires.
@@ -136,6 +137,8 @@ def _run(
 		frappe.db.commit()
 	else:
 		log = create_log(mapping=mapping, direction="Inbound", trigger=trigger, status="Running", commit=True)
+	if doc.mapping_type == OPEN_ITEMS:
+		return _run_open_items(doc, log)
 	writer = _Writer(doc, log, progress)
 	state = load_state(doc)
 	if doc.full_sync_pending and not full:
@@ -169,18 +172,8 @@ def _run(
 		writer.notify(finished=True)
 		return log
 	except Exception as exc:
-		frappe.db.rollback()
-		fields = error_fields(exc)
-		fields.update(exchange_excerpts(exchanges))
-		finish_log(log, "Failed", **writer.counts(), **fields)
+		_fail_run(mapping, log, exc, exchanges, writer.counts())
 		writer.notify(finished=True)
-		if isinstance(exc, AfasAuthError):
-			from afas_connector.binding.alerts import credentials_refused
-
-			credentials_refused(exc, sync_log=log.name)
-		if not isinstance(exc, AfasError | frappe.ValidationError):
-			frappe.log_error(title=f"AFAS inbound sync {mapping} failed")
-			frappe.db.commit()
 		return log
 	if full and doc.full_sync_pending and not final.in_progress:
 		frappe.db.set_value(MAPPING, doc.name, "full_sync_pending", 0, update_modified=False)
@@ -203,6 +196,38 @@ def _run(
 		notes.insert(0, writer.first_error)
 	finish_log(log, status, **writer.counts(), error="\n".join(n for n in notes if n)[:1000] or None)
 	writer.notify(finished=True)
+	return log
+
+
+def _fail_run(mapping: str, log: Any, exc: Exception, exchanges: list[Any], counts: dict[str, Any]) -> None:
+	"""Close a run that stopped on an error: nothing of the failed page is kept, the log says why
+	(with AFAS's last answers), refused credentials alert at once, and an error that is not AFAS's
+	or the user's goes to the Error Log too."""
+	frappe.db.rollback()
+	fields = error_fields(exc)
+	fields.update(exchange_excerpts(exchanges))
+	finish_log(log, "Failed", **counts, **fields)
+	if isinstance(exc, AfasAuthError):
+		from afas_connector.binding.alerts import credentials_refused
+
+		credentials_refused(exc, sync_log=log.name)
+	if not isinstance(exc, AfasError | frappe.ValidationError):
+		frappe.log_error(title=f"AFAS inbound sync {mapping} failed")
+		frappe.db.commit()
+
+
+def _run_open_items(doc: Any, log: Any) -> Any:
+	"""An Open Items run: what AFAS still sees open of the invoices the Ledger mapping booked."""
+	from afas_connector.binding.open_items import read_open_items
+
+	exchanges: list[Any] = []
+	try:
+		counts, note = read_open_items(doc, on_exchange=lambda e: _keep_last(exchanges, e))
+	except Exception as exc:
+		_fail_run(doc.name, log, exc, exchanges, {})
+		return log
+	frappe.db.set_value(MAPPING, doc.name, "last_run", now_datetime(), update_modified=False)
+	finish_log(log, "Partial" if counts["failed"] else "Success", **counts, error=note)
 	return log
 
 

@@ -153,7 +153,19 @@ PERSONS = GetConnectorSpec(
 
 #: Fields of AFAS's standard GetConnectors that hold dates, though AFAS's specs type their rows' values as
 #: text (the JSON they arrive in).
-_PROFIT_DATES = frozenset({"EntryDate", "VoucherDate", "Created", "Modified", "DateFrom", "DateTo"})
+_PROFIT_DATES = frozenset(
+	{
+		"EntryDate",
+		"VoucherDate",
+		"Created",
+		"Modified",
+		"DateFrom",
+		"DateTo",
+		"NookPieceDate",
+		"BookPieceDate",
+		"ExpDate",
+	}
+)
 
 
 def _profit(
@@ -179,6 +191,9 @@ PROFIT_ACCOUNTS = _profit("Profit_Accounts", "Grootboekrekeningen", key="Account
 PROFIT_PERIODS = _profit("Profit_periods_per_administration", "Perioden per administratie")
 #: Journal entry lines, one row per line: where a booked FiEntries can be looked up (by VoucherNo, EntryNo).
 PROFIT_TRANSACTIONS = _profit("Profit_Transactions", "Financiële mutaties", modified="Modified")
+#: Outstanding items, one row per open invoice; a booked entry's debtor and creditor lines open and settle them.
+PROFIT_DEBTOR_INVOICES = _profit("Profit_Debtor_Invoices", "Openstaande posten debiteur")
+PROFIT_CREDITOR_INVOICES = _profit("Profit_Creditor_Invoices", "Openstaande posten crediteur")
 
 GET_CONNECTORS = (
 	DEBTORS,
@@ -192,6 +207,8 @@ GET_CONNECTORS = (
 	PROFIT_ACCOUNTS,
 	PROFIT_PERIODS,
 	PROFIT_TRANSACTIONS,
+	PROFIT_DEBTOR_INVOICES,
+	PROFIT_CREDITOR_INVOICES,
 )
 
 # --- UpdateConnectors --------------------------------------------------------------------------------------

@@ -34,6 +34,8 @@ JOURNALS = "Profit_Journals"
 ACCOUNTS = "Profit_Accounts"
 PERIODS = "Profit_periods_per_administration"
 TRANSACTIONS = "Profit_Transactions"
+DEBTOR_INVOICES = "Profit_Debtor_Invoices"
+CREDITOR_INVOICES = "Profit_Creditor_Invoices"
 
 
 class _Messages:
@@ -146,6 +148,63 @@ def book_entry(store: Store, record: dict[str, Any]) -> None:
 			}
 		)
 	store.add_rows(TRANSACTIONS, rows)
+	_settle_open_items(store, unit, lines)
+
+
+#: Outstanding items per side: (GetConnector, party field, amount field, sign of a debit).
+_OPEN_ITEMS = {
+	"2": (DEBTOR_INVOICES, "DebtorId", "Balance", 1),
+	"3": (CREDITOR_INVOICES, "CreditorId", "AmtInvoice", -1),
+}
+
+
+def _settle_open_items(store: Store, unit: int, lines: list[dict[str, Any]]) -> None:
+	"""A debtor (``VaAs`` 2) or creditor (3) line with an invoice number opens that invoice's outstanding
+	item or moves its balance (a payment, a credit note); an item whose balance reaches 0 leaves the
+	list, as in AFAS. ``Profit_Creditor_Invoices`` has no balance field: the open part is its amount."""
+	with store.lock:
+		for line in lines:
+			side = _OPEN_ITEMS.get(str(line.get("VaAs")))
+			if not side or line.get("InId") in (None, ""):
+				continue
+			connector, party_field, amount_field, sign = side
+			table = store.table(connector)
+			key = (unit, str(line.get("AcNr")), str(line["InId"]))
+			amount = sign * (_amount(line.get("AmDe")) - _amount(line.get("AmCr")))
+			found = next(
+				(
+					r
+					for r in table.rows
+					if (r.values["UnitId"], r.values[party_field], r.values["InvoiceNr"]) == key
+				),
+				None,
+			)
+			if found is not None:
+				table.rows.remove(found)
+				amount += _amount(found.values[amount_field])
+				values = dict(found.values)
+			else:
+				day = line.get("BpDa") or line.get("EnDa")
+				values = {
+					"UnitId": unit,
+					party_field: key[1],
+					"InvoiceNr": key[2],
+					"Description": line.get("Ds"),
+				}
+				values.update(
+					{"NookPieceDate": day, "ExpDate": day, "AmtInvoice": float(amount)}
+					if connector == DEBTOR_INVOICES
+					else {
+						"BookPieceDate": day,
+						"ExpDate": day,
+						"BookPiecrNr": line.get("BpNr"),
+						"Blocked": False,
+					}
+				)
+			if amount != 0:
+				values[amount_field] = float(amount)
+				table.rows.append(store._make_row(table.spec, values, stamp=False))
+			table.changed()
 
 
 def _check_account(store: Store, line: dict[str, Any], say: _Messages) -> None:

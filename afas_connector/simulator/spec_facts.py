@@ -6,7 +6,7 @@ codes); for each ``Profit_*`` GetConnector it serves, the row fields and their t
 Generated once from the spec files by a throwaway script; the specs themselves stay out of the
 project. Data types are metainfo's: ``string``, ``int``, ``decimal``, ``boolean``, ``date`` (AFAS's
 ``date`` and ``date-time``); a length of 0 is "no maximum" (text without ``maxLength``, base64 files).
-Modules: KnSalesRelationOrg (Organisaties en personen.json), KnPurchaseRelationOrg (Inkoop.json), KnOrganisation (Organisaties en personen.json), KnPerson (Organisaties en personen.json), FbItemArticle (Artikelen.json), FbSales (Verkoop en Orders.json), KnSubject (Dossiers en bijlagen en workflows.json), FiEntries (Mutaties.json), Profit_Transactions (Mutaties.json), Profit_Accounts (Mutaties.json), Profit_Journals (Mutaties.json), Profit_Administrations (Mutaties.json), Profit_periods_per_administration (Mutaties.json).
+Modules: KnSalesRelationOrg (Organisaties en personen.json), KnPurchaseRelationOrg (Inkoop.json), KnOrganisation (Organisaties en personen.json), KnPerson (Organisaties en personen.json), FbItemArticle (Artikelen.json), FbSales (Verkoop en Orders.json), KnSubject (Dossiers en bijlagen en workflows.json), FiEntries (Mutaties.json), Profit_Transactions (Mutaties.json), Profit_Accounts (Mutaties.json), Profit_Journals (Mutaties.json), Profit_Administrations (Mutaties.json), Profit_periods_per_administration (Mutaties.json), Profit_Debtor_Invoices (Mutaties.json), Profit_Creditor_Invoices (Mutaties.json).
 """
 
 from __future__ import annotations
@@ -3742,5 +3742,32 @@ GET_CONNECTORS: dict[str, tuple[tuple[str, str, str], ...]] = {
 		("Blocked", "boolean", "Blocked"),
 		("Periodtable", "int", "Period table"),
 		("TableDesc", "string", "Description"),
+	),
+	# AFAS's own field ids, typos included (NookPieceDate, BookPiecrNr).
+	"Profit_Debtor_Invoices": (
+		("UnitId", "int", "Administration"),
+		("DebtorId", "string", "Debiteurennummer"),
+		("InvoiceNr", "string", "Invoice number"),
+		("NookPieceDate", "string", "Voucher date"),
+		("ExpDate", "string", "Expiry date"),
+		("CurrencyId", "string", "Currency"),
+		("AmtInvoice", "decimal", "Total invoice amount"),
+		("AmtInvoiceCurr", "decimal", "Total invoice amount foreign currency"),
+		("Balance", "decimal", "Balance"),
+		("BalanceCurr", "decimal", "Balance (currency)"),
+		("Description", "string", "Invoice description"),
+	),
+	"Profit_Creditor_Invoices": (
+		("UnitId", "int", "Administration"),
+		("CreditorId", "string", "Crediteurnr"),
+		("InvoiceNr", "string", "Invoice number"),
+		("BookPiecrNr", "string", "Entry number"),
+		("BookPieceDate", "string", "Factuurdatum"),
+		("CurrencyId", "string", "Currency"),
+		("AmtInvoice", "decimal", "Total invoice amount"),
+		("AmtInvoiceCurr", "decimal", "Total invoice amount foreign currency"),
+		("ExpDate", "string", "Expiry date"),
+		("Description", "string", "Invoice description"),
+		("Blocked", "boolean", "Blocked for payment/collection"),
 	),
 }

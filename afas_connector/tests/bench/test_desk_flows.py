@@ -208,6 +208,6 @@ class TestDeskFlows(IntegrationTestCase):
 	def test_the_workspace_shows_its_cards_and_charts(self):
 		for language in ("en", "nl"):
 			facts = self.flow("workspace", language)
-			self.assertEqual(len(facts["cards"]), 3, facts)
+			self.assertEqual(len(facts["cards"]), 5, facts)  # syncs, failures, queue, background jobs, alerts
 			self.assertEqual(len(facts["charts"]), 2, facts)
 			self.assertIn(LABELS[language]["card"].lower(), " ".join(facts["cards"]).lower())

@@ -389,6 +389,38 @@ def test_profit_getconnectors_match_afas_specs(sim, http):
 		}
 	}
 	assert http.post(sim.base_url + "/connectors/FiEntries", json=entry).status_code == 201
+	# and a purchase invoice of a new creditor: an outstanding creditor item
+	creditor = http.post(
+		sim.base_url + "/connectors/KnPurchaseRelationOrg",
+		json={
+			"KnPurchaseRelationOrg": {
+				"Element": {
+					"Fields": {},
+					"Objects": [
+						{"KnOrganisation": {"Element": {"Fields": {"Nm": "Spec B.V.", "MatchOga": "6"}}}}
+					],
+				}
+			}
+		},
+	)
+	assert creditor.status_code == 201, creditor.text
+	number = next(
+		str(v) for k, v in creditor.json()["results"]["KnPurchaseRelationOrg"].items() if k.lower() == "crid"
+	)
+	purchase = {"Year": 2026, "Peri": 3, "UnId": 1, "JoCo": "90"}
+	lines = [
+		{"VaAs": "1", "AcNr": "4000", "EnDa": "2026-03-02", "BpDa": "2026-03-02", "BpNr": "PI-1", "AmDe": 20},
+		{"VaAs": "3", "AcNr": number, "EnDa": "2026-03-02", "BpDa": "2026-03-02", "InId": "F-1", "AmCr": 20},
+	]
+	body = {
+		"FiEntryPar": {
+			"Element": {
+				"Fields": purchase,
+				"Objects": [{"FiEntries": {"Element": [{"Fields": line} for line in lines]}}],
+			}
+		}
+	}
+	assert http.post(sim.base_url + "/connectors/FiEntries", json=body).status_code == 201
 	served = [
 		c["id"]
 		for c in http.get(sim.base_url + "/metainfo").json()["getConnectors"]

@@ -6,14 +6,21 @@ const AFAS_MAPPING_API = "afas_connector.api";
 frappe.ui.form.on("AFAS Connector Mapping", {
 	setup(frm) {
 		frm.afas_connectors = null; // {get_connectors, update_connectors} from AFAS metainfo, once per form
+		frm.set_query("ledger_mapping", () => ({
+			filters: { mapping_type: "Ledger (FiEntries)", erpnext_doctype: frm.doc.erpnext_doctype },
+		}));
 	},
 	refresh(frm) {
 		afas_mapping.connector_picker(frm);
 		frm.add_custom_button(__("Fetch Fields from AFAS"), () => afas_mapping.fetch_fields(frm), __("AFAS"));
-		if (!frm.is_new()) {
+		const open_items = frm.doc.mapping_type === "Open Items";
+		if (!frm.is_new() && !open_items) {
 			frm.add_custom_button(__("Preview"), () => afas_mapping.preview(frm), __("AFAS"));
 		}
-		if (!frm.is_new() && frm.doc.direction === "Inbound") {
+		if (!frm.is_new() && open_items) {
+			frm.add_custom_button(__("Sync Now"), () => afas_mapping.sync_now(frm, 0), __("AFAS"));
+		}
+		if (!frm.is_new() && frm.doc.direction === "Inbound" && !open_items) {
 			frm.add_custom_button(__("Sync Now"), () => afas_mapping.sync_now(frm, 0), __("AFAS"));
 			frm.add_custom_button(
 				__("Full Sync"),
@@ -50,6 +57,12 @@ frappe.ui.form.on("AFAS Connector Mapping", {
 	direction(frm) {
 		afas_mapping.connector_picker(frm);
 	},
+	mapping_type(frm) {
+		afas_mapping.fill_for_type(frm);
+	},
+	erpnext_doctype(frm) {
+		afas_mapping.fill_for_type(frm);
+	},
 });
 
 frappe.ui.form.on("AFAS Ledger Map", {
@@ -61,6 +74,18 @@ frappe.ui.form.on("AFAS Ledger Map", {
 });
 
 const afas_mapping = {
+	fill_for_type(frm) {
+		// A Ledger or Open Items mapping has one connector and key: fill them, as the server does.
+		if (frm.doc.mapping_type === "Ledger (FiEntries)") {
+			frm.set_value({ direction: "Outbound", afas_connector: "FiEntries", afas_key_field: "EnNo" });
+		} else if (frm.doc.mapping_type === "Open Items") {
+			const connector = { "Sales Invoice": "Profit_Debtor_Invoices", "Purchase Invoice": "Profit_Creditor_Invoices" }[
+				frm.doc.erpnext_doctype
+			];
+			frm.set_value({ direction: "Inbound", afas_key_field: "InvoiceNr" });
+			if (connector) frm.set_value("afas_connector", connector);
+		}
+	},
 	reference_data() {
 		// What AFAS has for each kind of Ledger Maps row, to pick the AFAS side from.
 		const kinds = ["Account", "VAT Code", "Journal", "Administration", "Cost Centre"];

@@ -17,6 +17,7 @@ from afas_connector.binding.doc_events import clear_outbound_cache
 from afas_connector.sync.mapping import FieldMap, content_hash
 from afas_connector.sync.mapping_errors import MappingConfigError
 from afas_connector.sync.metainfo import COMPATIBLE_FIELDTYPES, NON_VALUE_FIELDTYPES
+from afas_connector.sync.open_items import OPEN_ITEMS
 from afas_connector.sync.outbound_plan import LEDGER
 
 STANDARD_FIELDS = {"name", "owner", "creation", "modified", "docstatus"}
@@ -34,6 +35,10 @@ class AFASConnectorMapping(Document):
 			)
 		if self.direction == "Outbound" and self.mapping_type == LEDGER:
 			self.validate_ledger()
+			return
+		if self.direction == "Inbound" and self.mapping_type == OPEN_ITEMS:
+			self.validate_open_items()
+			self.validate_inbound()
 			return
 		self.mapping_type = "Field Map"
 		self.validate_field_map()
@@ -145,8 +150,43 @@ class AFASConnectorMapping(Document):
 					title=_("Invalid condition"),
 				)
 
+	def validate_open_items(self) -> None:
+		"""An Open Items mapping reads AFAS's outstanding items (Profit_Debtor_Invoices for Sales
+		Invoices, Profit_Creditor_Invoices for Purchase Invoices) for the invoices a Ledger mapping
+		booked, and shows them on those invoices. Nothing is mapped field by field."""
+		from afas_connector.sync.open_items import SIDES
+
+		side = SIDES.get(self.erpnext_doctype)
+		if not side:
+			frappe.throw(
+				_("Open Items are read for {0}, not {1}").format(" / ".join(SIDES), self.erpnext_doctype),
+				title=_("Invalid open items mapping"),
+			)
+		ledger = (
+			frappe.db.get_value(
+				MAPPING, self.ledger_mapping, ["mapping_type", "erpnext_doctype"], as_dict=True
+			)
+			if self.ledger_mapping
+			else None
+		)
+		if not ledger or ledger.mapping_type != LEDGER or ledger.erpnext_doctype != self.erpnext_doctype:
+			frappe.throw(
+				_("{0}: pick the Ledger (FiEntries) mapping that books these {1}").format(
+					_(self.meta.get_label("ledger_mapping")), _(self.erpnext_doctype)
+				),
+				title=_("Invalid open items mapping"),
+			)
+		self.afas_connector, self.afas_key_field = side.connector, "InvoiceNr"
+		self.modified_field = None
+		self.deletion_mode = "Ignore"
+		self.set("field_mappings", [])
+
 	def on_update(self) -> None:
 		clear_outbound_cache()
+		if self.mapping_type == OPEN_ITEMS:
+			from afas_connector.binding.open_items import ensure_custom_fields
+
+			ensure_custom_fields(self.erpnext_doctype)
 		if self.link_with and self.has_value_changed("link_with"):
 			from afas_connector.binding.record_links import join_pair
 
