@@ -13,11 +13,14 @@ import logging
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 import threading
-from typing import Any
+from typing import Any, ClassVar
 
 import frappe
+
+from afas_connector.tests.bench.fixtures import IntegrationTestCase, api_user, configure, simulator
 
 DESK = os.path.join(os.path.dirname(__file__), "desk")
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
@@ -95,3 +98,47 @@ def run_script(script: str, *argv: str, timeout: int = 300) -> dict[str, Any]:
 def screenshot_path(name: str) -> str:
 	os.makedirs(SCREENSHOTS, exist_ok=True)
 	return os.path.join(SCREENSHOTS, f"{name}.png")
+
+
+class DeskTestCase(IntegrationTestCase):
+	"""Tests that drive the desk in headless Chromium. Where the desk cannot run here every test is
+	skipped with the reason (counted among the tests run). Otherwise the simulator is configured, the
+	``desk_users`` (email → roles, language) exist and log in with :data:`PASSWORD`, and ``cls.server``
+	serves this site."""
+
+	desk_users: ClassVar[dict[str, tuple[list[str], str | None]]] = {USER: (["AFAS Manager"], None)}
+
+	@classmethod
+	def setUpClass(cls):
+		super().setUpClass()
+		cls.missing = missing()
+		cls.server = None
+		if cls.missing:
+			print(f"\n{cls.__name__} skipped: {cls.missing}", file=sys.stderr)
+			return
+		cls.sim = simulator()
+		configure(cls.sim)
+		for user, (roles, language) in cls.desk_users.items():
+			desk_user(user, roles, language)
+		cls.server = DeskServer()
+
+	@classmethod
+	def tearDownClass(cls):
+		if cls.server:
+			cls.server.stop()
+		super().tearDownClass()
+
+	def setUp(self):
+		if self.missing:
+			self.skipTest(self.missing)
+
+
+def desk_user(user: str, roles: list[str], language: str | None = None) -> None:
+	"""A desk user with exactly ``roles`` who logs in with :data:`PASSWORD` (committed)."""
+	from frappe.utils.password import update_password
+
+	api_user(user, roles)
+	if language:
+		frappe.db.set_value("User", user, "language", language)
+	update_password(user, PASSWORD)
+	frappe.db.commit()

@@ -7,57 +7,31 @@ registry). Without them the test is skipped, and says why.
 
 from __future__ import annotations
 
-import sys
+from typing import ClassVar
 
 import frappe
-from frappe.utils.password import update_password
 
 from afas_connector.devtools.samples import new_customer
 from afas_connector.tests.bench.desk_browser import (
 	PASSWORD,
 	USER,
-	DeskServer,
-	missing,
+	DeskTestCase,
 	run_script,
 	screenshot_path,
 )
 from afas_connector.tests.bench.fixtures import (
-	IntegrationTestCase,
-	api_user,
 	cleanup_mapping,
-	configure,
 	isolate_outbound,
 	push_mapping,
 	restore_outbound,
-	simulator,
 )
 
 
-class TestDeskButton(IntegrationTestCase):
-	@classmethod
-	def setUpClass(cls):
-		super().setUpClass()
-		cls.missing = missing()
-		cls.server = None
-		if cls.missing:  # skipped per test (setUp), so the run counts the test among those it ran
-			print(f"\ndesk button test skipped: {cls.missing}", file=sys.stderr)
-			return
-		cls.sim = simulator()
-		configure(cls.sim)
-		api_user(USER, ["AFAS Manager", "Sales User"])
-		update_password(USER, PASSWORD)
-		frappe.db.commit()
-		cls.server = DeskServer()
-
-	@classmethod
-	def tearDownClass(cls):
-		if cls.server:
-			cls.server.stop()
-		super().tearDownClass()
+class TestDeskButton(DeskTestCase):
+	desk_users: ClassVar = {USER: (["AFAS Manager", "Sales User"], None)}
 
 	def setUp(self):
-		if self.missing:
-			self.skipTest(self.missing)
+		super().setUp()
 		self.name = "Test Desk " + frappe.generate_hash(length=6)
 		self.addCleanup(cleanup_mapping, self.name)
 		push_mapping(self.name)

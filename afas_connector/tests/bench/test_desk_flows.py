@@ -11,23 +11,19 @@ from __future__ import annotations
 import sys
 import threading
 import time
+from typing import ClassVar
 
 import frappe
-from frappe.utils.password import update_password
 
-from afas_connector.tests.bench.desk_browser import DeskServer, missing, run_script, screenshot_path
+from afas_connector.tests.bench.desk_browser import PASSWORD, DeskTestCase, run_script, screenshot_path
 from afas_connector.tests.bench.fixtures import (
-	IntegrationTestCase,
-	api_user,
 	cleanup_mapping,
 	configure,
 	isolate_outbound,
 	push_mapping,
 	restore_outbound,
-	simulator,
 )
 
-PASSWORD = "Flows-" + "q8Zt3mW1"
 USERS = {"en": "afas-flows@example.com", "nl": "afas-flows-nl@example.com"}
 #: What the flows click, in each language (the app's own labels are in translations/nl.csv).
 LABELS = {
@@ -95,33 +91,13 @@ class QueueRunner:
 		self.thread.join(timeout=30)
 
 
-class TestDeskFlows(IntegrationTestCase):
-	@classmethod
-	def setUpClass(cls):
-		super().setUpClass()
-		cls.missing = missing()
-		cls.server = None
-		if cls.missing:
-			print(f"\ndesk flow tests skipped: {cls.missing}", file=sys.stderr)
-			return
-		cls.sim = simulator()
-		configure(cls.sim)
-		for language, user in USERS.items():
-			api_user(user, ["AFAS Manager", "System Manager"])
-			frappe.db.set_value("User", user, "language", language)
-			update_password(user, PASSWORD)
-		frappe.db.commit()
-		cls.server = DeskServer()
-
-	@classmethod
-	def tearDownClass(cls):
-		if cls.server:
-			cls.server.stop()
-		super().tearDownClass()
+class TestDeskFlows(DeskTestCase):
+	desk_users: ClassVar = {
+		user: (["AFAS Manager", "System Manager"], language) for language, user in USERS.items()
+	}
 
 	def setUp(self):
-		if self.missing:
-			self.skipTest(self.missing)
+		super().setUp()
 		configure(self.sim)
 		self.token = frappe.generate_hash(length=6)
 

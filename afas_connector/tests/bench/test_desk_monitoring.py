@@ -9,41 +9,17 @@ from __future__ import annotations
 
 import json
 import os
-import sys
+from typing import ClassVar
 
 import frappe
-from frappe.utils.password import update_password
 
-from afas_connector.tests.bench.desk_browser import SCREENSHOTS, DeskServer, missing, run_script
-from afas_connector.tests.bench.fixtures import IntegrationTestCase, api_user, configure, simulator
+from afas_connector.tests.bench.desk_browser import PASSWORD, SCREENSHOTS, DeskTestCase, run_script
 
-USER, PASSWORD = "afas-desk-monitor@example.com", "Desk-" + "m4Rk9qT2"
+USER = "afas-desk-monitor@example.com"
 
 
-class TestMonitoringInTheDesk(IntegrationTestCase):
-	@classmethod
-	def setUpClass(cls):
-		super().setUpClass()
-		cls.missing = missing()
-		cls.server = None
-		if cls.missing:
-			print(f"\ndesk monitoring test skipped: {cls.missing}", file=sys.stderr)
-			return
-		configure(simulator())
-		api_user(USER, ["AFAS Manager"])
-		update_password(USER, PASSWORD)
-		frappe.db.commit()
-		cls.server = DeskServer()
-
-	@classmethod
-	def tearDownClass(cls):
-		if cls.server:
-			cls.server.stop()
-		super().tearDownClass()
-
-	def setUp(self):
-		if self.missing:
-			self.skipTest(self.missing)
+class TestMonitoringInTheDesk(DeskTestCase):
+	desk_users: ClassVar = {USER: (["AFAS Manager"], None)}
 
 	def test_settings_block_and_workspace_card_show_the_scheduler_off(self):
 		# run-tests switches the site's scheduler off, so that is what both must show

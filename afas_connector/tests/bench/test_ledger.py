@@ -16,7 +16,6 @@ from afas_connector.tests.bench.fixtures import (
 	COMPANY,
 	ITEMS,
 	IntegrationTestCase,
-	api_user,
 	cleanup_mapping,
 	configure,
 	isolate_outbound,
@@ -701,17 +700,20 @@ class TestLedger(IntegrationTestCase):
 
 	def see_in_the_desk(self, doc, *words):
 		"""The invoice form in headless Chromium shows AFAS's open amount (where the desk can run)."""
-		from frappe.utils.password import update_password
-
-		from afas_connector.tests.bench.desk_browser import SCREENSHOTS, DeskServer, missing, run_script
+		from afas_connector.tests.bench.desk_browser import (
+			PASSWORD,
+			SCREENSHOTS,
+			DeskServer,
+			desk_user,
+			missing,
+			run_script,
+		)
 
 		if missing():
 			print(f"\n  open items in the desk not looked at: {missing()}", file=sys.stderr)
 			return
-		user, password = "afas-open-items@example.com", "Open-" + "q8Lw3nR5"
-		api_user(user, ["Accounts User", "AFAS Manager"])
-		update_password(user, password)
-		frappe.db.commit()
+		user = "afas-open-items@example.com"
+		desk_user(user, ["Accounts User", "AFAS Manager"])
 		server = DeskServer()
 		try:
 			os.makedirs(SCREENSHOTS, exist_ok=True)
@@ -719,7 +721,7 @@ class TestLedger(IntegrationTestCase):
 				"page_text.cjs",
 				server.base,
 				user,
-				password,
+				PASSWORD,
 				SCREENSHOTS,
 				f"/app/sales-invoice/{doc.name}={words[0]}",
 			)
