@@ -236,7 +236,7 @@ def preview_mapping(
 			"direction": "Outbound",
 			"document": name,
 			"http_method": call.method,
-			"note": _(call.reason) if call.reason else None,
+			"note": call.message(_) or None,
 			"body": build_body(doc.afas_connector, record, root=doc.afas_root_element or None),
 			"errors": [e.to_dict() for e in errors],
 			"waiting_for": waiting,

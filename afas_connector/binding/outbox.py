@@ -235,7 +235,7 @@ def _retry_refusal(log: Any) -> str | None:
 		return _("mapping {0} is disabled").format(log.mapping)
 	call, _link, _doc = plan_for(mapping, log.event, log.reference_doctype, log.reference_name)
 	if not call.sends:
-		return _(call.reason)
+		return call.message(_)
 	later = frappe.db.exists(
 		LOG,
 		{

@@ -182,7 +182,7 @@ def _prepare(mapping: Any, log: Any, started: dt.datetime) -> tuple[Call, Any, R
 	call, link, doc = plan_for(mapping, log.event, log.reference_doctype, log.reference_name)
 	if not call.sends:
 		set_log(log, {"started_at": started})
-		finish_log(log, "Success", error=_(call.reason), environment=environment(), next_attempt=None)
+		finish_log(log, "Success", error=call.message(_), environment=environment(), next_attempt=None)
 		return "Success"
 	record = None
 	if call.method != "DELETE":

@@ -7,6 +7,7 @@ never decides itself, so every rule here is tested without a bench.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -55,12 +56,18 @@ def wants_change(event: str, mapping: Any, *, manual: bool = False) -> bool:
 class Call:
 	"""The UpdateConnector call one change needs. ``method`` is ``POST`` (new in AFAS), ``PUT``
 	(known: update, or deactivate when ``deactivate``), ``DELETE``, or ``""``: nothing to send, and
-	``reason`` says why."""
+	``reason`` says why: a message template, filled with ``reason_args`` by :meth:`message` after it
+	is translated."""
 
 	method: str
 	deactivate: bool = False
 	reason: str = ""
 	reverse: bool = False  # a ledger entry's reversal (a cancelled voucher)
+	reason_args: tuple[str, ...] = ()
+
+	def message(self, translate: Callable[[str], str] = str) -> str:
+		"""``reason`` in the user's words: ``translate`` (frappe's ``_``) first, then the values."""
+		return translate(self.reason).format(*self.reason_args) if self.reason else ""
 
 	@property
 	def sends(self) -> bool:
@@ -103,10 +110,10 @@ def plan_ledger_call(event: str, *, booked: str | None, reversed_by: str | None,
 		if not booked:
 			return Call("", reason="Cancelled before it was booked in AFAS, so there is nothing to reverse")
 		if reversed_by:
-			return Call("", reason=f"Already reversed in AFAS (entry {reversed_by})")
+			return Call("", reason="Already reversed in AFAS (entry {0})", reason_args=(str(reversed_by),))
 		return Call("POST", reverse=True)
 	if booked:
-		return Call("", reason=f"Already booked in AFAS (entry {booked})")
+		return Call("", reason="Already booked in AFAS (entry {0})", reason_args=(str(booked),))
 	return Call("POST")
 
 

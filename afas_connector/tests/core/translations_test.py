@@ -5,7 +5,7 @@ The strings are found by walking the app, so a new file is covered without being
 * Python: ``_("…")`` and ``frappe._("…")`` with a literal, in every module but those under tests/,
   simulator/ (it speaks AFAS's own Dutch) and devtools/ (developer CLI output);
 * Python, the pure layer (sync/): the literal ``reason=`` of a ``Call``. It cannot import frappe, so the
-  frappe layer translates it on the way out (``_(call.reason)`` in binding/push.py and binding/outbox.py);
+  frappe layer translates it on the way out (``call.message(_)`` in binding/push.py, binding/outbox.py and api.py);
 * JavaScript: ``__("…")`` (or ``'…'``, or a template without ``${}``) in every .js outside tests/;
 * DocType JSON: the DocType's name, and each field's label, description and Select options (a layout
   field without a label, such as most Column Breaks, shows nothing and is skipped);

@@ -171,7 +171,7 @@ class AFASConnectorMapping(Document):
 		)
 		if not ledger or ledger.mapping_type != LEDGER or ledger.erpnext_doctype != self.erpnext_doctype:
 			frappe.throw(
-				_("{0}: pick the Ledger (FiEntries) mapping that books these {1}").format(
+				_("{0}: pick the Ledger (FiEntries) mapping that books the {1} documents").format(
 					_(self.meta.get_label("ledger_mapping")), _(self.erpnext_doctype)
 				),
 				title=_("Invalid open items mapping"),
