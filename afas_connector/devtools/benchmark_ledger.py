@@ -132,6 +132,16 @@ def run(rows: int = 1000) -> dict[str, float]:
 			book_time = time.perf_counter() - started
 			posts = [r for r in sim.requests if r.method == "POST" and r.connector == "FiEntries"]
 			success = frappe.db.count(LOG, {"mapping": ledger, "status": "Success"})
+			problems = frappe.get_all(
+				LOG,
+				filters={"mapping": ledger, "status": ["!=", "Success"]},
+				fields=["status", "error", "count(*) as n"],
+				group_by="status, error",
+				order_by="n desc",
+				limit=5,
+			)
+			for row in problems:  # a benchmark that books nothing must say why
+				print(f"  {row.n:,} {row.status}: {row.error}", file=sys.stderr)
 			entries: dict[str, set] = {}
 			for row in sim.rows("Profit_Transactions"):
 				entries.setdefault(row["VoucherNo"], set()).add(row["EntryNo"])
