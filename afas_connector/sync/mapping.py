@@ -139,7 +139,9 @@ class FieldMap:
 				continue
 			if rule.transform in ROW_TRANSFORMS:
 				if rule.required and not value:
-					errors.append(RecordError(key, rule.afas_field, f"{rule.afas_field} is required but empty"))
+					errors.append(
+						RecordError(key, rule.afas_field, f"{rule.afas_field} is required but empty")
+					)
 					continue
 				values.setdefault(rule.erpnext_field, []).extend(value or [])
 				continue
