@@ -5,8 +5,11 @@ MAPPING = "AFAS Connector Mapping"
 FIELD_MAPPING = "AFAS Field Mapping"
 LOG = "AFAS Sync Log"
 LINK = "AFAS Record Link"
+FILE_LINK = "AFAS File Link"
+#: AFAS's ledger reference data (the ledger templates' target); an ordinary mapped DocType.
+REFERENCE_CODE = "AFAS Reference Code"
 #: The app's own DocTypes never push (a Sync Log save must not queue a Sync Log).
-OWN_DOCTYPES = frozenset({SETTINGS, MAPPING, FIELD_MAPPING, LOG, LINK})
+OWN_DOCTYPES = frozenset({SETTINGS, MAPPING, FIELD_MAPPING, LOG, LINK, FILE_LINK})
 
 MANAGER_ROLE = "AFAS Manager"
 #: Who may use the connector's API, buttons and forms.

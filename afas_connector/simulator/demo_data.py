@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import random
 import struct
+import unicodedata
 import zlib
 from datetime import datetime, timedelta
 from typing import Any
@@ -460,6 +461,13 @@ def profit_debtor_rows() -> list[dict[str, Any]]:
 	return rows
 
 
+def _ascii(text: str | None) -> str | None:
+	"""An e-mail address without accents (``scandinavië`` → ``scandinavie``), as mail domains are written."""
+	if text is None:
+		return None
+	return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+
+
 def profit_creditor_rows() -> list[dict[str, Any]]:
 	"""``Profit_Creditor``: the demo creditors (the same as ``ERP_Creditors``) in AFAS's standard columns."""
 	rows = []
@@ -478,7 +486,7 @@ def profit_creditor_rows() -> list[dict[str, Any]]:
 				"Adressline3": lines["line3"],
 				"Adressline4": lines["line4"],
 				"TelNr": creditor["Phone"],
-				"Email": creditor["Email"],
+				"Email": _ascii(creditor["Email"]),
 				"IBAN": creditor["Iban"],
 				"Btw-nummer": creditor["VatNumber"],
 				"ChOfCommNr": f"{40000000 + i * 7654321 % 50000000:08d}"

@@ -234,7 +234,7 @@ def _organisation_rows(name_field: str) -> tuple[dict[str, Any], ...]:
 			"expression",
 			'"0" if value else "6"',
 		),
-		_row("KnOrganisation.AutoNum", "name", "expression", f"not row.get('{ORGANISATION_CODE}')"),
+		_row("KnOrganisation.AutoNum", "name", "expression", f"not row['{ORGANISATION_CODE}']"),
 		_row("KnOrganisation.Nm", name_field, "strip", required=1),
 	)
 
@@ -287,7 +287,7 @@ def _debtors_per_out() -> Template:
 		rows=(
 			_row("KnPerson.BcCo", ORGANISATION_CODE),
 			_row("KnPerson.MatchPer", ORGANISATION_CODE, "expression", '"0" if value else "7"'),
-			_row("KnPerson.AutoNum", "name", "expression", f"not row.get('{ORGANISATION_CODE}')"),
+			_row("KnPerson.AutoNum", "name", "expression", f"not row['{ORGANISATION_CODE}']"),
 			_row("KnPerson.LaNm", "customer_name", "strip", required=1),
 			_row("VaId", "tax_id", "strip"),
 			_row("CuId", "default_currency"),
