@@ -394,10 +394,28 @@ def ledger_rows() -> dict[str, list[dict[str, Any]]]:
 	}
 
 
-MINI_PDF = (
-	b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
-	b"3 0 obj<</Type/Page/MediaBox[0 0 200 200]/Parent 2 0 R>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
-)
+def make_pdf(title: str = "") -> bytes:
+	"""A small valid PDF (one empty page, with a cross-reference table, as PDF readers and ERPNext's
+	upload check need); ``title`` makes its bytes differ."""
+	objects = [
+		b"<</Type/Catalog/Pages 2 0 R>>",
+		b"<</Type/Pages/Kids[3 0 R]/Count 1>>",
+		b"<</Type/Page/MediaBox[0 0 200 200]/Parent 2 0 R>>",
+		b"<</Title(" + title.encode("latin-1", "replace") + b")>>",
+	]
+	out = b"%PDF-1.4\n"
+	offsets = []
+	for number, body in enumerate(objects, start=1):
+		offsets.append(len(out))
+		out += b"%d 0 obj" % number + body + b"endobj\n"
+	xref = len(out)
+	out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+	out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+	out += b"trailer<</Size %d/Root 1 0 R/Info 4 0 R>>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+	return out
+
+
+MINI_PDF = make_pdf()
 MINI_PNG = base64.b64decode(
 	"iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
 )
@@ -776,7 +794,7 @@ def subject_rows() -> tuple[list[dict[str, Any]], list[dict[str, Any]], dict[tup
 					"file_name": name,
 				}
 			)
-			data = content if content is not None else (MINI_PNG if name.endswith(".png") else MINI_PDF)
+			data = content if content is not None else (MINI_PNG if name.endswith(".png") else make_pdf(name))
 			mimetype = (
 				"text/plain"
 				if name.endswith(".txt")

@@ -21,6 +21,8 @@ from afas_connector.afas.update import MAX_BODY_BYTES
 
 #: What a file's JSON around its base64 text takes at most (``{"Fields": {"FileName": …, "FileStream": ""}}``).
 FILE_OVERHEAD = 64
+#: A megabyte as the client counts AFAS's limit (75 MB = 75 × 1,048,576 bytes).
+_MB = 1_048_576
 #: PNG, JPEG, GIF, WebP and BMP signatures: an image column holding the picture itself, not an id.
 _IMAGE_SIGNATURES = (b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"RIFF", b"BM")
 
@@ -40,10 +42,10 @@ def too_large(files: Iterable[tuple[str, int]], rest: int = 0, limit: int = MAX_
 	if total <= limit:
 		return None
 	largest = sorted(listed, key=lambda item: -item[1])[:3]
-	names = ", ".join(f"{name} ({size / 1_000_000:.1f} MB)" for name, size in largest)
+	names = ", ".join(f"{name} ({size / _MB:.1f} MB)" for name, size in largest)
 	return (
-		f"The attachments come to {total / 1_000_000:.1f} MB as AFAS receives them (base64); AFAS takes at "
-		f"most {limit / 1_000_000:.0f} MB per call. Largest: {names}. Remove or shrink a file, then retry."
+		f"The attachments come to {total / _MB:.1f} MB as AFAS receives them (base64); AFAS takes at "
+		f"most {limit / _MB:.0f} MB per call. Largest: {names}. Remove or shrink a file, then retry."
 	)
 
 
