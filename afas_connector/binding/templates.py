@@ -54,27 +54,39 @@ def template_list() -> list[dict[str, Any]]:
 	"""Every template with what the picker needs: its summary, the mappings already made from it, the
 	templates it still waits for, and proposed answers."""
 	made = made_from_templates()
-	return [
-		{
-			**template.summary(),
-			"made": made.get(template.id),
-			"waiting_for": [TEMPLATES[t].title for t in template.needs if t not in made],
-			"answers": parameter_defaults(template),
-		}
-		for template in TEMPLATES.values()
-	]
+	found = []
+	for template in TEMPLATES.values():
+		summary = template.summary()
+		for parameter in summary["parameters"]:
+			parameter.update(label=_(parameter["label"]), description=_(parameter["description"]))
+		found.append(
+			{
+				**summary,
+				"title": _(template.title),
+				"description": _(template.description),
+				"made": made.get(template.id),
+				"waiting_for": [_(TEMPLATES[t].title) for t in template.needs if t not in made],
+				"answers": parameter_defaults(template),
+			}
+		)
+	return found
 
 
 def create_mapping(
 	template_id: str, answers: dict[str, Any] | None = None, mapping_name: str | None = None
 ) -> dict[str, Any]:
-	"""Make (and save, switched off) the mapping of ``template_id`` with the user's ``answers``.
+	"""Make (and save, switched off) the mapping of ``template_id`` with the user's ``answers`` (the
+	proposed ones, :func:`parameter_defaults`, where the user gave none).
 
 	Returns ``{"mapping", "checked", "message", "reads_everything"}``. Raises
 	``frappe.ValidationError`` naming what is missing (an answer, a mapping it builds on) or what AFAS
 	refused (the controller's checks against metainfo).
 	"""
 	template = get_template(template_id)
+	answers = {
+		**parameter_defaults(template),
+		**{k: v for k, v in (answers or {}).items() if v not in (None, "")},
+	}
 	try:
 		fields = apply_template(template, answers, made_from_templates())
 	except TemplateError as exc:

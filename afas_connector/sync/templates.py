@@ -595,13 +595,19 @@ REFERENCE = "AFAS Reference Code"
 
 
 def _reference(
-	id: str, connector: str, key: str, kind: str, rows: tuple[dict[str, Any], ...], **more: Any
+	id: str,
+	connector: str,
+	key: str,
+	kind: str,
+	plural: str,
+	rows: tuple[dict[str, Any], ...],
+	**more: Any,
 ) -> Template:
 	return Template(
 		id=id,
-		title=f"AFAS {kind}s ({connector}) → {REFERENCE}",
+		title=f"AFAS {plural} ({connector}) → {REFERENCE}",
 		description=(
-			f"AFAS's {kind.lower()}s as reference data, to pick them in the desk. {connector} has no "
+			f"AFAS's {plural.lower().replace('vat', 'VAT')} as reference data, to pick them in the desk. {connector} has no "
 			"modified-date column: each run reads every row, skips the unchanged ones by their content "
 			"hash, and flags codes AFAS no longer has."
 		),
@@ -622,6 +628,7 @@ def _ledger_accounts_in() -> Template:
 		"Profit_Accounts",
 		"Account",
 		"Ledger Account",
+		"Ledger Accounts",
 		(
 			_row("Account", "code", "strip", required=1),
 			_row("Description", "description", "strip"),
@@ -637,6 +644,7 @@ def _vat_codes_in() -> Template:
 		"Profit_VAT_code",
 		"VatCode",
 		"VAT Code",
+		"VAT Codes",
 		(
 			_row("VatCode", "code", "strip", required=1),
 			_row("Description", "description", "strip"),
@@ -654,6 +662,7 @@ def _journals_in() -> Template:
 		"Profit_Journals",
 		"JournalId",
 		"Journal",
+		"Journals",
 		(
 			_row("JournalId", "code", "strip", required=1),
 			_row("Description", "description", "strip"),
@@ -672,7 +681,8 @@ def _administrations_in() -> Template:
 		"administrations-in",
 		"Profit_Administrations",
 		"AdminId",
-		"Administration",
+		"AFAS Administration",
+		"Administrations",
 		(
 			_row("AdminId", "code", "expression", "str(value)", required=1),
 			_row("AdminNm", "description", "strip"),

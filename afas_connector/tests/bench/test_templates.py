@@ -86,6 +86,10 @@ class TemplateCase(IntegrationTestCase):
 		"""The item code of a demo article in this test's environment."""
 		return f"{item_code}-{cls.tag}"
 
+	def tearDown(self):
+		drop_template_mappings()  # each test makes its own mappings, and the documents they sync
+		super().tearDown()
+
 	@classmethod
 	def tearDownClass(cls):
 		drop_template_mappings()
@@ -368,7 +372,8 @@ class TestProjectsCostCentresLedger(TemplateCase):
 		)
 		self.assertTrue(frappe.db.exists("AFAS Reference Code", "Ledger Account 1300"))
 		self.assertEqual(
-			frappe.db.get_value("AFAS Reference Code", "Administration 1", "description"), "Voorbeeld B.V."
+			frappe.db.get_value("AFAS Reference Code", "AFAS Administration 1", "description"),
+			"Voorbeeld B.V.",
 		)
 		# a code AFAS no longer has is flagged, never deleted
 		mapping = frappe.get_value(

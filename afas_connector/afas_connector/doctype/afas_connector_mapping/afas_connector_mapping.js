@@ -8,6 +8,7 @@ frappe.ui.form.on("AFAS Connector Mapping", {
 		frm.afas_connectors = null; // {get_connectors, update_connectors} from AFAS metainfo, once per form
 	},
 	refresh(frm) {
+		afas_mapping.intro(frm);
 		afas_mapping.connector_picker(frm);
 		frm.add_custom_button(__("Fetch Fields from AFAS"), () => afas_mapping.fetch_fields(frm), __("AFAS"));
 		if (!frm.is_new()) {
@@ -50,6 +51,26 @@ frappe.ui.form.on("AFAS Connector Mapping", {
 });
 
 const afas_mapping = {
+	intro(frm) {
+		// What a user must know before enabling: a template's mapping is switched off until checked, and
+		// a GetConnector without a modified-date column is read whole on every run.
+		const lines = [];
+		if (frm.doc.template && !frm.doc.enabled && !frm.is_new()) {
+			lines.push(
+				__("Made from a template and switched off: check it with AFAS → Preview, then tick Enabled and save.")
+			);
+		}
+		if (frm.doc.direction === "Inbound" && frm.doc.afas_connector && !frm.doc.modified_field) {
+			lines.push(
+				__(
+					"{0} has no modified-date field: each run reads every row. Unchanged rows are skipped by their content hash; Deletions: Full Reconcile flags records AFAS no longer has.",
+					[frappe.utils.escape_html(frm.doc.afas_connector)]
+				)
+			);
+		}
+		frm.set_intro(lines.length ? lines.join("<br>") : "", lines.length ? "yellow" : undefined);
+	},
+
 	connector_picker(frm) {
 		// The connectors AFAS offers this App Connector, as suggestions; any id may still be typed
 		// (AFAS unreachable, a connector added later).

@@ -240,7 +240,7 @@ class AFASConnectorMapping(Document):
 					_("Image Field: {0} is not an image or attachment field of {1}").format(
 						self.image_field, self.erpnext_doctype
 					),
-					title=_("Attachments"),
+					title=_("AFAS attachments"),
 				)
 			missing = [
 				_(label)
@@ -253,14 +253,14 @@ class AFASConnectorMapping(Document):
 			]
 			if missing:
 				frappe.throw(
-					_("Pictures from AFAS need: {0}").format(", ".join(missing)), title=_("Attachments")
+					_("Pictures from AFAS need: {0}").format(", ".join(missing)), title=_("AFAS attachments")
 				)
 		if self.direction == "Inbound" and self.dossier_attachments:
 			self.subject_connector = (self.subject_connector or "").strip() or "Profit_Subjects"
 			if not (self.subject_record_field or "").strip():
 				frappe.throw(
 					_("Dossier attachments need the Dossier: Record Column (e.g. Project or OrgPersId)"),
-					title=_("Attachments"),
+					title=_("AFAS attachments"),
 				)
 			match = (self.subject_match_field or "").strip()
 			if match and match != self.afas_key_field:
@@ -272,7 +272,7 @@ class AFASConnectorMapping(Document):
 							"Dossier: Record Column Holds {0}: map {0} to a field of {1} (a row of the field "
 							"mapping), so a dossier item finds its document by it"
 						).format(match, self.erpnext_doctype),
-						title=_("Attachments"),
+						title=_("AFAS attachments"),
 					)
 		if self.direction == "Outbound" and self.send_attachments:
 			self.attachment_object = (self.attachment_object or "").strip() or "KnSubjectAttachment"
