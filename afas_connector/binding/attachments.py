@@ -61,12 +61,19 @@ def copy_files(mapping: Any, client: Any) -> dict[str, Any]:
 	in AFAS; commits after each file. Returns ``{"copied", "replaced", "errors": [{key, field, message}]}``;
 	a file AFAS does not serve (404) or a record not in ERPNext yet is tried again on the next run."""
 	result: dict[str, Any] = {"copied": 0, "replaced": 0, "errors": []}
+	steps = []
+	if (mapping.image_field or "").strip():
+		steps.append(("Image", mapping.image_connector, _copy_images))
+	if mapping.dossier_attachments:
+		steps.append(("Dossier Attachment", SUBJECT_ATTACHMENTS, _copy_dossier_files))
 	frappe.flags.afas_inbound = True  # the files came from AFAS: never pushed back
 	try:
-		if (mapping.image_field or "").strip():
-			_copy_images(mapping, client, result)
-		if mapping.dossier_attachments:
-			_copy_dossier_files(mapping, client, result)
+		for kind, connector, step in steps:
+			try:
+				step(mapping, client, result)
+			except AfasError as exc:  # AFAS refused a list (not in the App Connector): the rows stand
+				frappe.db.rollback()
+				result["errors"].append({"key": connector, "field": kind, "message": str(exc)[:500]})
 	finally:
 		frappe.flags.afas_inbound = False
 	return result

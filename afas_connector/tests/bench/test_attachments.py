@@ -135,8 +135,30 @@ class TestFilesFromAfas(TemplateCase):
 		self.assertEqual(content(revised.name), b"Offerte 2024-031, herzien.\n")
 		self.assertFalse(frappe.db.exists("File", offer.name))
 
+	def test_a_list_afas_refuses_leaves_the_rows_synced_and_says_so(self):
+		self.pull(self.make("debtors-in"))
+		projects = self.make("projects-in")
+		self.sim.faults.add(connector="Profit_Subject_Attachments", kind="validation", times=None)
+		self.addCleanup(self.sim.faults.clear)
+		log = self.pull(projects)
+		self.assertEqual((log.status, log.inserted), ("Success", 5), log.error)
+		self.assertIn("could not be copied", log.error)
+		self.assertIn("Profit_Subject_Attachments", log.record_errors)
+		self.sim.faults.clear()
+		log = self.pull(projects)
+		self.assertIn("4 copied", log.error, "the next run copies them")
+
 
 class TestFilesToAfas(TemplateCase):
+	def setUp(self):
+		super().setUp()
+		self.invoices: list[str] = []
+
+	def tearDown(self):
+		for name in self.invoices:  # before the Customers they are for
+			self.drop_invoice(name)
+		super().tearDown()
+
 	def test_invoice_pdf_to_the_debtor_dossier_once_each_and_75_mb_checked(self):
 		debtors = self.make("debtors-in")
 		self.pull(debtors)
@@ -152,7 +174,7 @@ class TestFilesToAfas(TemplateCase):
 				"items": [{"item_code": ITEMS[0], "qty": 2, "rate": 50}],
 			}
 		).insert(ignore_permissions=True)
-		self.addCleanup(self.drop_invoice, invoice.name)
+		self.invoices.append(invoice.name)
 		pdf = attach("Sales Invoice", invoice.name, "factuur.pdf", MINI_PDF)
 		self.assertFalse(self.queued(out, invoice.name), "a draft waits for its submit")
 		invoice.submit()
