@@ -2,9 +2,9 @@
 **New from Template** and ``api.new_mapping_from_template``.
 
 A mapping made from a template is saved switched off: the user looks at it, previews it, and enables
-it. Before saving it is checked against AFAS's live metainfo when AFAS Settings are on and AFAS answers
-(the controller's own check: an App Connector without the connector, or a field AFAS does not have,
-refuses the save with AFAS's answer); otherwise the result says it was not checked.
+it. Before saving it is checked against AFAS's live metainfo when AFAS Settings are on and AFAS answers:
+an App Connector without the connector, or a field AFAS does not have (the controller's own check, on
+the metainfo just read), refuses it with AFAS's answer; otherwise the result says it was not checked.
 """
 
 from __future__ import annotations
@@ -132,10 +132,14 @@ def _check_with_afas(template: Template) -> tuple[bool, str]:
 	"""Whether the mapping's fields will be checked against AFAS's live metainfo on saving, and why not."""
 	if not is_enabled():
 		return False, _("AFAS Settings are switched off: the fields were not checked against AFAS")
-	try:
-		connector_fields(template.connector, metainfo_kind(template.direction), use_cache=False)
+	kind = metainfo_kind(template.direction)
+	try:  # fresh, and cached for the save's own checks of every field
+		connector_fields(template.connector, kind, use_cache=False)
 	except AfasError as exc:
-		if exc.status in (404, 500):
-			return True, ""  # the save itself refuses it with AFAS's answer
+		if exc.status in (404, 500):  # AFAS answered: the App Connector does not offer it
+			frappe.throw(
+				_("AFAS does not know {0} connector {1}: {2}").format(kind, template.connector, str(exc)),
+				title=_("Unknown AFAS connector"),
+			)
 		return False, _("AFAS did not answer, so the fields were not checked: {0}").format(str(exc))
 	return True, _("Checked against AFAS's metainfo of {0}").format(template.connector)

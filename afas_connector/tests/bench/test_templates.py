@@ -207,6 +207,21 @@ class TestDebtorsAndCreditors(TemplateCase):
 		self.assertEqual(self.pull(creditors).inserted, 0, "read back as the same Supplier")
 		self.assertEqual(frappe.db.count("Supplier", {"supplier_name": new.supplier_name}), 1)
 
+	def test_a_connector_the_app_connector_lacks_is_refused_with_afas_answer(self):
+		self.sim.faults.add(connector="metainfo", kind="validation", times=None, message="Connector onbekend")
+		self.addCleanup(self.sim.faults.clear)
+		with self.assertRaises(frappe.ValidationError) as caught:
+			create_mapping("creditors-in", {}, f"{PREFIX}refused")
+		self.assertIn("Profit_Creditor", str(caught.exception))
+		self.assertIn("Connector onbekend", str(caught.exception))
+		self.assertFalse(frappe.db.exists(MAPPING, f"{PREFIX}refused"))
+		self.sim.faults.clear()
+		configure(self.sim, enabled=0)
+		self.addCleanup(configure, self.sim)
+		made = create_mapping("creditors-in", {}, f"{PREFIX}unchecked")
+		self.assertEqual(made["checked"], False)
+		self.assertIn("switched off", made["message"])
+
 
 class TestArticlesContactsAddresses(TemplateCase):
 	def test_articles_in_and_items_out(self):
