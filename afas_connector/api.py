@@ -536,3 +536,85 @@ def background_card(filters: str | dict | None = None) -> str:
 	from afas_connector.binding.monitoring import background_summary
 
 	return background_summary()
+
+
+# ------------------------------------------------------------------ templates, export and import
+
+
+@frappe.whitelist(methods=["GET"])
+@rate_limit(limit=30, seconds=60)
+def get_mapping_templates() -> list[dict[str, Any]]:
+	"""The mapping templates on AFAS's standard connectors: what each maps, the questions it asks (with
+	proposed answers), the mapping already made from it and the templates it still waits for."""
+	require_manager()
+	from afas_connector.binding.templates import template_list
+
+	return template_list()
+
+
+@frappe.whitelist(methods=["POST"])
+@rate_limit(limit=10, seconds=60)
+def new_mapping_from_template(
+	template: str | None = None, answers: str | dict | None = None, mapping_name: str | None = None
+) -> dict[str, Any]:
+	"""Make a mapping from a template, saved switched off: ``{mapping, checked, message,
+	reads_everything}``. ``answers`` is a JSON object of the template's questions."""
+	require_manager()
+	from afas_connector.binding.templates import create_mapping
+	from afas_connector.sync.templates import TEMPLATES
+
+	template = _required(template, "template", _("the id of a mapping template, e.g. debtors-in"))
+	if template not in TEMPLATES:
+		_not_found(_("Mapping template {0} not found; known: {1}").format(template, ", ".join(TEMPLATES)))
+	parsed = frappe.parse_json(answers) if isinstance(answers, str) and answers.strip() else answers or {}
+	if not isinstance(parsed, dict):
+		frappe.throw(_("answers must be a JSON object of the template's questions"))
+	if not frappe.has_permission(MAPPING, "create"):
+		raise frappe.PermissionError(_("Not permitted to create an AFAS Connector Mapping"))
+	return create_mapping(template, parsed, mapping_name)
+
+
+@frappe.whitelist(methods=["GET"])
+@rate_limit(limit=10, seconds=60)
+def export_mappings(names: str | list | None = None) -> dict[str, Any]:
+	"""The given mappings (JSON list; all when empty) as one JSON document, for import on another site."""
+	require_manager()
+	from afas_connector.binding.transfer import export_mappings as export
+
+	chosen = _names_arg(names) if names else []
+	for name in chosen:
+		_mapping(name)
+	return export(chosen)
+
+
+def _export_file(data: str | dict | None) -> Any:
+	if data in (None, "") or (isinstance(data, str) and not data.strip()):
+		frappe.throw(
+			_("{0} is required: {1}").format("data", _("the exported file's JSON")),
+			title=_("Missing argument"),
+		)
+	return data
+
+
+@frappe.whitelist(methods=["POST"])
+@rate_limit(limit=20, seconds=60)
+def preview_mapping_import(data: str | dict | None = None) -> dict[str, Any]:
+	"""What importing an exported file would change (new, update with its differences, same) and
+	what stops it; nothing is written."""
+	require_manager()
+	from afas_connector.binding.transfer import preview_import
+
+	return preview_import(_export_file(data))
+
+
+@frappe.whitelist(methods=["POST"])
+@rate_limit(limit=10, seconds=60)
+def import_mappings(data: str | dict | None = None, overwrite: str | list | None = None) -> dict[str, Any]:
+	"""Import an exported file: new mappings switched off, the mappings named in ``overwrite`` (JSON
+	list) changed, every other difference left alone and reported."""
+	require_manager()
+	from afas_connector.binding.transfer import import_mappings as run
+
+	if not frappe.has_permission(MAPPING, "create"):
+		raise frappe.PermissionError(_("Not permitted to create an AFAS Connector Mapping"))
+	return run(_export_file(data), _names_arg(overwrite, "overwrite") if overwrite else [])

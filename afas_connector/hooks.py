@@ -38,7 +38,9 @@ doc_events = {
 		"on_update_after_submit": _OUTBOUND,
 		"before_rename": f"{_EVENTS}.before_rename",
 		"after_rename": f"{_EVENTS}.after_rename",
-	}
+	},
+	# a file attached to a document that pushes its attachments to AFAS goes there too
+	"File": {"after_insert": "afas_connector.binding.attachments.on_file_attached"},
 }
 
 # "Push to AFAS" on the forms of mapped DocTypes; which ones comes with the boot info.
@@ -50,5 +52,5 @@ after_migrate = "afas_connector.install.after_install"
 before_tests = "afas_connector.install.before_tests"
 
 # Our links to a document must never block deleting or cancelling it (the delete is pushed to AFAS).
-ignore_links_on_delete = ["AFAS Record Link", "AFAS Sync Log", "AFAS Alert"]
+ignore_links_on_delete = ["AFAS Record Link", "AFAS Sync Log", "AFAS Alert", "AFAS File Link"]
 auto_cancel_exempted_doctypes = ["AFAS Sync Log"]

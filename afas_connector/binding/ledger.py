@@ -319,7 +319,7 @@ REFERENCE = {
 	"Journal": ("Profit_Journals", "JournalId", "Description"),
 	"Administration": ("Profit_Administrations", "AdminId", "AdminNm"),
 	"VAT Code": ("Profit_VAT_code", "VatCode", "Description"),
-	"Cost Centre": ("Profit_CostCentre", "CostCentreId", "Description"),
+	"Cost Centre": ("Profit_CostCentre", "CostCentre", "Description"),
 }
 
 

@@ -166,6 +166,8 @@ def _run(
 			)
 			if not final.in_progress and doc.deletion_mode != "Ignore":
 				writer.handle_deletions(client, spec, state, take)
+			if not final.in_progress and ((doc.image_field or "").strip() or doc.dossier_attachments):
+				writer.copy_files(client)
 	except RunStopped as exc:
 		frappe.db.rollback()
 		finish_log(log, "Partial", **writer.counts(), error=str(exc))
@@ -430,7 +432,13 @@ class _Writer:
 		return True
 
 	def _save(self, target: Any, values: dict[str, Any]) -> Any:
-		target.update(values)
+		added = {t for t, mode in self.field_map.child_tables.items() if mode == "add"}  # type: ignore[union-attr]
+		target.update({k: v for k, v in values.items() if k not in added})
+		for table in added:  # links are added to the document's own (a link made in ERPNext stays)
+			rows = target.get(table) or []
+			for row in values.get(table) or []:
+				if not any(all(have.get(k) == v for k, v in row.items()) for have in rows):
+					target.append(table, row)
 		target.flags.afas_inbound = True
 		target.flags.ignore_permissions = True
 		target.save()
@@ -472,6 +480,29 @@ class _Writer:
 			self.first_error = f"{first.key}: " + (f"{first.field}: " if first.field else "") + first.message
 		if len(self.errors) < MAX_RECORD_ERRORS:
 			self.errors.extend(e.to_dict() for e in errors)
+
+	# -------------------------------------------------------------- files
+
+	def copy_files(self, client: Any) -> None:
+		"""The pictures and dossier attachments of the mapping's records that are new or changed in AFAS
+		(``binding/attachments.py``); a file that could not be copied is a record error of the log and is
+		tried again next run, without failing the run's rows."""
+		from afas_connector.binding.attachments import copy_files
+
+		result = copy_files(self.mapping, client)
+		if result["copied"] or result["replaced"]:
+			self.notes.append(
+				_("Files from AFAS: {0} copied, {1} replaced").format(result["copied"], result["replaced"])
+			)
+		if result["errors"]:
+			first = result["errors"][0]
+			self.notes.append(
+				_("{0} files could not be copied and are tried again next run; the first: {1}").format(
+					len(result["errors"]), f"{first['key']}: {first['message']}"
+				)
+			)
+			room = MAX_RECORD_ERRORS - len(self.errors)
+			self.errors.extend(result["errors"][: max(0, room)])
 
 	# -------------------------------------------------------------- deletions
 

@@ -139,7 +139,7 @@ def process_log(name: str, session: PushSession | None = None) -> str:
 		return "Failed"
 	if isinstance(prepared, str):
 		return prepared
-	call, link, record = prepared
+	call, link, record, files = prepared
 	set_log(
 		log,
 		{
@@ -172,13 +172,19 @@ def process_log(name: str, session: PushSession | None = None) -> str:
 	fields = _exchange_fields(log, list(session.exchanges))
 	if note:
 		fields["error"] = note
+	if files:
+		from afas_connector.binding.attachments import remember_sent
+
+		remember_sent(mapping, log.reference_doctype, log.reference_name, files, log.get("afas_key"))
 	finish_log(log, "Success", **fields)
 	return "Success"
 
 
-def _prepare(mapping: Any, log: Any, started: dt.datetime) -> tuple[Call, Any, Record | None] | str:
-	"""The call and body a row needs, or the row's outcome when it is not sent (nothing to do, waits,
-	does not map, does not fit AFAS's fields)."""
+def _prepare(
+	mapping: Any, log: Any, started: dt.datetime
+) -> tuple[Call, Any, Record | None, list[Any]] | str:
+	"""The call, body and attached files a row needs, or the row's outcome when it is not sent
+	(nothing to do, waits, does not map, does not fit AFAS's fields, files over AFAS's limit)."""
 	call, link, doc = plan_for(mapping, log.event, log.reference_doctype, log.reference_name)
 	if not call.sends:
 		set_log(log, {"started_at": started})
@@ -211,7 +217,18 @@ def _prepare(mapping: Any, log: Any, started: dt.datetime) -> tuple[Call, Any, R
 				next_attempt=None,
 			)
 			return "Failed"
-	return call, link, record
+	files: list[Any] = []
+	if record is not None and mapping.get("send_attachments") and not call.deactivate:
+		from afas_connector.binding.attachments import AttachmentsTooLarge, add_files, files_to_send
+
+		files = files_to_send(mapping, log.reference_doctype, log.reference_name)
+		try:
+			record = add_files(mapping, record, files)
+		except AttachmentsTooLarge as exc:  # checked before any file is read: AFAS would refuse it
+			set_log(log, {"started_at": started})
+			finish_log(log, "Failed", error=str(exc)[:1000], next_attempt=None)
+			return "Failed"
+	return call, link, record, files
 
 
 # ------------------------------------------------------------------ building the body
@@ -359,6 +376,7 @@ def _send(client: Any, mapping: Any, log: Any, call: Call, link: Any, record: Re
 		)
 	link_document(mapping.name, str(key), log.reference_doctype, log.reference_name)
 	set_log(log, {"afas_key": str(key)})
+	write_back_keys(mapping, log.reference_doctype, log.reference_name, result.keys)
 	return None
 
 
@@ -393,6 +411,26 @@ def _book(
 	return None
 
 
+#: Transforms that send an ERPNext field as it is, so a key AFAS assigns can be written back into it.
+_PLAIN = ("", "strip", "upper", "lower")
+
+
+def write_back_keys(mapping: Any, doctype: str, name: str, keys: dict[str, Any]) -> None:
+	"""Keys AFAS assigned besides the record's own (the ``BcCo`` of a new organisation) go into the
+	ERPNext field the mapping sends them from, where that is empty: the next push names the same
+	organisation instead of adding another. Written without a save, so nothing is pushed for it."""
+	meta = frappe.get_meta(doctype)
+	for row in mapping.field_mappings:
+		key = (row.afas_field or "").rsplit(".", 1)[-1]
+		field = (row.erpnext_field or "").strip()
+		if key == mapping.afas_key_field or key not in keys or keys[key] in (None, ""):
+			continue
+		if (row.transform or "") not in _PLAIN or "." in field or not meta.get_field(field):
+			continue
+		if not frappe.db.get_value(doctype, name, field):
+			frappe.db.set_value(doctype, name, field, str(keys[key]), update_modified=False)
+
+
 def record_dict(record: Record) -> dict[str, Any]:
 	"""A record as plain data (fields, keys, nested objects, action), for the log and the preview."""
 	objects = {
@@ -403,8 +441,10 @@ def record_dict(record: Record) -> dict[str, Any]:
 
 
 def _payload(record: Record) -> str:
-	"""What was sent, for the Sync Log."""
-	return json.dumps(record_dict(record), ensure_ascii=False, default=str)
+	"""What was sent, for the Sync Log: files as their size, never their content."""
+	from afas_connector.sync.attachments import without_file_data
+
+	return json.dumps(without_file_data(record_dict(record)), ensure_ascii=False, default=str)
 
 
 def _exchange_fields(log: Any, exchanges: list[Any]) -> dict[str, Any]:

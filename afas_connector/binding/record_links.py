@@ -48,8 +48,20 @@ def name_of(mapping: str, key: str) -> str | None:
 	return frappe.db.get_value(LINK, link_filters(mapping, afas_key=key, merged_away=0), "reference_name")
 
 
-#: What the ``afas_key`` transform is given to resolve links (see ``sync/transforms.py``).
-LOOKUPS: dict[str, Any] = {"afas_key": afas_key_of, "erpnext_name": name_of}
+def find_documents(source: dict[str, str], value: str) -> list[tuple[str, str]]:
+	"""For the ``link_rows`` transform: ``(doctype, name)`` of the documents an AFAS value identifies,
+	by a field (``{"doctype": "Customer", "field": "afas_organisation_code"}``) or as the record another
+	mapping synced from that AFAS key (``{"mapping": …}``)."""
+	if source.get("mapping"):
+		name = name_of(source["mapping"], value)
+		doctype = frappe.get_cached_value(MAPPING, source["mapping"], "erpnext_doctype")
+		return [(doctype, name)] if name and frappe.db.exists(doctype, name) else []
+	names = frappe.get_all(source["doctype"], filters={source["field"]: value}, pluck="name", limit=20)
+	return [(source["doctype"], name) for name in names]
+
+
+#: What the ``afas_key`` and ``link_rows`` transforms are given to resolve links (``sync/transforms.py``).
+LOOKUPS: dict[str, Any] = {"afas_key": afas_key_of, "erpnext_name": name_of, "find_documents": find_documents}
 
 
 def link_of(mapping: str, doctype: str, name: str) -> Any | None:

@@ -3,7 +3,7 @@
 UpdateConnectors know every object and field AFAS's OpenAPI specs list for them (``spec_facts``), so AFAS's
 own example bodies are read as AFAS reads them and anything else is refused; ``KnEmployee``, whose spec AFAS
 publishes too large to keep, is hand-written. GetConnectors are an app's own ``ERP_*`` ones plus AFAS's
-standard ``Profit_*`` ones for the ledger (field ids and types from the specs). Labels exist in Dutch
+standard ``Profit_*`` ones for the ledger and the mapping templates (field ids and types from the specs). Labels exist in Dutch
 (default) and English.
 """
 
@@ -164,6 +164,14 @@ _PROFIT_DATES = frozenset(
 		"NookPieceDate",
 		"BookPieceDate",
 		"ExpDate",
+		"CreateDate",
+		"ModifiedDate",
+		"DateStart",
+		"DateReady",
+		"DateCreated",
+		"StartDate",
+		"EndDate",
+		"Datum_afgehandeld",
 	}
 )
 
@@ -194,6 +202,22 @@ PROFIT_TRANSACTIONS = _profit("Profit_Transactions", "Financiële mutaties", mod
 #: Outstanding items, one row per open invoice; a booked entry's debtor and creditor lines open and settle them.
 PROFIT_DEBTOR_INVOICES = _profit("Profit_Debtor_Invoices", "Openstaande posten debiteur")
 PROFIT_CREDITOR_INVOICES = _profit("Profit_Creditor_Invoices", "Openstaande posten crediteur")
+# AFAS's standard connectors for the mapping templates (``sync/templates.py``): the same debtors,
+# creditors and articles as the app's own ERP_* ones, and what those have no ERP_* connector for.
+PROFIT_DEBTOR = _profit("Profit_Debtor", "Debiteuren", key="DebtorId", modified="ModifiedDate")
+PROFIT_CREDITOR = _profit("Profit_Creditor", "Crediteuren", key="CreditorId", modified="ModifiedDate")
+PROFIT_ARTICLE = _profit("Profit_Article", "Artikelen", key="ItemCode", modified="ModifiedDate")
+PROFIT_ARTICLE_IMAGE = _profit("Profit_Article_image", "Afbeeldingen artikelen", key="ItemCodeId")
+PROFIT_CONTACTS = _profit("Profit_Contacts", "Contacten", key="ContactId", modified="ModifiedDate")
+PROFIT_PROJECTS = _profit("Profit_Projects", "Projecten", key="ProjectId", modified="ModifiedDate")
+PROFIT_COST_CENTRE = _profit(
+	"Profit_CostCentre", "Werkgever / kostenplaatsen", key="CostCentre", modified="ModifiedDate"
+)
+PROFIT_VAT_CODE = _profit("Profit_VAT_code", "Btw-codes", key="VatCode")
+PROFIT_SUBJECTS = _profit("Profit_Subjects", "Dossieritems", key="SubjectId")
+PROFIT_SUBJECT_ATTACHMENTS = _profit(
+	"Profit_Subject_Attachments", "Bijlagen bij dossieritems", key="attachment_id"
+)
 
 GET_CONNECTORS = (
 	DEBTORS,
@@ -209,7 +233,32 @@ GET_CONNECTORS = (
 	PROFIT_TRANSACTIONS,
 	PROFIT_DEBTOR_INVOICES,
 	PROFIT_CREDITOR_INVOICES,
+	PROFIT_DEBTOR,
+	PROFIT_CREDITOR,
+	PROFIT_ARTICLE,
+	PROFIT_ARTICLE_IMAGE,
+	PROFIT_CONTACTS,
+	PROFIT_PROJECTS,
+	PROFIT_COST_CENTRE,
+	PROFIT_VAT_CODE,
+	PROFIT_SUBJECTS,
+	PROFIT_SUBJECT_ATTACHMENTS,
 )
+
+#: How a debtor written through KnSalesRelationOrg shows in ``Profit_Debtor``.
+_PROFIT_DEBTOR_ORG = {
+	"DbId": "DebtorId",
+	"KnOrganisation.Nm": "DebtorName",
+	"KnOrganisation.BcCo": "BcCo",
+	"KnOrganisation.SeNm": "SearchName",
+	"KnOrganisation.TeNr": "TelNr",
+	"KnOrganisation.EmAd": "Email",
+	"KnOrganisation.CcNr": "ChOfCommNr",
+	"VaId": "VatNr",
+	"CuId": "CurrencyId",
+	"Bl": "Blocked",
+	"Krli": "CreditLimit",
+}
 
 # --- UpdateConnectors --------------------------------------------------------------------------------------
 
@@ -433,6 +482,47 @@ UPDATE_CONNECTORS = (
 			"KnOrganisation.KnBasicAddressAdr.HmNr": "HouseNumber",
 		},
 		autonumber={"DbId": "key", "KnOrganisation.BcCo": "BcCo"},
+		surfaces=(("Profit_Debtor", _PROFIT_DEBTOR_ORG),),
+		shares_keys_with=("KnSalesRelationPer",),
+	),
+	UpdateConnectorSpec(
+		"KnSalesRelationPer",
+		"Debiteur (persoon)",
+		_facts_root(
+			"KnSalesRelationPer",
+			UpdateObject(
+				"KnSalesRelationPer",
+				(
+					_u("DbId", "string", "Debiteurnummer", "Debtor number", key=True),
+					*_RELATION_FIELDS,
+				),
+				(
+					UpdateObject(
+						"KnPerson",
+						(
+							_u("BcCo", "string", "Nummer", "Code", key=True),
+							_u("LaNm", "string", "Achternaam", "Last name", mandatory=True),
+						),
+					),
+				),
+			),
+		),
+		key="DbId",
+		result_keys=("DbId", "BcCo"),
+		get_connector="Profit_Debtor",
+		field_map={
+			"DbId": "DebtorId",
+			"KnPerson.LaNm": "DebtorName",
+			"KnPerson.BcCo": "BcCo",
+			"KnPerson.SeNm": "SearchName",
+			"KnPerson.TeNr": "TelNr",
+			"KnPerson.EmAd": "Email",
+			"VaId": "VatNr",
+			"CuId": "CurrencyId",
+			"Bl": "Blocked",
+		},
+		autonumber={"DbId": "key", "KnPerson.BcCo": "BcCo"},
+		shares_keys_with=("KnSalesRelationOrg",),
 	),
 	UpdateConnectorSpec(
 		"KnPurchaseRelationOrg",
@@ -462,6 +552,21 @@ UPDATE_CONNECTORS = (
 			"KnOrganisation.KnBasicAddressAdr.Rs": "City",
 		},
 		autonumber={"CrId": "key", "KnOrganisation.BcCo": "BcCo"},
+		surfaces=(
+			(
+				"Profit_Creditor",
+				{
+					"CrId": "CreditorId",
+					"KnOrganisation.Nm": "CreditorName",
+					"KnOrganisation.BcCo": "BcCo",
+					"KnOrganisation.SeNm": "SearchName",
+					"KnOrganisation.TeNr": "TelNr",
+					"KnOrganisation.EmAd": "Email",
+					"VaId": "Btw-nummer",
+					"Bl": "Blocked",
+				},
+			),
+		),
 	),
 	UpdateConnectorSpec(
 		"KnOrganisation",
@@ -507,6 +612,18 @@ UPDATE_CONNECTORS = (
 			"BiUn": "Unit",
 			"Bl": "Blocked",
 		},
+		surfaces=(
+			(
+				"Profit_Article",
+				{
+					"ItCd": "ItemCode",
+					"Ds": "Description",
+					"Grp": "ArtGroup",
+					"BiUn": "UnitId",
+					"Bl": "Blocked",
+				},
+			),
+		),
 	),
 	UpdateConnectorSpec(
 		"FbSales",
@@ -627,6 +744,24 @@ UPDATE_CONNECTORS = (
 		key="SbId",
 		result_keys=("SbId",),
 		autonumber={"SbId": "SbId"},
+		# a dossier item is listed in Profit_Subjects (its files in Profit_Subject_Attachments, see the
+		# store), with the project or organisation/person it belongs to
+		surfaces=(
+			(
+				"Profit_Subjects",
+				{
+					"SbId": "SubjectId",
+					"StId": "TypeId",
+					"Ds": "Subject",
+					"SbTx": "Comment",
+					"Da": "DateCreated",
+					"KnSubjectLink.PjId": "Project",
+					"KnSubjectLink.BcId": "OrgPersId",
+					"KnSubjectLink.ToSR": "ToDebtor",
+				},
+			),
+		),
+		appends=("KnSubjectAttachment",),
 	),
 	UpdateConnectorSpec(
 		"FiEntries",

@@ -7,6 +7,9 @@ from __future__ import annotations
 
 import base64
 import random
+import struct
+import unicodedata
+import zlib
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -391,10 +394,28 @@ def ledger_rows() -> dict[str, list[dict[str, Any]]]:
 	}
 
 
-MINI_PDF = (
-	b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
-	b"3 0 obj<</Type/Page/MediaBox[0 0 200 200]/Parent 2 0 R>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
-)
+def make_pdf(title: str = "") -> bytes:
+	"""A small valid PDF (one empty page, with a cross-reference table, as PDF readers and ERPNext's
+	upload check need); ``title`` makes its bytes differ."""
+	objects = [
+		b"<</Type/Catalog/Pages 2 0 R>>",
+		b"<</Type/Pages/Kids[3 0 R]/Count 1>>",
+		b"<</Type/Page/MediaBox[0 0 200 200]/Parent 2 0 R>>",
+		b"<</Title(" + title.encode("latin-1", "replace") + b")>>",
+	]
+	out = b"%PDF-1.4\n"
+	offsets = []
+	for number, body in enumerate(objects, start=1):
+		offsets.append(len(out))
+		out += b"%d 0 obj" % number + body + b"endobj\n"
+	xref = len(out)
+	out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+	out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+	out += b"trailer<</Size %d/Root 1 0 R/Info 4 0 R>>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+	return out
+
+
+MINI_PDF = make_pdf()
 MINI_PNG = base64.b64decode(
 	"iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
 )
@@ -404,6 +425,385 @@ DEMO_IMAGE_ID = "1001"
 DEMO_SUBJECT_ID = "49946"
 DEMO_SUBJECT_FILE_ID = "5C05A1B2C3D4E5F60718293A4B5C6D7E"
 DEMO_REPORT_ID = "0A1B2C3D-4E5F-6071-8293-A4B5C6D7E8F9"
+
+
+# --- AFAS's standard connectors (Profit_*), for the mapping templates -----------------------------------------
+
+_COUNTRY_NAMES = {"BE": "België", "DE": "Duitsland", "GB": "Verenigd Koninkrijk"}
+
+
+def _address_lines(street: str, number: Any, zip_code: str, city: str, country: str) -> dict[str, Any]:
+	"""AFAS's address lines as its standard GetConnectors render them: street and number, postcode and
+	city, and the country (left out for the environment's own country, as AFAS prints addresses)."""
+	if country == "NL" and len(zip_code) == 6:
+		zip_code = f"{zip_code[:4]} {zip_code[4:]}"
+	return {
+		"line1": f"{street} {number}".strip(),
+		"line3": f"{zip_code}  {city.upper()}".strip(),
+		"line4": _COUNTRY_NAMES.get(country),
+	}
+
+
+def profit_debtor_rows() -> list[dict[str, Any]]:
+	"""``Profit_Debtor``: the demo debtors (the same as ``ERP_Debtors``) in AFAS's standard columns."""
+	rows = []
+	for i, debtor in enumerate(debtor_rows()):
+		lines = _address_lines(
+			debtor["Street"], debtor["HouseNumber"], debtor["ZipCode"], debtor["City"], debtor["CountryId"]
+		)
+		rows.append(
+			{
+				"DebtorId": debtor["DebtorId"],
+				"DebtorName": debtor["Name"],
+				"BcCo": debtor["BcCo"],
+				"SearchName": debtor["SearchName"],
+				"AdressLine1": lines["line1"],
+				"AdressLine3": lines["line3"],
+				"AdressLine4": lines["line4"],
+				"TelNr": debtor["Phone"],
+				"Email": debtor["Email"],
+				"IBAN": f"NL{20 + i:02d}RABO{3100000000 + i * 45677:010d}" if i % 4 else None,
+				"VatNr": debtor["VatNumber"],
+				"ChOfCommNr": debtor["CocNumber"],
+				"CollectAccount": "1300",
+				"PayCon": "30",
+				"VatDuty": "1",
+				"Blocked": debtor["Blocked"],
+				"CreditLimit": debtor["CreditLimit"],
+				"CurrencyId": debtor["Currency"],
+				"AutoPayment": i % 5 == 0,
+				"CreateDate": debtor["Modified"] - timedelta(days=30),
+				"ModifiedDate": debtor["Modified"],
+			}
+		)
+	return rows
+
+
+def _ascii(text: str | None) -> str | None:
+	"""An e-mail address without accents (``scandinavië`` → ``scandinavie``), as mail domains are written."""
+	if text is None:
+		return None
+	return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+
+
+def profit_creditor_rows() -> list[dict[str, Any]]:
+	"""``Profit_Creditor``: the demo creditors (the same as ``ERP_Creditors``) in AFAS's standard columns."""
+	rows = []
+	for i, creditor in enumerate(creditor_rows()):
+		number = 10 + (i * 7) % 90
+		lines = _address_lines(
+			"Industrieweg", number, f"{1000 + i * 411}AB", creditor["City"], creditor["CountryId"]
+		)
+		rows.append(
+			{
+				"CreditorId": creditor["CreditorId"],
+				"CreditorName": creditor["Name"],
+				"BcCo": creditor["BcCo"],
+				"SearchName": creditor["SearchName"],
+				"Adressline1": lines["line1"],
+				"Adressline3": lines["line3"],
+				"Adressline4": lines["line4"],
+				"TelNr": creditor["Phone"],
+				"Email": _ascii(creditor["Email"]),
+				"IBAN": creditor["Iban"],
+				"Btw-nummer": creditor["VatNumber"],
+				"ChOfCommNr": f"{40000000 + i * 7654321 % 50000000:08d}"
+				if creditor["CountryId"] == "NL"
+				else None,
+				"PaymentCondition": "30",
+				"CreditLimit": 0.0,
+				"TempBlocked": False,
+				"VatDuty": "1",
+				"AutoPayment": False,
+				"Blocked": creditor["Blocked"],
+				"CreateDate": creditor["Modified"] - timedelta(days=30),
+				"ModifiedDate": creditor["Modified"],
+			}
+		)
+	return rows
+
+
+def profit_article_rows() -> list[dict[str, Any]]:
+	"""``Profit_Article``: the demo items (the same as ``ERP_Items``) in AFAS's standard columns."""
+	rows = []
+	for i, item in enumerate(item_rows()):
+		service = item["ItemGroup"] == "DIENST"
+		rows.append(
+			{
+				"ItemCode": item["ItemCode"],
+				"Description": item["Description"],
+				"ExtraDescription": f"{item['Description']} ({item['ItemGroup'].lower()})",
+				"UnitId": item["Unit"],
+				"Factor": 1,
+				"ArtGroup": item["ItemGroup"],
+				"Blocked": item["Blocked"],
+				"Barcode": f"87{1234500000 + i * 97:011d}" if not service else None,
+				"VATGroup": "LAAG" if item["ItemGroup"] in ("BAKKERIJ", "ZUIVEL") else "HOOG",
+				"ItemSortCode": "D" if service else "V",
+				"ItemTypeCode": "Art",
+				"Stock": not service,
+				"BitDecimals": 2 if item["Unit"] == "kg" else 0,
+				"PriceGroup": item["ItemGroup"][:4],
+				"StockCode": "N" if service else "J",
+				"StockDimId1": None,
+				"StockDimId2": None,
+				"CreateDate": item["Modified"] - timedelta(days=10),
+				"ModifiedDate": item["Modified"],
+			}
+		)
+	return rows
+
+
+def _png(red: int, green: int, blue: int) -> bytes:
+	"""A 2×2 PNG of one colour: a real image, different bytes per colour."""
+	raw = b"".join(b"\x00" + bytes((red, green, blue)) * 2 for _ in range(2))
+
+	def chunk(kind: bytes, data: bytes) -> bytes:
+		body = kind + data
+		return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body) & 0xFFFFFFFF)
+
+	header = struct.pack(">IIBBBBB", 2, 2, 8, 2, 0, 0, 0)
+	return (
+		b"\x89PNG\r\n\x1a\n"
+		+ chunk(b"IHDR", header)
+		+ chunk(b"IDAT", zlib.compress(raw))
+		+ chunk(b"IEND", b"")
+	)
+
+
+#: Articles with a picture: item code → (AFAS image id, colour). ART-1001's is the seeded DEMO_IMAGE_ID.
+ARTICLE_IMAGES = {
+	"ART-1001": ("1001", (200, 150, 80)),
+	"ART-2001": ("1002", (120, 120, 120)),
+	"ART-3001": ("1003", (30, 30, 30)),
+	"ART-4001": ("1004", (220, 40, 90)),
+}
+
+
+def article_image_rows() -> list[dict[str, Any]]:
+	"""``Profit_Article_image``: which articles have a picture, with the id the ImageConnector serves it by."""
+	return [
+		{"ItemType": "Art", "ItemCodeId": code, "Filename": f"{code.lower()}.png", "Image": image_id}
+		for code, (image_id, _colour) in ARTICLE_IMAGES.items()
+	]
+
+
+_CONTACT_FUNCTIONS = ("Directeur", "Inkoper", "Administrateur", "Projectleider", "Office manager")
+
+
+def profit_contact_rows() -> list[dict[str, Any]]:
+	"""``Profit_Contacts``: one or two contact persons at the first debtors and creditors, by their
+	organisation's number (``OrgNumber`` is the debtor's or creditor's ``BcCo``)."""
+	organisations = [(d["BcCo"], d["Name"], d["Email"]) for d in debtor_rows()[:8]]
+	organisations += [(c["BcCo"], c["Name"], c["Email"]) for c in creditor_rows()[:3]]
+	rows = []
+	person = 0
+	for o, (code, name, email) in enumerate(organisations):
+		for _k in range(1 + o % 2):
+			first, last, *_rest = _EMPLOYEES[person % len(_EMPLOYEES)]
+			domain = email.split("@", 1)[1] if email else None
+			rows.append(
+				{
+					"Type": "Persoon",
+					"ContactId": 3001 + person,
+					"Name": name,
+					"OrgNumber": code,
+					"PerNumber": str(2100001 + person),
+					"Department": None,
+					"Blocked": False,
+					"AddressLine1": None,
+					"AddressLine3": None,
+					"AddressLine4": None,
+					"TelWork": f"+31 {30 + person} {6660000 + person * 311}",
+					"MobWork": f"+31 6 {20000000 + person * 7177}" if person % 3 else None,
+					"MailWork": _email(first, last, domain) if domain else None,
+					"Note": None,
+					"Function": _CONTACT_FUNCTIONS[person % len(_CONTACT_FUNCTIONS)],
+					"FunctionCard": _CONTACT_FUNCTIONS[person % len(_CONTACT_FUNCTIONS)],
+					"FullName": f"{first} {last}",
+					"Gender": "V" if person % 2 else "M",
+					"TelPrivate": None,
+					"MobPrivate": None,
+					"MailPrivate": None,
+					"CreateDate": _modified(person) - timedelta(days=5),
+					"ModifiedDate": _modified(person + 1),
+				}
+			)
+			person += 1
+	return rows
+
+
+#: Projects: id, description, the debtor (index in the demo debtors), start, completed.
+_PROJECTS = (
+	("P24-001", "Nieuwbouw bakkerij Utrecht", 0, "2024-02-01", False),
+	("P24-002", "Installatie zonnepanelen Amersfoort", 1, "2024-03-15", False),
+	("P24-003", "Verbouwing kantoor Rotterdam", 2, "2024-04-01", True),
+	("P24-004", "Onderhoud kassen Haarlem", 3, "2024-05-20", False),
+	("P24-005", "Interne ICT-migratie", None, "2024-06-01", False),
+)
+
+
+def profit_project_rows() -> list[dict[str, Any]]:
+	"""``Profit_Projects``: a few projects, most for a demo debtor (by its number and organisation)."""
+	debtors = debtor_rows()
+	rows = []
+	for i, (project, description, debtor, start, done) in enumerate(_PROJECTS):
+		owner = debtors[debtor] if debtor is not None else None
+		began = datetime.fromisoformat(start)
+		rows.append(
+			{
+				"ProjectId": project,
+				"Description": description,
+				"UnitId": DEMO_UNIT,
+				"ProjectGroup": "KLANT" if owner else "INTERN",
+				"CheckedOut": done,
+				"BcCo": owner["BcCo"] if owner else None,
+				"DebtorId": owner["DebtorId"] if owner else None,
+				"DateStart": began,
+				"DateReady": began + timedelta(days=90) if done else None,
+				"Chargeable": owner is not None,
+				"CreateDate": began - timedelta(days=14),
+				"ModifiedDate": _modified(i + 6),
+			}
+		)
+	return rows
+
+
+#: Employer 1's cost centres: code, description, blocked.
+_COST_CENTRES = (
+	("100", "Directie", False),
+	("200", "Verkoop", False),
+	("300", "Productie", False),
+	("400", "ICT", False),
+	("900", "Vervallen afdeling", True),
+)
+DEMO_EMPLOYER = "1"
+
+
+def profit_cost_centre_rows() -> list[dict[str, Any]]:
+	return [
+		{
+			"EmployerId": DEMO_EMPLOYER,
+			"CostCentre": code,
+			"Description": name,
+			"Blocked": blocked,
+			"ModifiedDate": _modified(i + 2),
+		}
+		for i, (code, name, blocked) in enumerate(_COST_CENTRES)
+	]
+
+
+#: VAT code, description, account, rate, duty, type (S = sales, P = purchases).
+_VAT_CODES = (
+	("0", "Geen btw", None, 0.0, "0", "S"),
+	("1", "Btw hoog, verkopen 21%", "1510", 21.0, "1", "S"),
+	("2", "Btw laag, verkopen 9%", "1510", 9.0, "1", "S"),
+	("3", "Btw verlegd", "1510", 0.0, "3", "S"),
+	("4", "Btw hoog, inkopen 21%", "1500", 21.0, "1", "P"),
+	("5", "Btw laag, inkopen 9%", "1500", 9.0, "1", "P"),
+	("6", "Leveringen naar landen binnen de EU", None, 0.0, "4", "S"),
+)
+
+
+def profit_vat_code_rows() -> list[dict[str, Any]]:
+	return [
+		{
+			"VatCode": code,
+			"Description": name,
+			"AccountNr": account,
+			"VatPerc": rate,
+			"VatDuty": duty,
+			"Blocked": False,
+			"VatMethod": "Exclusief",
+			"VatType": kind,
+		}
+		for code, name, account, rate, duty, kind in _VAT_CODES
+	]
+
+
+#: Dossier items with files: subject id, subject, project, organisation (debtor index), files
+#: (file id, name, content). 49946 is the seeded DEMO_SUBJECT_ID; its file is DEMO_SUBJECT_FILE_ID.
+_SUBJECTS = (
+	(
+		49946,
+		"Offerte 2024-031",
+		"P24-001",
+		0,
+		(
+			(
+				"5C05A1B2C3D4E5F60718293A4B5C6D7E",
+				"offerte.txt",
+				b"Offerte 2024-031 voor Bakkerij De Gouden Korenschoof.\n",
+			),
+		),
+	),
+	(
+		49950,
+		"Tekeningen installatie",
+		"P24-002",
+		1,
+		(
+			("7CEEE0F54965C99D90764BA09F7606A6", "plattegrond.pdf", None),
+			("8D1F2A3B4C5D6E7F8091A2B3C4D5E6F7", "schema.png", None),
+		),
+	),
+	(49951, "Opleverrapport", "P24-003", 2, (("9E2A3B4C5D6E7F8091A2B3C4D5E6F708", "oplevering.pdf", None),)),
+	(
+		49952,
+		"Algemene correspondentie",
+		None,
+		4,
+		(("AF3B4C5D6E7F8091A2B3C4D5E6F70819", "brief.txt", b"Beste klant,\n"),),
+	),
+	(
+		49953,
+		"Loonstrook november",
+		None,
+		None,
+		(("B04C5D6E7F8091A2B3C4D5E6F708192A", "loonstrook.pdf", None),),
+	),
+)
+
+
+def subject_rows() -> tuple[list[dict[str, Any]], list[dict[str, Any]], dict[tuple[str, str], StoredFile]]:
+	"""``Profit_Subjects``, ``Profit_Subject_Attachments`` and the files the SubjectConnector serves."""
+	debtors = debtor_rows()
+	subjects, attachments, files = [], [], {}
+	attachment_id = 20171
+	for i, (subject_id, subject, project, debtor, items) in enumerate(_SUBJECTS):
+		owner = debtors[debtor] if debtor is not None else None
+		subjects.append(
+			{
+				"TypeId": -2 if owner is None and project is None else 2,
+				"SubjectId": subject_id,
+				"DateCreated": _modified(i + 8),
+				"Subject": subject,
+				"OrgPersId": owner["BcCo"] if owner else None,
+				"ToDebtor": owner is not None,
+				"ToEmployee": owner is None and project is None,
+				"Project": project,
+			}
+		)
+		for file_id, name, content in items:
+			attachment_id += 1
+			attachments.append(
+				{
+					"attachment_id": attachment_id,
+					"subject_id": subject_id,
+					"file_id": file_id,
+					"file_name": name,
+				}
+			)
+			data = content if content is not None else (MINI_PNG if name.endswith(".png") else make_pdf(name))
+			mimetype = (
+				"text/plain"
+				if name.endswith(".txt")
+				else "image/png"
+				if name.endswith(".png")
+				else "application/pdf"
+			)
+			files[(str(subject_id), file_id.lower())] = StoredFile(name, mimetype, data)
+	return subjects, attachments, files
 
 
 def load_demo(store: Store, with_rows: bool = True) -> None:
@@ -436,6 +836,21 @@ def load_demo(store: Store, with_rows: bool = True) -> None:
 	store.subject_files[(DEMO_SUBJECT_ID, DEMO_SUBJECT_FILE_ID.lower())] = StoredFile(
 		"offerte.txt", "text/plain", b"Offerte 2024-031 voor Bakkerij De Gouden Korenschoof.\n"
 	)
+	store.add_rows("Profit_Debtor", profit_debtor_rows())
+	store.add_rows("Profit_Creditor", profit_creditor_rows())
+	store.add_rows("Profit_Article", profit_article_rows())
+	store.add_rows("Profit_Article_image", article_image_rows())
+	for code, (image_id, colour) in ARTICLE_IMAGES.items():
+		if image_id != DEMO_IMAGE_ID:
+			store.images[image_id] = StoredFile(f"{code.lower()}.png", "image/png", _png(*colour))
+	store.add_rows("Profit_Contacts", profit_contact_rows())
+	store.add_rows("Profit_Projects", profit_project_rows())
+	store.add_rows("Profit_CostCentre", profit_cost_centre_rows())
+	store.add_rows("Profit_VAT_code", profit_vat_code_rows())
+	subjects, attachments, files = subject_rows()
+	store.add_rows("Profit_Subjects", subjects)
+	store.add_rows("Profit_Subject_Attachments", attachments)
+	store.subject_files.update(files)
 	store.reports[DEMO_REPORT_ID.lower()] = StoredFile("Debiteurenlijst.pdf", "application/pdf", MINI_PDF)
 
 

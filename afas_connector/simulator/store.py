@@ -33,6 +33,8 @@ from afas_connector.simulator.query import (
 )
 
 _CUSTOM_FIELD = re.compile(r"^U[0-9A-Fa-f]{32}$")
+#: Where AFAS lists the files of dossier items (``attachment_id``, ``subject_id``, ``file_id``, ``file_name``).
+SUBJECT_ATTACHMENTS = "profit_subject_attachments"
 _VIEW_CACHE_SIZE = 32
 
 
@@ -186,6 +188,14 @@ class UpdateConnectorSpec:
 	check: Callable[[Store, dict[str, Any], bool], None] | None = None
 	#: Run after an insert is stored (e.g. a journal entry's lines into ``Profit_Transactions``).
 	after_insert: Callable[[Store, dict[str, Any]], None] | None = None
+	#: More GetConnectors a write shows in, each with its own field map: a debtor written through
+	#: KnSalesRelationOrg is a row of the app's ``ERP_Debtors`` and of AFAS's ``Profit_Debtor`` alike.
+	surfaces: tuple[tuple[str, dict[str, str]], ...] = ()
+	#: UpdateConnectors numbering their keys from the same range (a debtor number is a debtor number,
+	#: whether the debtor is an organisation or a person): a new key is free in all of them.
+	shares_keys_with: tuple[str, ...] = ()
+	#: Sub-objects a PUT adds lines to instead of replacing them (a dossier item's attachments).
+	appends: tuple[str, ...] = ()
 
 
 @dataclass
@@ -459,7 +469,7 @@ class Store:
 				raise FunctionalError(
 					f"{spec.root.name}: record met {spec.key} '{key_value}' niet gevonden. (Record not found.)"
 				)
-			records[key_value] = _merge(records.get(key_value, {}), record)
+			records[key_value] = _merge(records.get(key_value, {}), record, spec.appends)
 		self._surface(spec, records[key_value], changed=incoming)
 		self._store_attachments(records[key_value], key_value)
 		if insert and spec.after_insert is not None:
@@ -467,7 +477,8 @@ class Store:
 		return {name: _get_path(records[key_value], path) for name, path in _result_paths(spec)}
 
 	def _store_attachments(self, record: dict[str, Any], key_value: str) -> None:
-		"""KnSubject attachments become readable through the SubjectConnector (``FileId`` added to the record)."""
+		"""KnSubject attachments become readable through the SubjectConnector (``FileId`` added to the
+		record) and are listed in ``Profit_Subject_Attachments``, as AFAS lists a dossier item's files."""
 		value = record.get("KnSubjectAttachment")
 		for item in value if isinstance(value, list) else [value] if value else []:
 			if item.get("FileId") or not item.get("FileStream"):
@@ -481,28 +492,69 @@ class Store:
 			name = str(item.get("FileName") or file_id)
 			mimetype = mimetypes.guess_type(name)[0] or "application/octet-stream"
 			self.subject_files[(key_value, file_id.lower())] = StoredFile(name, mimetype, data)
+			if SUBJECT_ATTACHMENTS in self.tables:
+				self.add_rows(
+					"Profit_Subject_Attachments",
+					[
+						{
+							"attachment_id": self._next_counter("attachment_id"),
+							"subject_id": int(key_value),
+							"file_id": file_id,
+							"file_name": name,
+						}
+					],
+				)
+
+	def _next_counter(self, column: str) -> int:
+		"""The next number of a column no UpdateConnector numbers (an attachment id)."""
+		if column not in self.counters:
+			self.counters[column] = max(
+				[self.counter_floors.get(column, 0)]
+				+ [
+					int(r.values[column])
+					for t in self.tables.values()
+					if column in t.spec.data_types
+					for r in t.rows
+					if r.values.get(column) is not None
+				]
+			)
+		self.counters[column] += 1
+		return self.counters[column]
 
 	def _exists(self, spec: UpdateConnectorSpec, key_value: str) -> bool:
 		if key_value in self.records_by_connector.get(spec.id, {}):
 			return True
 		return bool(spec.get_connector) and self.has_row(spec.get_connector, key_value)
 
+	def _key_taken(self, spec: UpdateConnectorSpec, key_value: str) -> bool:
+		"""A key is taken when this connector, one it shares its key range with, or a GetConnector its
+		writes show in holds it."""
+		for one in (spec, *(self.update_spec(other) for other in spec.shares_keys_with)):
+			if self._exists(one, key_value):
+				return True
+			if any(self.has_row(connector, key_value) for connector, _ in one.surfaces):
+				return True
+		return False
+
 	def _next_number(self, spec: UpdateConnectorSpec, counter: str) -> str:
-		name = f"{spec.id}:key" if counter == "key" else counter
+		# connectors that share a key range share one counter
+		name = f"{min((spec.id, *spec.shares_keys_with))}:key" if counter == "key" else counter
 		if name not in self.counters:
 			self.counters[name] = self._highest(spec, counter)
 		while True:
 			self.counters[name] += 1
 			candidate = str(self.counters[name])
-			if counter != "key" or not self._exists(spec, candidate):
+			if counter != "key" or not self._key_taken(spec, candidate):
 				return candidate
 
 	def _highest(self, spec: UpdateConnectorSpec, counter: str) -> int:
 		values: list[Any] = []
 		if counter == "key":
-			values += list(self.records_by_connector.get(spec.id, {}))
-			if spec.get_connector:
-				values += list(self.table(spec.get_connector).index)
+			for one in (spec, *(self.update_spec(other) for other in spec.shares_keys_with)):
+				values += list(self.records_by_connector.get(one.id, {}))
+				for connector in [one.get_connector, *(c for c, _ in one.surfaces)]:
+					if connector:
+						values += list(self.table(connector).index)
 		else:
 			for table in self.tables.values():
 				if counter in table.spec.data_types:
@@ -518,16 +570,27 @@ class Store:
 		return max(numbers, default=floor) if counter == "key" else max([floor, *numbers])
 
 	def _surface(self, spec: UpdateConnectorSpec, record: dict[str, Any], changed: dict[str, Any]) -> None:
-		"""Reflect a stored record in the linked GetConnector (the round trip a sync relies on)."""
-		if not spec.get_connector:
-			return
-		table = self.table(spec.get_connector)
+		"""Reflect a stored record in the linked GetConnectors (the round trip a sync relies on)."""
+		if spec.get_connector:
+			self._surface_in(spec, spec.get_connector, spec.field_map, record, changed)
+		for connector, field_map in spec.surfaces:
+			self._surface_in(spec, connector, field_map, record, changed)
+
+	def _surface_in(
+		self,
+		spec: UpdateConnectorSpec,
+		connector: str,
+		field_map: dict[str, str],
+		record: dict[str, Any],
+		changed: dict[str, Any],
+	) -> None:
+		table = self.table(connector)
 		types = table.spec.data_types
 		values: dict[str, Any] = {}
-		for path, column in spec.field_map.items():
+		for path, column in field_map.items():
 			if column in types:
 				values[column] = _get_path(record, path)
-		key_column = spec.field_map.get(spec.key, table.spec.key)
+		key_column = field_map.get(spec.key, table.spec.key)
 		key_value = values.get(key_column)
 		try:
 			old = self._lookup(table, key_value)
@@ -541,7 +604,7 @@ class Store:
 			table.changed()
 		else:
 			merged = dict(old.values)
-			for path, column in spec.field_map.items():
+			for path, column in field_map.items():
 				if column in types and _has_path(changed, path):
 					merged[column] = _get_path(changed, path)
 			new = self._make_row(table.spec, _coerce_all(merged, types), stamp=True)
@@ -569,8 +632,9 @@ class Store:
 			if not self._exists(spec, key_value):
 				raise FunctionalError(f"{spec.root.name}: record met {spec.key} '{key_value}' niet gevonden.")
 			self.records_by_connector.get(spec.id, {}).pop(key_value, None)
-			if spec.get_connector and self.has_row(spec.get_connector, key_value):
-				self.delete_row(spec.get_connector, key_value)
+			for connector in [spec.get_connector, *(c for c, _ in spec.surfaces)]:
+				if connector and self.has_row(connector, key_value):
+					self.delete_row(connector, key_value)
 
 
 # --- body helpers ------------------------------------------------------------------------------------------
@@ -780,10 +844,13 @@ def _set_path(record: dict[str, Any], path: str, value: Any) -> None:
 	current[parts[-1]] = value
 
 
-def _merge(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+def _merge(old: dict[str, Any], new: dict[str, Any], appends: tuple[str, ...] = ()) -> dict[str, Any]:
 	result = dict(old)
 	for name, value in new.items():
-		if isinstance(value, dict) and isinstance(result.get(name), dict):
+		if name in appends and result.get(name):
+			before = result[name] if isinstance(result[name], list) else [result[name]]
+			result[name] = before + (value if isinstance(value, list) else [value])
+		elif isinstance(value, dict) and isinstance(result.get(name), dict):
 			result[name] = _merge(result[name], value)
 		else:
 			result[name] = value

@@ -18,7 +18,7 @@ from afas_connector.sync.mapping_errors import (
 	TransformConfigError,
 	TransformValueError,
 )
-from afas_connector.sync.transforms import Transform, compile_transform
+from afas_connector.sync.transforms import ROW_TRANSFORMS, Transform, compile_transform
 
 
 @dataclass
@@ -78,6 +78,16 @@ class FieldMap:
 				required=bool(row.get("required")),
 			).compile(index)
 			value = getattr(rule, target)
+			if not outbound and rule.transform in ROW_TRANSFORMS:
+				if value in seen and rows[seen[value] - 1].get("transform") not in ROW_TRANSFORMS:
+					raise MappingConfigError(
+						f"Row {index}: ERPNext Field {value!r} is already mapped in row {seen[value]}",
+						index,
+						target,
+					)
+				seen.setdefault(value, index)
+				rules.append(rule)
+				continue  # several rows may each add rows to one child table
 			if value in seen:
 				raise MappingConfigError(
 					f"Row {index}: {label} {value!r} is already mapped in row {seen[value]}", index, target
@@ -93,6 +103,19 @@ class FieldMap:
 		"""Outbound: whether mapping a document needs its child tables (a ``table.field`` path, or an
 		expression, which may read anything of the document)."""
 		return any("." in r.erpnext_field or r.transform == "expression" for r in self.rules)
+
+	@property
+	def child_tables(self) -> dict[str, str]:
+		"""Inbound: the child tables the map fills, ``{table field: "replace" | "add"}``: rows from
+		``child_row`` replace the table's rows (AFAS is their source), links from ``link_rows`` are added
+		to the ones the document has (a link made in ERPNext stays)."""
+		tables: dict[str, str] = {}
+		for rule in self.rules:
+			if rule.transform == "link_rows":
+				tables[rule.erpnext_field] = "add"
+			elif rule.transform == "child_row":
+				tables.setdefault(rule.erpnext_field, "replace")
+		return tables
 
 	@property
 	def afas_fields(self) -> list[str]:
@@ -113,6 +136,14 @@ class FieldMap:
 				value = rule.compiled.inbound(raw, ctx)  # type: ignore[union-attr]
 			except TransformValueError as exc:
 				errors.append(RecordError(key, rule.afas_field, str(exc)))
+				continue
+			if rule.transform in ROW_TRANSFORMS:
+				if rule.required and not value:
+					errors.append(
+						RecordError(key, rule.afas_field, f"{rule.afas_field} is required but empty")
+					)
+					continue
+				values.setdefault(rule.erpnext_field, []).extend(value or [])
 				continue
 			if value in (None, "") and rule.default is not None:
 				value = rule.default

@@ -221,6 +221,92 @@ def _lookup(ctx: dict, name: str) -> Callable[[str, str], Any]:
 	return lookup
 
 
+#: Transforms whose inbound value is a list of child-table rows for a Table field (Contact's
+#: ``email_ids``, Address's ``links``), not one value: several rows may write into the same table.
+ROW_TRANSFORMS = frozenset({"child_row", "link_rows"})
+#: What stands for the AFAS value in a ``child_row`` row.
+VALUE_PLACEHOLDER = "{value}"
+
+
+def _child_row(options: str) -> Transform:
+	"""Inbound only: the AFAS value becomes one row of a child table, given in Transform Options as a
+	JSON object in which ``"{value}"`` stands for the value, e.g. ``{"email_id": "{value}", "is_primary":
+	1}``; an empty value makes no row. The rows of every ``child_row`` into one table replace its rows."""
+	try:
+		row = json.loads(options or "")
+	except ValueError:
+		raise TransformConfigError(
+			'child_row needs a JSON object in Transform Options, e.g. {"email_id": "{value}", "is_primary": 1}'
+		) from None
+	if not isinstance(row, dict) or VALUE_PLACEHOLDER not in row.values():
+		raise TransformConfigError(
+			'child_row needs a JSON object with "{value}" for one of its fields, e.g. '
+			'{"email_id": "{value}", "is_primary": 1}'
+		)
+
+	def inbound(value: Any, ctx: dict) -> Any:
+		if value in (None, ""):
+			return []
+		return [{k: (value if v == VALUE_PLACEHOLDER else v) for k, v in row.items()}]
+
+	def outbound(value: Any, ctx: dict) -> Any:
+		raise TransformValueError("child_row fills a child table inbound; it sends nothing to AFAS")
+
+	return Transform("child_row", inbound, outbound)
+
+
+def link_sources(options: str) -> list[dict[str, str]]:
+	"""The sources of a ``link_rows`` transform: ``[{"doctype": "Customer", "field":
+	"afas_organisation_code"}, {"mapping": "AFAS Debtors → Customer"}]``; raises
+	:class:`TransformConfigError` for anything else."""
+	try:
+		sources = json.loads(options or "")
+	except ValueError:
+		sources = None
+	example = (
+		'[{"doctype": "Customer", "field": "afas_organisation_code"}] or [{"mapping": "<the mapping '
+		'of the records>"}]'
+	)
+	if not isinstance(sources, list) or not sources:
+		raise TransformConfigError(f"link_rows needs a JSON list of where to look, e.g. {example}")
+	for source in sources:
+		if not isinstance(source, dict) or not (
+			(set(source) == {"doctype", "field"} and all(source.values()))
+			or (set(source) == {"mapping"} and source["mapping"])
+		):
+			raise TransformConfigError(f"link_rows: {source!r} is not a source; e.g. {example}")
+	return sources
+
+
+def _link_rows(options: str) -> Transform:
+	"""Inbound only: links (``link_doctype``, ``link_name`` rows of a Dynamic Link table such as a
+	Contact's or Address's ``links``) to every document the AFAS value identifies: documents whose
+	``field`` holds it, or the document another mapping synced from that AFAS key. The frappe layer
+	finds them (``ctx["find_documents"](source, value)``, so this module stays pure). No document yet
+	is an error of the row, which is read again on the next run."""
+	sources = link_sources(options)
+
+	def inbound(value: Any, ctx: dict) -> Any:
+		if value in (None, ""):
+			return []
+		find = ctx.get("find_documents")
+		if find is None:
+			raise TransformValueError("link_rows can only be resolved inside ERPNext")
+		rows = []
+		for source in sources:
+			for doctype, name in find(source, str(value)):
+				rows.append({"link_doctype": doctype, "link_name": name})
+		if not rows:
+			where = ", ".join(s.get("doctype") or s.get("mapping", "") for s in sources)
+			raise TransformValueError(f"no document for AFAS value {value} in {where} yet")
+		return rows
+
+	def outbound(value: Any, ctx: dict) -> Any:
+		raise TransformValueError("link_rows fills a child table inbound; it sends nothing to AFAS")
+
+	return Transform("link_rows", inbound, outbound)
+
+
 def _identity(value: Any, ctx: dict) -> Any:
 	return value
 
@@ -254,6 +340,8 @@ _FACTORIES: dict[str, Callable[[str, str], Transform]] = {
 	"constant": _constant,
 	"expression": _expression,
 	"afas_key": lambda name, options: _afas_key(options),
+	"child_row": lambda name, options: _child_row(options),
+	"link_rows": lambda name, options: _link_rows(options),
 }
 TRANSFORMS = tuple(_FACTORIES)
 

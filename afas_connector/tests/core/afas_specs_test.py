@@ -42,6 +42,8 @@ EXAMPLE_SCHEMA_DISAGREEMENTS = {
 	("KnSalesRelationOrg", "POST", "EDA"): "FiNr",
 	# a field "id" for a workflow id, which KnSubject's schema does not list
 	("KnSubject", "POST", "Employee with Workflow Id"): "id",
+	# a personal phone number TeN2 on the relation, where the schema lists it on its person (KnPerson)
+	("KnSalesRelationPer", "PUT", "AfleveradresToevoegen"): "TeN2",
 }
 
 

@@ -11,6 +11,7 @@ frappe.ui.form.on("AFAS Connector Mapping", {
 		}));
 	},
 	refresh(frm) {
+		afas_mapping.intro(frm);
 		afas_mapping.connector_picker(frm);
 		frm.add_custom_button(__("Fetch Fields from AFAS"), () => afas_mapping.fetch_fields(frm), __("AFAS"));
 		const open_items = frm.doc.mapping_type === "Open Items";
@@ -107,6 +108,24 @@ const afas_mapping = {
 				.join("");
 			frappe.msgprint({ title: __("AFAS Reference Data"), message, wide: true });
 		});
+	intro(frm) {
+		// What a user must know before enabling: a template's mapping is switched off until checked, and
+		// a GetConnector without a modified-date column is read whole on every run.
+		const lines = [];
+		if (frm.doc.template && !frm.doc.enabled && !frm.is_new()) {
+			lines.push(
+				__("Made from a template and switched off: check it with AFAS → Preview, then tick Enabled and save.")
+			);
+		}
+		if (frm.doc.direction === "Inbound" && frm.doc.afas_connector && !frm.doc.modified_field) {
+			lines.push(
+				__(
+					"{0} has no modified-date field: each run reads every row. Unchanged rows are skipped by their content hash; Deletions: Full Reconcile flags records AFAS no longer has.",
+					[frappe.utils.escape_html(frm.doc.afas_connector)]
+				)
+			);
+		}
+		frm.set_intro(lines.length ? lines.join("<br>") : "", lines.length ? "yellow" : undefined);
 	},
 
 	connector_picker(frm) {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import frappe
 from frappe import _
@@ -19,6 +20,7 @@ from afas_connector.sync.mapping_errors import MappingConfigError
 from afas_connector.sync.metainfo import COMPATIBLE_FIELDTYPES, NON_VALUE_FIELDTYPES
 from afas_connector.sync.open_items import OPEN_ITEMS
 from afas_connector.sync.outbound_plan import LEDGER
+from afas_connector.sync.transforms import ROW_TRANSFORMS, link_sources
 
 STANDARD_FIELDS = {"name", "owner", "creation", "modified", "docstatus"}
 
@@ -43,6 +45,7 @@ class AFASConnectorMapping(Document):
 		self.mapping_type = "Field Map"
 		self.validate_field_map()
 		self.validate_erpnext_fields()
+		self.validate_attachments()
 		self.validate_keys()
 		self.validate_pairing()
 		self.validate_inbound()
@@ -271,6 +274,9 @@ class AFASConnectorMapping(Document):
 		meta = frappe.get_meta(self.erpnext_doctype)
 		for row in self.field_mappings:
 			target_meta, fieldname = meta, row.erpnext_field.strip()
+			if row.transform in ROW_TRANSFORMS:
+				self.validate_child_rows(row, meta, fieldname)
+				continue
 			if "." in fieldname and self.direction == "Inbound":
 				frappe.throw(
 					_(
@@ -313,6 +319,109 @@ class AFASConnectorMapping(Document):
 					),
 					title=_("Incompatible field type"),
 				)
+
+	def validate_child_rows(self, row: Any, meta: Any, fieldname: str) -> None:
+		"""``child_row`` and ``link_rows`` fill a child table of the document, inbound: the field is a
+		Table, the row's fields are the child's, the linked documents can be found."""
+		if self.direction != "Inbound":
+			frappe.throw(
+				_("Row {0}: {1} fills a child table from AFAS; an outbound mapping cannot use it").format(
+					row.idx, row.transform
+				),
+				title=_("Child table field"),
+			)
+		table = meta.get_field(fieldname)
+		if not table or table.fieldtype != "Table":
+			frappe.throw(
+				_("Row {0}: {1} needs a child table of {2} as ERPNext Field, not {3}").format(
+					row.idx, row.transform, self.erpnext_doctype, fieldname
+				),
+				title=_("Child table field"),
+			)
+		child = frappe.get_meta(table.options)
+		if row.transform == "child_row":
+			for name in json.loads(row.transform_options or "{}"):
+				if not child.get_field(name):
+					frappe.throw(
+						_("Row {0}: {1} is not a field of {2} (the rows of {3})").format(
+							row.idx, name, table.options, fieldname
+						),
+						title=_("Unknown field"),
+					)
+			return
+		if not (child.get_field("link_doctype") and child.get_field("link_name")):
+			frappe.throw(
+				_(
+					"Row {0}: link_rows fills a table of links (link_doctype, link_name); {1} is not one"
+				).format(row.idx, fieldname),
+				title=_("Child table field"),
+			)
+		for source in link_sources(row.transform_options):
+			if source.get("mapping"):
+				if not frappe.db.exists(MAPPING, source["mapping"]):
+					frappe.throw(
+						_("Row {0}: link_rows names mapping {1}, which does not exist").format(
+							row.idx, source["mapping"]
+						),
+						title=_("Invalid field mapping"),
+					)
+			elif not frappe.db.exists("DocType", source["doctype"]) or not frappe.get_meta(
+				source["doctype"]
+			).get_field(source["field"]):
+				frappe.throw(
+					_("Row {0}: link_rows looks for {1} in {2}, which has no such field").format(
+						row.idx, source["field"], source["doctype"]
+					),
+					title=_("Unknown field"),
+				)
+
+	def validate_attachments(self) -> None:
+		"""Pictures and dossier attachments (inbound) and files sent with a push (outbound) need their
+		settings complete; see ``binding/attachments.py``."""
+		if self.direction == "Inbound" and (self.image_field or "").strip():
+			self.image_field = self.image_field.strip()
+			field = frappe.get_meta(self.erpnext_doctype).get_field(self.image_field)
+			if not field or field.fieldtype not in ("Attach Image", "Attach", "Data"):
+				frappe.throw(
+					_("Image Field: {0} is not an image or attachment field of {1}").format(
+						self.image_field, self.erpnext_doctype
+					),
+					title=_("AFAS attachments"),
+				)
+			missing = [
+				_(label)
+				for label, value in (
+					("Image GetConnector", self.image_connector),
+					("Image: Record Column", self.image_record_field),
+					("Image: Image Id Column", self.image_id_field),
+				)
+				if not (value or "").strip()
+			]
+			if missing:
+				frappe.throw(
+					_("Pictures from AFAS need: {0}").format(", ".join(missing)), title=_("AFAS attachments")
+				)
+		if self.direction == "Inbound" and self.dossier_attachments:
+			self.subject_connector = (self.subject_connector or "").strip() or "Profit_Subjects"
+			if not (self.subject_record_field or "").strip():
+				frappe.throw(
+					_("Dossier attachments need the Dossier: Record Column (e.g. Project or OrgPersId)"),
+					title=_("AFAS attachments"),
+				)
+			match = (self.subject_match_field or "").strip()
+			if match and match != self.afas_key_field:
+				from afas_connector.binding.attachments import match_target
+
+				if not match_target(self, match):
+					frappe.throw(
+						_(
+							"Dossier: Record Column Holds {0}: map {0} to a field of {1} (a row of the field "
+							"mapping), so a dossier item finds its document by it"
+						).format(match, self.erpnext_doctype),
+						title=_("AFAS attachments"),
+					)
+		if self.direction == "Outbound" and self.send_attachments:
+			self.attachment_object = (self.attachment_object or "").strip() or "KnSubjectAttachment"
 
 	def validate_keys(self) -> None:
 		if not self.afas_key_field:
@@ -467,6 +576,7 @@ class AFASConnectorMapping(Document):
 			for extra in (self.modified_field, self.order_by):
 				if extra:
 					wanted.append((None, extra.lstrip("-")))
+		self.validate_file_columns()
 		for idx, name in wanted:
 			if name and name not in known:
 				where = _("Row {0}: ").format(idx) if idx else ""
@@ -481,3 +591,29 @@ class AFASConnectorMapping(Document):
 			info = known.get(row.afas_field) or {}
 			row.afas_label = info.get("label") or row.afas_label
 			row.afas_data_type = info.get("dataType") or row.afas_data_type
+
+	def validate_file_columns(self) -> None:
+		"""The picture and dossier GetConnectors have the columns the mapping names (metainfo)."""
+		if self.direction != "Inbound":
+			return
+		wanted = []
+		if (self.image_field or "").strip():
+			wanted.append((self.image_connector, [self.image_record_field, self.image_id_field]))
+		if self.dossier_attachments:
+			wanted.append((self.subject_connector, [self.subject_record_field]))
+		for connector, columns in wanted:
+			try:
+				known = connector_fields(connector, "get")
+			except AfasError as exc:
+				frappe.throw(
+					_("AFAS does not know {0} connector {1}: {2}").format("get", connector, str(exc)),
+					title=_("Unknown AFAS connector"),
+				)
+			for column in columns:
+				if column not in known:
+					frappe.throw(
+						_("AFAS field {0} is not in {1} connector {2} (metainfo)").format(
+							column, "get", connector
+						),
+						title=_("Unknown AFAS field"),
+					)

@@ -135,6 +135,60 @@ const flows = {
 		facts.visible_payload = await page.locator("[data-fieldname='payload']:visible").count();
 	},
 
+	// New from Template on the mapping list: pick a template, see what it maps (and that it reads every
+	// row where AFAS has no modified-date column), answer its questions, land on the saved mapping.
+	async new_from_template(page, facts) {
+		await page.goto(`${base}/app/afas-connector-mapping`, { waitUntil: "domcontentloaded" });
+		const button = page.locator(".page-actions button", { hasText: args.template_button }).first();
+		await button.waitFor({ state: "visible", timeout: 60000 });
+		await button.click();
+		const picker = await dialog(page);
+		await page.waitForFunction(() => window.cur_dialog && cur_dialog.fields_dict.template, null, { timeout: 20000 });
+		await page.evaluate((id) => cur_dialog.set_value("template", id), args.template);
+		await page.waitForTimeout(500);
+		facts.options = await page.evaluate(() => cur_dialog.fields_dict.template.df.options.map((o) => o.value));
+		facts.about = (await picker.locator(".modal-body").innerText()).trim();
+		await page.screenshot({ path: screenshot.replace(/\.png$/, "-picker.png"), fullPage: true });
+		await picker.locator(".btn-primary", { hasText: args.next_label }).click();
+		await page.waitForFunction((t) => window.cur_dialog && cur_dialog.title === t, args.title, { timeout: 20000 });
+		await page.evaluate((name) => cur_dialog.set_value("mapping_name", name), args.name);
+		facts.questions = await page.evaluate(() => cur_dialog.fields.map((f) => f.fieldname));
+		await page.locator(".modal.show .btn-primary", { hasText: args.create_label }).click();
+		await page.waitForFunction(
+			(name) => window.cur_frm && cur_frm.doctype === "AFAS Connector Mapping" && cur_frm.doc.name === name,
+			args.name,
+			{ timeout: 60000 }
+		);
+		await page.waitForTimeout(1500);
+		facts.doc = await page.evaluate(() => ({
+			enabled: cur_frm.doc.enabled,
+			template: cur_frm.doc.template,
+			connector: cur_frm.doc.afas_connector,
+			modified_field: cur_frm.doc.modified_field || "",
+			deletion_mode: cur_frm.doc.deletion_mode,
+			rows: cur_frm.doc.field_mappings.length,
+		}));
+		facts.intro = (await page.locator(".form-intro-area, .form-message").first().innerText().catch(() => "")).trim();
+	},
+
+	// Import Mappings on the list: choose an exported file, see what it changes, tick the one to overwrite.
+	async import_mappings(page, facts) {
+		await page.goto(`${base}/app/afas-connector-mapping`, { waitUntil: "domcontentloaded" });
+		await page.locator(".page-actions .inner-group-button").first().waitFor({ state: "visible", timeout: 60000 });
+		await menu(page, args.afas_group, args.import_item);
+		const modal = await dialog(page);
+		await modal.locator("input.afas-import-file").setInputFiles(args.file);
+		await modal.locator("table.afas-import-table tbody tr").first().waitFor({ timeout: 20000 });
+		facts.preview = (await modal.locator("table.afas-import-table").innerText()).trim();
+		await page.screenshot({ path: screenshot.replace(/\.png$/, "-preview.png"), fullPage: true });
+		for (const name of args.overwrite || []) {
+			await modal.locator(`input.afas-overwrite[data-mapping="${name}"]`).check();
+		}
+		await modal.locator(".btn-primary", { hasText: args.import_label }).click();
+		await page.waitForSelector(".afas-import-result", { timeout: 30000 });
+		facts.result = (await page.locator(".modal.show .modal-body").last().innerText()).trim();
+	},
+
 	// The AFAS workspace: three number cards and two charts, no server error.
 	async workspace(page, facts) {
 		await page.goto(`${base}/app/afas`, { waitUntil: "domcontentloaded" });

@@ -1,0 +1,376 @@
+"""The mapping templates (``sync/templates.py``) against AFAS's own OpenAPI specs: every GetConnector
+and UpdateConnector a template names exists, every AFAS field it reads or writes is one the spec lists,
+with a transform that fits its type; keys and modified-date columns are AFAS's, a template without one
+says it reads everything, and every outbound template builds a body AFAS's schema accepts. Skipped,
+with a message, where the specs are absent (``afas_oas.py``); the counts are printed at the end."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from afas_connector.afas.filters import FilterSet
+from afas_connector.afas.update import build_body
+from afas_connector.sync.mapping import FieldMap
+from afas_connector.sync.templates import (
+	CONSTANT,
+	TEMPLATES,
+	Parameter,
+	Template,
+	TemplateError,
+	apply_template,
+	get_template,
+)
+from afas_connector.tests.core import afas_oas
+from afas_connector.tests.core.afas_oas import COUNTS
+
+#: Which transforms can read a value of each JSON type AFAS's specs give a GetConnector field.
+READS = {
+	"boolean": {"boolean", "value_map"},
+	"number": {"number"},
+	"integer": {"integer", "number", "expression", "afas_key"},
+	"string": {
+		"",
+		"strip",
+		"upper",
+		"lower",
+		"expression",
+		"value_map",
+		"afas_key",
+		"child_row",
+		"link_rows",
+	},
+}
+#: Which transforms can write a value of each JSON type AFAS's specs give an UpdateConnector field.
+WRITES = {
+	"boolean": {"boolean", "expression"},
+	"number": {"number", "expression"},
+	"integer": {"integer", "expression"},
+	"string": {"", "strip", "upper", "lower", "expression", "value_map", "constant", "afas_key", "date"},
+}
+#: What an ERPNext document gives an outbound template in the body checks.
+SAMPLES: dict[str, dict[str, Any]] = {
+	"Customer": {
+		"name": "Zuiderzee Vis B.V.",
+		"customer_name": "Zuiderzee Vis B.V.",
+		"customer_type": "Company",
+		"tax_id": "NL001234567B01",
+		"default_currency": "EUR",
+		"disabled": 0,
+	},
+	"Supplier": {
+		"name": "Staal B.V.",
+		"supplier_name": "Staal B.V.",
+		"tax_id": "NL009876543B01",
+		"disabled": 0,
+	},
+	"Item": {"name": "ART-1", "item_code": "ART-1", "item_name": "Bout", "stock_uom": "Nos", "disabled": 0},
+	"Sales Invoice": {
+		"name": "ACC-SINV-2026-00001",
+		"customer": "Zuiderzee Vis B.V.",
+		"posting_date": "2026-05-01",
+	},
+	"Project": {"name": "PROJ-0001", "project_name": "P24-001 Nieuwbouw"},
+}
+ANSWERS = {"company": "AFAS Test B.V.", "parent_cost_center": "AFAS Test B.V. - ATBV", "article_group": "ICT"}
+
+
+def _mappings(template: Template) -> dict[str, str]:
+	return {need: f"mapping of {need}" for need in template.needs}
+
+
+def _date_column(name: str, info: dict[str, Any]) -> bool:
+	label = (info.get("description") or "").lower()
+	return "date" in name.lower() or "changed" in label or "created" in label or "date" in label
+
+
+def _modified_columns(rows: dict[str, dict[str, Any]]) -> list[str]:
+	return [
+		name
+		for name, info in rows.items()
+		if "modified" in name.lower() or "changed on" in (info.get("description") or "").lower()
+	]
+
+
+def schema_fields(node: dict[str, Any], prefix: str = "") -> dict[str, dict[str, Any]]:
+	"""``{path: field schema}`` for every field of an UpdateConnector body schema node."""
+	element = node["properties"]["Element"]
+	element = element.get("items", element)
+	parts = element.get("properties", {})
+	found = {prefix + name: f for name, f in ((parts.get("Fields") or {}).get("properties") or {}).items()}
+	for name, sub in ((parts.get("Objects") or {}).get("items", {}).get("properties") or {}).items():
+		found.update(schema_fields(sub, f"{prefix}{name}."))
+	return found
+
+
+def problems(template: Template) -> list[str]:
+	"""Everything about ``template`` that AFAS's specs contradict; ``[]`` when it keeps to them."""
+	if template.direction == "Inbound":
+		return _inbound_problems(template)
+	return _outbound_problems(template)
+
+
+def _inbound_problems(template: Template) -> list[str]:
+	specs = afas_oas.get_connectors()
+	rows = specs.get(template.connector)
+	if rows is None:
+		return [f"{template.connector} is not one of AFAS's GetConnectors"]
+	found = []
+	if template.key_field not in rows:
+		found.append(f"key {template.key_field} is not a field of {template.connector}")
+	modified = _modified_columns(rows)
+	if template.modified_field:
+		if template.modified_field not in modified:
+			found.append(
+				f"{template.modified_field} is not {template.connector}'s modified-date column {modified}"
+			)
+	elif modified:
+		found.append(f"{template.connector} has a modified-date column {modified}: use it")
+	for condition in template.filters:
+		if condition[0] not in rows:
+			found.append(f"filter on {condition[0]}, which {template.connector} does not have")
+	for index, row in enumerate(template.rows, start=1):
+		if row["transform"] == "constant":
+			if row["afas_field"] != CONSTANT:
+				found.append(f"row {index}: a constant reads no AFAS field; name it {CONSTANT}")
+			continue
+		info = rows.get(row["afas_field"])
+		if info is None:
+			found.append(f"row {index}: {row['afas_field']} is not a field of {template.connector}")
+			continue
+		allowed = set(READS[info["type"]])
+		if info["type"] == "string" and _date_column(row["afas_field"], info):
+			allowed |= {"date", "datetime"}
+		if row["transform"] not in allowed:
+			found.append(
+				f"row {index}: {row['afas_field']} is {info['type']} in AFAS's spec; "
+				f"transform {row['transform']!r} does not read it"
+			)
+		COUNTS["template fields checked against AFAS's specs (GetConnectors)"] += 1
+	settings = template.settings
+	for connector, columns in (
+		(
+			settings.get("image_connector"),
+			[settings.get("image_record_field"), settings.get("image_id_field")],
+		),
+		(settings.get("subject_connector"), [settings.get("subject_record_field")]),
+	):
+		if not connector:
+			continue
+		if connector not in specs:
+			found.append(f"{connector} is not one of AFAS's GetConnectors")
+			continue
+		found += [
+			f"{column} is not a field of {connector}" for column in columns if column not in specs[connector]
+		]
+	match = settings.get("subject_match_field")
+	if match and match not in rows:
+		found.append(f"dossier items match {match}, which {template.connector} does not have")
+	return found
+
+
+def _outbound_problems(template: Template) -> list[str]:
+	schema = afas_oas.body_schema(template.connector)
+	if schema is None:
+		return [f"{template.connector} is not one of AFAS's UpdateConnectors"]
+	fields = schema_fields(schema["properties"][afas_oas.root_of(schema)])
+	found = []
+	if template.key_field not in fields:
+		found.append(f"key {template.key_field} is not a field of {template.connector}")
+	for index, row in enumerate(template.rows, start=1):
+		info = fields.get(row["afas_field"])
+		if info is None:
+			found.append(f"row {index}: {row['afas_field']} is not a field of {template.connector}")
+			continue
+		if row["transform"] not in WRITES[info["type"]]:
+			found.append(
+				f"row {index}: {row['afas_field']} is {info['type']} in AFAS's schema; "
+				f"transform {row['transform']!r} does not write it"
+			)
+		if row["transform"] == "constant" and "enum" in info and row["transform_options"] not in info["enum"]:
+			found.append(
+				f"row {index}: {row['transform_options']!r} is not one of {row['afas_field']}'s codes"
+			)
+		COUNTS["template fields checked against AFAS's specs (UpdateConnectors)"] += 1
+	deactivate = template.settings.get("deactivate_field")
+	if deactivate and deactivate not in fields:
+		found.append(f"deactivate field {deactivate} is not a field of {template.connector}")
+	attachments = template.settings.get("attachment_object")
+	if attachments and f"{attachments}.FileStream" not in fields:
+		found.append(f"{attachments} carries no FileStream in {template.connector}")
+	return found
+
+
+def _body(template: Template) -> dict[str, Any]:
+	doc = apply_template(template, ANSWERS, _mappings(template))
+	record, errors = FieldMap.from_rows(doc["field_mappings"], outbound=True).to_afas(
+		SAMPLES[template.doctype], lookups={"afas_key": lambda mapping, name: "10001"}
+	)
+	assert not errors, errors
+	if template.settings.get("send_attachments"):
+		from afas_connector.afas.update import Record
+
+		record.objects[template.settings["attachment_object"]] = [
+			Record(fields={"FileName": "factuur.pdf", "FileStream": "JVBERi0xLjQK"})
+		]
+	return build_body(template.connector, record)
+
+
+def _without_nulls(value: Any) -> Any:
+	"""A body without its ``null`` values: AFAS reads ``null`` as "no value" (the contract), which its
+	schemas, typing every field, do not spell out."""
+	if isinstance(value, dict):
+		return {k: _without_nulls(v) for k, v in value.items() if v is not None}
+	if isinstance(value, list):
+		return [_without_nulls(v) for v in value]
+	return value
+
+
+@pytest.mark.parametrize("template_id", list(TEMPLATES))
+def test_every_template_keeps_to_afas_specs(template_id):
+	afas_oas.require_specs()
+	assert problems(TEMPLATES[template_id]) == []
+	COUNTS["templates checked against AFAS's specs"] += 1
+
+
+@pytest.mark.parametrize("template_id", [t.id for t in TEMPLATES.values() if t.direction == "Outbound"])
+def test_every_outbound_template_builds_a_body_afas_accepts(template_id):
+	afas_oas.require_specs()
+	template = TEMPLATES[template_id]
+	body = _body(template)
+	assert afas_oas.body_errors(template.connector, _without_nulls(body)) == []
+	COUNTS["template bodies validated against AFAS's schemas"] += 1
+
+
+def test_the_check_can_fail():
+	"""A field AFAS does not have, a transform that cannot read its type, a missing modified-date
+	column and a wrong body field are each found."""
+	afas_oas.require_specs()
+	debtors = get_template("debtors-in")
+	wrong = Template(
+		**{
+			**debtors.__dict__,
+			"rows": (
+				{"afas_field": "DebtorNaam", "erpnext_field": "customer_name", "transform": "strip"},
+				{"afas_field": "Blocked", "erpnext_field": "disabled", "transform": "number"},
+			),
+			"modified_field": None,
+		}
+	)
+	found = problems(wrong)
+	assert any("DebtorNaam" in p for p in found), found
+	assert any("Blocked" in p and "number" in p for p in found), found
+	assert any("ModifiedDate" in p for p in found), found
+	out = get_template("debtors-org-out")
+	bad = Template(
+		**{
+			**out.__dict__,
+			"rows": (
+				{"afas_field": "KnOrganisation.Naam", "erpnext_field": "customer_name", "transform": ""},
+			),
+		}
+	)
+	assert any("KnOrganisation.Naam" in p for p in problems(bad))
+
+
+def test_templates_without_a_modified_date_read_everything_and_reconcile():
+	for template in TEMPLATES.values():
+		doc = apply_template(template, ANSWERS, _mappings(template))
+		if template.reads_everything:
+			assert doc["modified_field"] == "" and doc["deletion_mode"] == "Full Reconcile", template.id
+		elif template.direction == "Inbound":
+			assert doc["modified_field"] == template.modified_field, template.id
+
+
+def test_every_template_applies_to_a_mapping_that_compiles():
+	for template in TEMPLATES.values():
+		doc = apply_template(template, ANSWERS, _mappings(template))
+		assert doc["enabled"] == 0 and doc["template"] == template.id
+		FieldMap.from_rows(doc["field_mappings"], outbound=template.direction == "Outbound")
+		if doc.get("filters"):
+			FilterSet.from_spec(json.loads(doc["filters"]))
+		text = json.dumps(doc, ensure_ascii=False)
+		assert "{{" not in text, (template.id, text)
+		if template.pair_with:
+			assert doc["link_with"] == f"mapping of {template.pair_with}"
+
+
+def test_applying_names_what_is_missing():
+	with pytest.raises(TemplateError, match="AFAS Debtors"):
+		apply_template(get_template("projects-in"), ANSWERS, {})
+	with pytest.raises(TemplateError, match="Company"):
+		apply_template(get_template("projects-in"), {}, {"debtors-in": "Debtors"})
+	with pytest.raises(TemplateError, match="debtors-xx"):
+		get_template("debtors-xx")
+	doc = apply_template(get_template("journals-in"), {}, {})
+	assert json.loads(doc["filters"]) == [["UnitId", "=", "1"]], "a parameter's default is used"
+	assert Parameter("x", "X").default == ""
+
+
+# ---------------------------------------------------------------- against the simulator, over HTTP
+
+
+def _lookups() -> dict[str, Any]:
+	return {
+		"erpnext_name": lambda mapping, key: f"doc of {key}",
+		"find_documents": lambda source, value: [(source.get("doctype") or "Customer", f"doc of {value}")],
+	}
+
+
+@pytest.mark.parametrize("template_id", [t.id for t in TEMPLATES.values() if t.direction == "Inbound"])
+def test_every_inbound_template_maps_every_row_the_simulator_serves(client, template_id):
+	template = TEMPLATES[template_id]
+	doc = apply_template(template, ANSWERS, _mappings(template))
+	field_map = FieldMap.from_rows(doc["field_mappings"])
+	filters = json.loads(doc["filters"]) if doc.get("filters") else None
+	rows = list(client.iter_rows(template.connector, order_by=template.key_field, filters=filters))
+	assert rows, template.connector
+	for row in rows:
+		values, errors = field_map.to_erpnext(row, key=str(row[template.key_field]), lookups=_lookups())
+		assert errors == [], (template.id, row, errors)
+		assert all(
+			values.get(r["erpnext_field"]) not in (None, "")
+			for r in doc["field_mappings"]
+			if r.get("required")
+		)
+	meta = {f["id"] for f in client.metainfo_get(template.connector)["fields"]}
+	assert {
+		template.key_field,
+		*(r["afas_field"] for r in template.rows if r["afas_field"] != CONSTANT),
+	} <= meta
+
+
+@pytest.mark.afas_schema_exempt("a new record sends null for the organisation number AFAS assigns")
+@pytest.mark.parametrize("template_id", [t.id for t in TEMPLATES.values() if t.direction == "Outbound"])
+def test_every_outbound_template_body_is_stored_by_the_simulator(sim, client, template_id):
+	template = TEMPLATES[template_id]
+	sim.reset_data()
+	result = client.insert(template.connector, _record(template))
+	key = result.key(template.key_field)
+	assert key, result
+	stored = sim.records(template.connector)[str(key)]
+	for row in template.rows:
+		value: Any = stored
+		for part in row["afas_field"].split("."):
+			value = value.get(part) if isinstance(value, dict) else None
+		sent = _record_value(template, row["afas_field"])
+		numbered = sent is None and row["afas_field"].endswith(".BcCo")  # AFAS numbers a new one
+		assert value == sent or (numbered and value), (row["afas_field"], value, sent)
+
+
+def _record(template: Template):
+	doc = apply_template(template, ANSWERS, _mappings(template))
+	record, _errors = FieldMap.from_rows(doc["field_mappings"], outbound=True).to_afas(
+		SAMPLES[template.doctype], lookups={"afas_key": lambda mapping, name: "10001"}
+	)
+	return record
+
+
+def _record_value(template: Template, path: str) -> Any:
+	node = _record(template)
+	*objects, name = path.split(".")
+	for part in objects:
+		node = node.objects[part]
+	return node.fields.get(name)
