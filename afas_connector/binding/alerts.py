@@ -29,6 +29,7 @@ from frappe.utils import add_days, cint, escape_html, get_url_to_form, now_datet
 from afas_connector.binding.connection import is_enabled
 from afas_connector.binding.constants import ALERT, LOG, MANAGER_ROLE, MAPPING, SETTINGS
 from afas_connector.binding.monitoring import Snapshot, describe, scheduler_state, snapshot
+from afas_connector.binding.sync_log import log_error
 from afas_connector.sync.health import FAILING, Problem
 
 #: The AFAS Alert ``kind`` (a Select) of each problem kind.
@@ -116,9 +117,9 @@ def _safely(action: Callable[[], str | None], title: str) -> str | None:
 		result = action()
 		frappe.db.commit()
 		return result
-	except Exception:
+	except Exception as exc:
 		frappe.db.rollback(save_point="afas_alert_safely")
-		frappe.log_error(title=title)
+		log_error(title, exc)
 		frappe.db.commit()
 		return None
 

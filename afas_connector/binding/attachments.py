@@ -167,6 +167,17 @@ def _copy_one(
 	result["replaced" if old and old.file else "copied"] += 1
 
 
+def file_bytes(file: Any) -> bytes:
+	"""A File's content as it is stored. Frappe 15's ``get_content()`` gives bytes; Frappe 16's decodes
+	it with the first of utf-8 … windows-1252 that fits, and windows-1252 fits any bytes, so a PNG or
+	PDF would come back as text and be sent corrupted. No encodings: the bytes themselves."""
+	try:
+		content = file.get_content(encodings=())
+	except TypeError:  # Frappe 15: no encodings argument, always bytes
+		content = file.get_content()
+	return content.encode("utf-8") if isinstance(content, str) else content
+
+
 def _attach(doctype: str, name: str, file_name: str, content: bytes, field: str | None) -> Any:
 	"""A private File on the document (AFAS's files are never made public here)."""
 	file = frappe.get_doc(
@@ -324,9 +335,7 @@ def add_files(mapping: Any, record: Record, files: list[Any]) -> Record:
 		raise AttachmentsTooLarge(problem)
 	lines = []
 	for row in files:
-		content = frappe.get_doc("File", row.name).get_content()
-		if isinstance(content, str):
-			content = content.encode("utf-8")
+		content = file_bytes(frappe.get_doc("File", row.name))
 		lines.append(
 			Record(
 				fields={

@@ -319,7 +319,9 @@ REFERENCE = {
 	"Journal": ("Profit_Journals", "JournalId", "Description"),
 	"Administration": ("Profit_Administrations", "AdminId", "AdminNm"),
 	"VAT Code": ("Profit_VAT_code", "VatCode", "Description"),
-	"Cost Centre": ("Profit_CostCentre", "CostCentre", "Description"),
+	# No standard GetConnector lists the financial dimension codes a FiDimEntries line takes:
+	# Profit_CostCentre is payroll's (employer cost centres, keyed by EmployerId). AFAS checks the
+	# code when the entry is booked.
 }
 
 

@@ -33,6 +33,7 @@ from afas_connector.binding.sync_log import (
 	error_fields,
 	exchange_excerpts,
 	finish_log,
+	log_error,
 	readable,
 	set_log,
 )
@@ -214,7 +215,7 @@ def _fail_run(mapping: str, log: Any, exc: Exception, exchanges: list[Any], coun
 
 		credentials_refused(exc, sync_log=log.name)
 	if not isinstance(exc, AfasError | frappe.ValidationError):
-		frappe.log_error(title=f"AFAS inbound sync {mapping} failed")
+		log_error(f"AFAS inbound sync {mapping} failed", exc)
 		frappe.db.commit()
 
 

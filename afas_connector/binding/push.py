@@ -35,6 +35,7 @@ from afas_connector.binding.sync_log import (
 	error_fields,
 	exchange_excerpts,
 	finish_log,
+	log_error,
 	set_log,
 )
 from afas_connector.sync.mapping import FieldMap
@@ -128,10 +129,13 @@ def process_log(name: str, session: PushSession | None = None) -> str:
 	started = now_datetime()
 	try:
 		prepared = _prepare(mapping, log, started)
+	except AfasError as exc:  # AFAS could not be asked (a period, the metainfo): as a failed call
+		frappe.db.rollback()
+		return _record_failure(log, exc, [])
 	except Exception as exc:  # a document the body cannot be built from must not stop the queue behind it
 		frappe.db.rollback()
-		frappe.log_error(
-			title=f"AFAS push {log.name}: body not built", reference_doctype=LOG, reference_name=log.name
+		log_error(
+			f"AFAS push {log.name}: body not built", exc, reference_doctype=LOG, reference_name=log.name
 		)
 		fields = error_fields(exc)
 		fields["error"] = _("Not sent, the body could not be built: {0}").format(fields["error"])[:1000]
@@ -476,7 +480,7 @@ def _record_failure(log: Any, exc: Exception, exchanges: list[Any]) -> str:
 		finish_log(log, "Retrying", rounds=step.rounds, next_attempt=next_attempt, **fields)
 		return "Retrying"
 	if not isinstance(exc, AfasError):
-		frappe.log_error(title=f"AFAS push {log.name} failed", reference_doctype=LOG, reference_name=log.name)
+		log_error(f"AFAS push {log.name} failed", exc, reference_doctype=LOG, reference_name=log.name)
 	finish_log(log, "Failed", rounds=step.rounds, next_attempt=None, **fields)
 	if isinstance(exc, AfasAuthError):
 		from afas_connector.binding.alerts import credentials_refused

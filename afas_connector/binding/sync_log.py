@@ -118,6 +118,13 @@ def error_fields(exc: BaseException, secrets: tuple[str, ...] = ()) -> dict[str,
 	}
 
 
+def log_error(title: str, exc: BaseException, **reference: Any) -> None:
+	"""Put an unexpected error in Frappe's Error Log with its redacted traceback. Not
+	``frappe.log_error(title)`` alone: that stores the traceback *with every frame's local variables*,
+	and a frame of the AFAS client holds the request headers, token included."""
+	frappe.log_error(title=title, message=error_fields(exc)["error_detail"], **reference)
+
+
 def set_log(log: Any, values: dict[str, Any], *, update_modified: bool = False) -> Any:
 	"""Write fields of a Sync Log row, and onto ``log``. One UPDATE: unlike ``db_set`` it does not
 	reload the row and run the before/on_change hooks, which a log (no controller logic) does not

@@ -101,6 +101,7 @@ def _book_demo_invoice(customer: str) -> str:
 		LOG,
 		filters={"mapping": LEDGER_MAPPING, "reference_name": invoice.name},
 		fields=["status", "afas_key", "error", "payload"],
+		order_by="creation desc",  # a deleted last invoice's name is given out again, with its old logs
 		limit=1,
 	)[0]
 	if log.status != "Success":

@@ -30,8 +30,9 @@ def files_of(doctype: str, name: str) -> list:
 
 
 def content(file: str) -> bytes:
-	data = frappe.get_doc("File", file).get_content()
-	return data.encode() if isinstance(data, str) else data
+	from afas_connector.binding.attachments import file_bytes
+
+	return file_bytes(frappe.get_doc("File", file))
 
 
 def attach(doctype: str, name: str, file_name: str, data: bytes, private: int = 1):

@@ -503,6 +503,41 @@ class TestLedger(IntegrationTestCase):
 		_header, lines = self.lines()
 		self.assertIn(("2", debtor), {(line["VaAs"], line["AcNr"]) for line in lines})
 
+	def test_afas_down_while_the_entry_is_built_is_retried_and_leaks_nothing(self):
+		"""The period table is read while the body is built: AFAS not answering then is a failed call
+		(Retrying, later booked), not a broken body, and the Error Log holds no token."""
+		from afas_connector.binding.connection import environment
+		from afas_connector.binding.sync_log import log_error
+
+		frappe.cache.delete_value(f"afas_periods::{environment()}::1")
+		self.sim.faults.add(connector="Profit_periods_per_administration", kind="maintenance", times=None)
+		errors_before = frappe.db.count("Error Log")
+		doc = self.invoice([(ITEMS[0], 1, 13.0, None)], [])
+		self.assertEqual(self.book(doc), ["Retrying"])
+		self.assertEqual(self.entries(), [], "nothing booked without the period")
+		self.assertEqual(frappe.db.count("Error Log"), errors_before, "an AFAS outage is no bug")
+		self.sim.faults.clear()
+		frappe.db.set_value(
+			LOG, {"reference_name": doc.name, "mapping": self.ledgers["Sales Invoice"]}, "next_attempt", None
+		)
+		self.assertEqual(self.book(doc), ["Success"])
+		# an unexpected error is logged with its traceback, redacted and without local variables
+		token = frappe.utils.password.get_decrypted_password("AFAS Settings", "AFAS Settings", "token")
+		try:
+			headers = {"Authorization": f"AfasToken {token}"}  # a local, as in the client's frames
+			raise RuntimeError(f"boom {len(headers)}")
+		except RuntimeError as exc:
+			log_error("AFAS test: redacted error", exc)
+		logged = frappe.get_all(
+			"Error Log",
+			filters={"method": "AFAS test: redacted error"},
+			pluck="error",
+			order_by="creation desc",
+			limit=1,
+		)[0]
+		self.assertIn("boom 1", logged)
+		self.assertNotIn(token, logged)
+
 	def test_a_body_that_cannot_be_built_fails_its_row_not_the_queue(self):
 		"""A bug or odd document while building one body: that row fails with the reason, the queue
 		behind it goes on, and after the fix Retry books it."""

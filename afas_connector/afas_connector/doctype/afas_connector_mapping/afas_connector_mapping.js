@@ -89,7 +89,7 @@ const afas_mapping = {
 	},
 	reference_data() {
 		// What AFAS has for each kind of Ledger Maps row, to pick the AFAS side from.
-		const kinds = ["Account", "VAT Code", "Journal", "Administration", "Cost Centre"];
+		const kinds = ["Account", "VAT Code", "Journal", "Administration"]; // cost centre codes: no standard GetConnector
 		Promise.all(
 			kinds.map((kind) =>
 				frappe
@@ -108,6 +108,8 @@ const afas_mapping = {
 				.join("");
 			frappe.msgprint({ title: __("AFAS Reference Data"), message, wide: true });
 		});
+	},
+
 	intro(frm) {
 		// What a user must know before enabling: a template's mapping is switched off until checked, and
 		// a GetConnector without a modified-date column is read whole on every run.

@@ -64,11 +64,11 @@ class AFASConnectorMapping(Document):
 	def check_ledger_values_in_afas(self) -> None:
 		"""Each AFAS value of the Ledger Maps is one AFAS has (its account, journal, administration …),
 		labelled with AFAS's description; checked when AFAS can be reached."""
-		from afas_connector.binding.ledger import reference_values
+		from afas_connector.binding.ledger import REFERENCE, reference_values
 
 		if not is_enabled():
 			return
-		for kind in sorted({row.kind for row in self.ledger_maps}):
+		for kind in sorted({row.kind for row in self.ledger_maps} & set(REFERENCE)):
 			try:
 				known = reference_values(kind)
 			except AfasError as exc:
