@@ -76,7 +76,9 @@ def voucher_of(mapping: Any, doctype: str, name: str, *, reverse: bool = False) 
 	company_currency = frappe.get_cached_value("Company", doc.company, "default_currency")
 	rows = frappe.get_all(
 		"GL Entry",
-		filters={"voucher_type": doctype, "voucher_no": name},
+		# A deleted voucher's GL Entries stay (ERPNext keeps them unless Accounts Settings says
+		# otherwise) and Frappe gives a deleted last name out again: only this voucher's own.
+		filters={"voucher_type": doctype, "voucher_no": name, "creation": [">=", doc.creation]},
 		fields=[
 			"account",
 			"debit",
@@ -129,10 +131,10 @@ def voucher_of(mapping: Any, doctype: str, name: str, *, reverse: bool = False) 
 
 #: The header fields a voucher's entry reads, per voucher type.
 HEADER = {
-	"Sales Invoice": ["company", "posting_date", "due_date", "customer_name"],
-	"Purchase Invoice": ["company", "posting_date", "due_date", "supplier_name"],
-	"Payment Entry": ["company", "posting_date", "party_name", "paid_to", "paid_from", "remarks"],
-	"Journal Entry": ["company", "posting_date", "user_remark"],
+	"Sales Invoice": ["creation", "company", "posting_date", "due_date", "customer_name"],
+	"Purchase Invoice": ["creation", "company", "posting_date", "due_date", "supplier_name"],
+	"Payment Entry": ["creation", "company", "posting_date", "party_name", "paid_to", "paid_from", "remarks"],
+	"Journal Entry": ["creation", "company", "posting_date", "user_remark"],
 }
 #: An invoice's item and tax tables, and the item fields its lines read.
 INVOICE_TABLES = {
