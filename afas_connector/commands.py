@@ -13,6 +13,16 @@ def afas() -> None:
 	"""AFAS Profit connector."""
 
 
+def duration(seconds: float) -> str:
+	"""A run's time left for the progress line: ``1 h 05 min``, ``3 min 20 s``, ``40 s``."""
+	s = max(0, round(seconds))
+	if s >= 3600:
+		return f"{s // 3600} h {(s % 3600) // 60:02d} min"
+	if s >= 60:
+		return f"{s // 60} min {s % 60:02d} s"
+	return f"{s} s"
+
+
 @afas.command("sync")
 @click.argument("mapping")
 @click.option("--full", is_flag=True, default=False, help="Ignore the watermark and read every row.")
@@ -29,7 +39,12 @@ def sync(context, mapping: str, full: bool = False) -> None:
 
 		def progress(data: dict) -> None:
 			end = "\n" if data["finished"] else ""
-			click.echo(f"\r{mapping}: page {data['pages']}, {data['description']}", nl=False)
+			pace = f", {data['rows_per_second']} rows/s" if data.get("rows_per_second") else ""
+			if data.get("percent") is not None and not data["finished"]:
+				pace += f", {data['percent']}%"
+			if data.get("seconds_left") is not None and not data["finished"]:
+				pace += f", about {duration(data['seconds_left'])} left"
+			click.echo(f"\r{mapping}: page {data['pages']}, {data['description']}{pace}\033[K", nl=False)
 			if end:
 				click.echo("")
 

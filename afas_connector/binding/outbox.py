@@ -5,11 +5,18 @@ status Queued: if the save rolls back, nothing was queued; if it commits, the ch
 even when Redis or every worker is down. After commit one kick starts a drain job, which sends each
 document's changes oldest first (``binding/push.py``); the sweeper re-queues whatever a lost job
 left behind. A newer change supersedes an older one of the same document that has not been sent.
+
+Drains run in parallel, on as many RQ workers as there are (one machine or many, sharing Redis and
+MariaDB), up to AFAS Settings' *Max Parallel Calls*: a drain that finds more than one document due
+starts helpers, each holding one of that many *push slots* in Redis. A document is pushed by one drain
+at a time (a Redis claim per document), and inside it the outbox rows keep their order (the row lock
+and Running mark of ``push.py``), so changes of one document are never sent out of order or twice.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 import time
 from typing import Any
 
@@ -17,7 +24,8 @@ import frappe
 from frappe import _
 from frappe.utils import add_to_date, now_datetime
 
-from afas_connector.binding.constants import LOG, MAPPING
+from afas_connector.binding.connection import environment, is_enabled
+from afas_connector.binding.constants import LOG, MAPPING, SETTINGS
 from afas_connector.binding.push import PushSession, push_pending
 from afas_connector.binding.sync_log import OUTCOME_UNKNOWN, insert_outbox_row, set_log
 from afas_connector.sync.outbound_plan import LEDGER, wants_change
@@ -25,12 +33,21 @@ from afas_connector.sync.outbound_plan import LEDGER, wants_change
 #: Redis flag: "a drain job is queued". Cleared by the job when it starts, so later changes kick again.
 PUSHER_FLAG = "afas_outbound_pusher"
 PUSHER_FLAG_SECONDS = 300
+#: Redis flag: "a drain found no free push slot" — a drain holding one looks again before it ends.
+MORE_FLAG = "afas_push_more"
 #: A drain job stops after this long and hands over to a fresh one (the default queue allows 300 s).
 DRAIN_SECONDS = 200
 #: A push marked Running this long ago belongs to a worker that died.
 STALE_RUNNING_MINUTES = 30
 #: Documents a drain or sweep reads per query; the drain asks again until nothing is due.
 DUE_BATCH = 500
+#: A push slot lives this long unless its drain renews it (after every document): a drain whose
+#: worker was killed frees its slot by itself.
+SLOT_SECONDS = DRAIN_SECONDS + 120
+#: A document's claim lives this long unless released: longer than one document's pushes take.
+CLAIM_SECONDS = 600
+#: AFAS: "A maximum of 8 parallel calls are allowed" (troubleshooting.md §10).
+AFAS_MAX_PARALLEL_CALLS = 8
 
 
 # ------------------------------------------------------------------ queueing (inside the save)
@@ -125,30 +142,154 @@ def due_documents(
 	)
 
 
+def max_parallel_calls() -> int:
+	"""AFAS Settings' Max Parallel Calls, within 1 and AFAS's limit of 8."""
+	value = frappe.utils.cint(frappe.db.get_single_value(SETTINGS, "max_parallel_calls")) or 4
+	return max(1, min(value, AFAS_MAX_PARALLEL_CALLS))
+
+
+class PushSlot:
+	"""One of the environment's Max Parallel Calls, held in Redis by one drain (``SET NX`` with a
+	token and an expiry, renewed after every document). Holding none, a drain does nothing."""
+
+	def __init__(self) -> None:
+		self.token = secrets.token_hex(8)
+		self.key: str | None = None
+
+	@staticmethod
+	def keys() -> list[str]:
+		env = environment()
+		return [frappe.cache.make_key(f"afas_push_slot::{env}::{i}") for i in range(max_parallel_calls())]
+
+	def take(self) -> bool:
+		for key in self.keys():
+			if frappe.cache.set(key, self.token, nx=True, ex=SLOT_SECONDS):
+				self.key = key
+				return True
+		return False
+
+	def renew(self) -> None:
+		if self.key:
+			frappe.cache.expire(self.key, SLOT_SECONDS)
+
+	def release(self) -> None:
+		if self.key and _text(frappe.cache.get(self.key)) == self.token:
+			frappe.cache.delete(self.key)
+		self.key = None
+
+	@classmethod
+	def free(cls) -> int:
+		"""Slots no drain holds now."""
+		keys = cls.keys()
+		return len(keys) - sum(1 for value in frappe.cache.mget(keys) if value is not None)
+
+
+def _text(value: Any) -> str | None:
+	return value.decode() if isinstance(value, bytes) else value
+
+
+def claim_key(row: Any) -> str:
+	"""The Redis key of a document's claim (``row``: mapping, reference_doctype, reference_name)."""
+	return frappe.cache.make_key(
+		f"afas_push_claim::{row.mapping}::{row.reference_doctype}::{row.reference_name}"
+	)
+
+
+def claim_document(row: Any, token: str) -> str | None:
+	"""Claim one document for this drain; returns the claim's key, or None when another drain has it."""
+	key = claim_key(row)
+	return key if frappe.cache.set(key, token, nx=True, ex=CLAIM_SECONDS) else None
+
+
+def start_helpers(due: int) -> int:
+	"""Enqueue drains for the free push slots, one per due document beyond the first, at most one
+	round per few seconds however many drains look at once. Returns the jobs enqueued."""
+	wanted = min(PushSlot.free(), due - 1)
+	if wanted <= 0 or not frappe.cache.set(frappe.cache.make_key("afas_push_helpers"), 1, nx=True, ex=5):
+		return 0
+	for _i in range(wanted):
+		frappe.enqueue("afas_connector.binding.outbox.drain", queue="default", timeout=DRAIN_SECONDS + 60)
+	return wanted
+
+
 def drain(now: dt.datetime | None = None) -> int:
-	"""The push job: send every due change, document by document, oldest first."""
+	"""The push job: send every due change, document by document, oldest first. Returns the changes
+	sent. Several run at once (see the module's docstring); one that gets no push slot leaves a note
+	("more work") for the drains that hold one, which look again before they end, and ends at once."""
 	frappe.cache.delete(frappe.cache.make_key(PUSHER_FLAG))  # changes committed from now on kick anew
+	if not is_enabled():
+		return 0  # the master switch is off: changes stay queued, the sweeper sends them once it is on
+	more = frappe.cache.make_key(MORE_FLAG)
+	frappe.cache.set(more, 1, ex=SLOT_SECONDS)
+	slot = PushSlot()
+	if not slot.take():
+		return 0  # Max Parallel Calls drains are busy: one of them looks again before it ends
 	started = time.monotonic()
 	sent = 0
 	session = PushSession()
 	try:
-		while time.monotonic() - started < DRAIN_SECONDS:
-			progress = False
-			for row in due_documents(now or now_datetime()):
-				outcomes = push_pending(
-					row.mapping, row.reference_doctype, row.reference_name, now=now, session=session
-				)
-				sent += outcomes.count("Success")
-				progress = progress or bool(outcomes)
-			if not progress:
+		while True:
+			sent += _drain_rounds(slot, session, now, started)
+			if time.monotonic() - started >= DRAIN_SECONDS:
+				break  # out of time with work left: a fresh job continues
+			slot.release()  # first release, then look for the note: a drain without a slot left it
+			if not frappe.cache.delete(more) or not slot.take():
 				return sent
 	finally:
 		session.close()
+		slot.release()
 		from afas_connector.binding.alerts import note_scheduler_off
 
 		note_scheduler_off()  # saves push without the scheduler; retries and inbound runs do not
-	kick_pusher()  # out of time with work left: a fresh job continues
+	kick_pusher()
 	return sent
+
+
+def _drain_rounds(slot: PushSlot, session: PushSession, now: dt.datetime | None, started: float) -> int:
+	"""Push what is due, round after round, until a round makes no progress or time is up. Drains
+	running at once walk the same list, oldest first, and skip the documents another has claimed: a
+	document another drain has just finished costs one look (nothing pending)."""
+	sent = 0
+	while time.monotonic() - started < DRAIN_SECONDS:
+		frappe.cache.delete(frappe.cache.make_key(MORE_FLAG))  # this round sees what is queued so far
+		due = due_documents(now or now_datetime())
+		done, moved = _push_rows(due, slot, session, now, started)
+		sent += done
+		if not moved:
+			break
+	return sent
+
+
+def _push_rows(
+	rows: list[Any],
+	slot: PushSlot,
+	session: PushSession,
+	now: dt.datetime | None,
+	started: float,
+) -> tuple[int, bool]:
+	"""Push the documents of ``rows`` this drain can claim; returns (changes sent, anything moved).
+	Once something moves, helpers are started for the rest: a queue blocked behind Outcome Unknown
+	rows must not start drains that find nothing to do."""
+	sent = 0
+	moved = False
+	for row in rows:
+		claim = claim_document(row, slot.token)
+		if not claim:
+			continue  # another drain is pushing this document
+		try:
+			outcomes = push_pending(
+				row.mapping, row.reference_doctype, row.reference_name, now=now, session=session
+			)
+		finally:
+			frappe.cache.delete(claim)
+		slot.renew()
+		sent += outcomes.count("Success")
+		if outcomes and not moved and len(rows) > 1:
+			start_helpers(len(rows))
+		moved = moved or bool(outcomes)
+		if time.monotonic() - started >= DRAIN_SECONDS:
+			break
+	return sent, moved
 
 
 def sweep(*, now: dt.datetime | None = None, inline: bool = False) -> int:
@@ -168,7 +309,7 @@ def sweep(*, now: dt.datetime | None = None, inline: bool = False) -> int:
 	for row in frappe.get_all(
 		LOG,
 		filters={"direction": "Outbound", "status": "Running", "modified": ["<", stale]},
-		fields=["name", "http_method", "mapping"],
+		fields=["name", "http_method", "mapping", "reference_doctype", "reference_name"],
 	):
 		ledger = frappe.get_cached_value(MAPPING, row.mapping, "mapping_type") == LEDGER
 		if row.http_method == "POST" and not ledger:  # a ledger booking is looked up before it is resent
@@ -183,6 +324,7 @@ def sweep(*, now: dt.datetime | None = None, inline: bool = False) -> int:
 		else:
 			values = {"status": "Retrying", "next_attempt": now}
 		frappe.db.set_value(LOG, row.name, values, update_modified=False)
+		frappe.cache.delete(claim_key(row))  # its drain is dead: the document may be pushed again
 	close_stale_runs(now)
 	frappe.db.commit()
 	rows = due_documents(now, queued_before=now if inline else add_to_date(now, minutes=-1))

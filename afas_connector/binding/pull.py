@@ -42,9 +42,11 @@ from afas_connector.sync.inbound_plan import (
 	InboundState,
 	PageResult,
 	decide,
+	key_share,
 	run_inbound,
 	settle_retries,
 	since_filter,
+	time_left,
 	unique_rows,
 )
 from afas_connector.sync.mapping import FieldMap, content_hash
@@ -162,6 +164,8 @@ def _run(
 			take = int(doc.page_size or 0) or int(get_settings().default_page_size or 0)
 			if not take:
 				take = take_for_columns(client.column_count(doc.afas_connector))
+			if full or not state.watermark:  # a long run: one call more for its time left
+				writer.highest_key = highest_key(client, spec)
 			final = run_inbound(
 				client, spec, state, take=take, commit_page=writer.commit_page, full=full, max_pages=max_pages
 			)
@@ -200,6 +204,18 @@ def _run(
 	finish_log(log, status, **writer.counts(), error="\n".join(n for n in notes if n)[:1000] or None)
 	writer.notify(finished=True)
 	return log
+
+
+def highest_key(client: Any, spec: InboundSpec) -> Any:
+	"""The highest AFAS key the run's GetConnector holds now (one row, sorted by key descending), for
+	the run's share done and time left; None when AFAS does not answer (the run goes on without)."""
+	try:
+		page = client.get_page(
+			spec.connector, skip=0, take=1, filters=spec.filters, order_by=[f"-{spec.key_field}"]
+		)
+	except AfasError:
+		return None
+	return page.rows[0].get(spec.key_field) if page.rows else None
 
 
 def _fail_run(mapping: str, log: Any, exc: Exception, exchanges: list[Any], counts: dict[str, Any]) -> None:
@@ -301,6 +317,10 @@ class _Writer:
 		self.user = frappe.session.user
 		self.match_fields = match_fields(mapping)
 		self.started = time.monotonic()
+		#: For the share done and time left: the highest key at the start, the first and last key read.
+		self.highest_key: Any = None
+		self.first_key: Any = None
+		self.cursor: Any = None
 
 	@property
 	def attempted(self) -> int:
@@ -332,6 +352,9 @@ class _Writer:
 		self.read += len(page.rows) + page.duplicates
 		key_field = self.mapping.afas_key_field
 		keys = [str(r.get(key_field)) for r in page.rows]
+		if keys and not page.retry:
+			self.first_key = self.first_key if self.first_key is not None else keys[0]
+			self.cursor = keys[-1]
 		links = links_by_key(self.mapping.name, keys)
 		present = self._present([link.reference_name for link in links.values()])
 		new_links: list[tuple] = []
@@ -562,6 +585,8 @@ class _Writer:
 			return
 		done = self.inserted + self.updated + self.unchanged + self.failed
 		elapsed = max(0.001, time.monotonic() - self.started)
+		share = 1.0 if finished else key_share(self.first_key, self.cursor, self.highest_key)
+		left = time_left(share, elapsed)
 		data = {
 			"mapping": self.mapping.name,
 			"log": self.log.name,
@@ -569,6 +594,8 @@ class _Writer:
 			"read": self.read,
 			"done": done,
 			"rows_per_second": round(done / elapsed, 1),
+			"percent": round(share * 100, 1) if share is not None else None,
+			"seconds_left": round(left) if left is not None else None,
 			"inserted": self.inserted,
 			"updated": self.updated,
 			"unchanged": self.unchanged,

@@ -1,6 +1,6 @@
 """``/__simulator/…``: drive a simulator running in another process (no auth; never logged).
 
-GET ``requests`` | ``faults`` | ``rows?connector=`` | ``records?connector=``;
+GET ``requests`` | ``concurrency`` (calls in flight, peak since reset) | ``faults`` | ``rows?connector=`` | ``records?connector=``;
 POST ``faults`` (same arguments as ``faults.add``) | ``reset`` | ``generate`` ({"connector","n","seed"}) |
 ``add_rows`` ({"connector","rows"}) | ``update_row`` ({"connector","key","changes"}) |
 ``delete_row`` ({"connector","key"}) | ``revoke_token`` | ``restore_token`` | ``reset_data`` |
@@ -30,6 +30,8 @@ def handle(sim: AfasSimulator, method: str, action: str, query: dict[str, str], 
 	try:
 		if method == "GET" and action == "requests":
 			return json_response(200, [record.to_json() for record in sim.requests])
+		if method == "GET" and action == "concurrency":
+			return json_response(200, sim.concurrency)
 		if method == "GET" and action == "faults":
 			return json_response(200, [asdict(f) for f in sim.faults.list()])
 		if method == "GET" and action == "rows":

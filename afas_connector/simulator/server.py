@@ -238,6 +238,7 @@ class _Handler(BaseHTTPRequestHandler):
 			raw_query,
 		)
 		truncate = False
+		sim.call_started()
 		try:
 			if isinstance(body, Response):
 				raise _Answer(body)
@@ -251,6 +252,7 @@ class _Handler(BaseHTTPRequestHandler):
 					time.sleep(fault.delay)
 				if fault.kind == "drop":
 					self.close_connection = True
+					sim.call_ended()
 					sim._log(record, started)
 					return
 				truncate = fault.kind == "truncated"
@@ -263,6 +265,7 @@ class _Handler(BaseHTTPRequestHandler):
 			response = exc.response
 		except Exception as exc:  # a simulator bug must still look like AFAS, not hang the client
 			response = functional_error(f"An unexpected error has occurred. ({type(exc).__name__}: {exc})")
+		sim.call_ended()
 		record.status = response.status
 		sim._log(record, started)
 		try:
@@ -344,6 +347,10 @@ class AfasSimulator:
 		load_demo(self.store, with_rows=demo_data)
 		self._requests: list[RequestRecord] = []
 		self._requests_lock = threading.Lock()
+		#: Calls being answered now, and the most at once since the last reset: AFAS allows at most 8
+		#: parallel calls (troubleshooting.md §10), so a client's parallelism is checked here.
+		self._in_flight = 0
+		self._peak_in_flight = 0
 		self._server: _Server | None = None
 		self._thread: threading.Thread | None = None
 
@@ -481,8 +488,25 @@ class AfasSimulator:
 			return list(self._requests)
 
 	def clear_requests(self) -> None:
+		"""Forget the recorded requests and the peak of parallel calls."""
 		with self._requests_lock:
 			self._requests.clear()
+			self._peak_in_flight = self._in_flight
+
+	def call_started(self) -> None:
+		with self._requests_lock:
+			self._in_flight += 1
+			self._peak_in_flight = max(self._peak_in_flight, self._in_flight)
+
+	def call_ended(self) -> None:
+		with self._requests_lock:
+			self._in_flight -= 1
+
+	@property
+	def concurrency(self) -> dict[str, int]:
+		"""``{"in_flight": calls being answered now, "peak": most at once since the last reset}``."""
+		with self._requests_lock:
+			return {"in_flight": self._in_flight, "peak": self._peak_in_flight}
 
 	def revoke_token(self) -> None:
 		"""From now on the classic token gets 401 (a token revoked mid-run)."""

@@ -24,6 +24,7 @@ succeed or a user dismisses them: the watermark moving past them never loses the
 from __future__ import annotations
 
 import datetime as dt
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -236,34 +237,51 @@ def run_inbound(
 	full: bool = False,
 	now: dt.datetime | None = None,
 	max_pages: int | None = None,
+	prefetch: bool = True,
 ) -> InboundState:
 	"""Drive one inbound run: fetch a page, hand it to ``commit_page(page, state_after)``, repeat.
 
 	``commit_page`` must write the rows *and* store ``state_after`` in one transaction, so the cursor
 	never runs ahead of the data; with the last page it gets the finished state (new watermark).
 	``client`` is an :class:`afas_connector.afas.AfasClient` (duck-typed to keep this module light).
+	With ``prefetch`` the next page is fetched in a thread while ``commit_page`` runs (at most one page
+	ahead, so memory stays bounded by two pages); ``commit_page`` always runs in the calling thread.
 	"""
 	check_paging(spec, take)
 	state = start_run(state, full=full, now=now)
 	pending = set(state.retry_keys)  # failed before and not yet read again in this run
 	number = 0
 	passed: set[Any] = {state.cursor} - {None, ""}
-	while True:
-		number += 1
-		page = client.get_page(
-			spec.connector, skip=0, take=take, filters=page_filter(spec, state), order_by=[spec.key_field]
+
+	def fetch(after: InboundState) -> Any:
+		return client.get_page(
+			spec.connector, skip=0, take=take, filters=page_filter(spec, after), order_by=[spec.key_field]
 		)
-		rows, duplicates = unique_rows(page.rows, spec.key_field)
-		pending.difference_update(str(r.get(spec.key_field)) for r in rows)
-		if not page.is_last:
-			_check_advances(spec, page.rows, state.cursor, passed)
-		state = after_page(state, page.rows, spec.key_field)
-		last = page.is_last or (max_pages is not None and number >= max_pages)
-		finished = finish_run(state) if page.is_last else state
-		commit_page(PageResult(number, rows, duplicates), finished)
-		state = finished
-		if last:
-			break
+
+	# One page ahead: while a page is written into ERPNext the next is already on its way from AFAS,
+	# so AFAS's latency hides behind the writing. The next page's filter needs only the keys of this
+	# one, and the cursor is still stored only with a committed page: a crash resumes where it did.
+	ahead = ThreadPoolExecutor(max_workers=1, thread_name_prefix="afas-prefetch") if prefetch else None
+	try:
+		coming = ahead.submit(fetch, state) if ahead else None
+		while True:
+			number += 1
+			page = coming.result() if coming else fetch(state)
+			rows, duplicates = unique_rows(page.rows, spec.key_field)
+			pending.difference_update(str(r.get(spec.key_field)) for r in rows)
+			if not page.is_last:
+				_check_advances(spec, page.rows, state.cursor, passed)
+			state = after_page(state, page.rows, spec.key_field)
+			last = page.is_last or (max_pages is not None and number >= max_pages)
+			coming = ahead.submit(fetch, state) if ahead and not last else None
+			finished = finish_run(state) if page.is_last else state
+			commit_page(PageResult(number, rows, duplicates), finished)
+			state = finished
+			if last:
+				break
+	finally:
+		if ahead:  # a failed write leaves at most one page in flight: not waited for, not used
+			ahead.shutdown(wait=False, cancel_futures=True)
 	if state.in_progress:
 		return state  # stopped at max_pages: the retry pass follows the run that completes
 	leftover = [key for key in state.retry_keys if key in pending]
@@ -281,3 +299,25 @@ def run_inbound(
 		number += 1
 		commit_page(PageResult(number, rows, duplicates, retry=True, gone=gone), state)
 	return state
+
+
+def key_share(first: Any, cursor: Any, highest: Any) -> float | None:
+	"""How far a run is through its rows (0 to 1), read off the AFAS key: the cursor's place between
+	the first key read and the highest key AFAS had at the start. Pages go by key, so with keys that
+	are numbers (AFAS's debtor, employee and entry numbers) this is the share done; None when the keys
+	are not numbers or the range is empty (then no time left can be estimated)."""
+	try:
+		low, here, high = float(first), float(cursor), float(highest)
+	except (TypeError, ValueError):
+		return None
+	if high <= low:
+		return None
+	return min(1.0, max(0.0, (here - low) / (high - low)))
+
+
+def time_left(share: float | None, elapsed: float) -> float | None:
+	"""Seconds still to go at the pace so far, from the share done (see :func:`key_share`) and the
+	seconds spent; None until there is a share to go by."""
+	if not share or share <= 0 or elapsed <= 0:
+		return None
+	return max(0.0, elapsed * (1 - share) / share)

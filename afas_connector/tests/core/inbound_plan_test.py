@@ -245,3 +245,59 @@ def test_failed_rows_are_read_again_until_they_succeed_or_are_gone(sim, client):
 	seen.clear()
 	run()
 	assert [keys for retry, keys in seen if retry] == []
+
+
+@pytest.mark.parametrize("prefetch", [True, False])
+def test_next_page_is_fetched_while_a_page_is_written(sim, client, prefetch):
+	"""Issue 18: AFAS's latency hides behind the writing. While page N is committed, the request for
+	page N+1 is already in flight (and never more than one page ahead); without prefetch it is not.
+	The rows, the requests and the resume guarantee are the same either way."""
+	import time
+
+	sim.generate_rows(DEBTORS, n=130, seed=31)
+	sim.faults.add(connector=DEBTORS, kind="latency", delay=0.3, times=None)
+	seen_in_flight = []
+
+	class Watching(Store):
+		def commit_page(self, page, state_after):
+			deadline = time.monotonic() + 2
+			while sim.concurrency["in_flight"] == 0 and time.monotonic() < deadline and prefetch:
+				time.sleep(0.01)
+			seen_in_flight.append(sim.concurrency["in_flight"])
+			super().commit_page(page, state_after)
+
+	store = Watching()
+	sim.clear_requests()
+	state = store.run(client, prefetch=prefetch)
+	assert not state.in_progress and len(store.writes) == 130
+	assert len([r for r in sim.requests if r.connector == DEBTORS]) == 3
+	if prefetch:
+		assert seen_in_flight[:2] == [1, 1] and seen_in_flight[2] == 0  # none after the last page
+	else:
+		assert seen_in_flight == [0, 0, 0]
+	assert sim.concurrency["peak"] == 1
+
+
+def test_a_failed_write_with_a_page_in_flight_resumes_without_loss(sim, client):
+	sim.generate_rows(DEBTORS, n=160, seed=32)
+	sim.faults.add(connector=DEBTORS, kind="latency", delay=0.2, times=None)
+	store = Store(crash_on_page=2)
+	with pytest.raises(Crash):
+		store.run(client)
+	assert len(store.rows) == 50 and store.state.cursor == sorted(store.rows)[-1]
+	store.crash_on_page = None
+	store.run(client)
+	assert len(store.writes) == len(set(store.writes)) == 160
+
+
+def test_share_done_and_time_left_come_from_the_key_range():
+	from afas_connector.sync.inbound_plan import key_share, time_left
+
+	assert key_share("10001", "10001", "20001") == 0.0
+	assert key_share(10001, "15001", 20001) == 0.5
+	assert key_share(1, 30, 20) == 1.0  # a row added since the start
+	assert key_share("A-1", "A-2", "B-9") is None  # keys that are not numbers: no estimate
+	assert key_share(5, 5, 5) is None
+	assert time_left(0.25, 30.0) == 90.0
+	assert time_left(None, 30.0) is None and time_left(0.0, 3.0) is None
+	assert time_left(1.0, 12.0) == 0.0

@@ -28,6 +28,7 @@ NOT_USER_FACING = {"tests", "simulator", "devtools"}
 #: option values of Accept-Language and Authentication. Technical ids (GetConnectors, value_map, nl-nl)
 #: need no entry here (see ``technical``).
 SAME_IN_DUTCH = {
+	"{0} min {1} s",  # minutes and seconds: the same abbreviations in Dutch
 	"AFAS",
 	"AFAS Monitor",
 	"AFAS: {0}",

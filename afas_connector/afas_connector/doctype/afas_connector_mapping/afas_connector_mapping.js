@@ -272,13 +272,18 @@ const afas_mapping = {
 		const render = (status, progress) => {
 			const p = progress || {};
 			const finished = ["Success", "Partial", "Failed"].includes(status);
-			const percent = finished ? 100 : p.done ? Math.min(95, 5 + Math.log10(p.done + 1) * 20) : 5;
+			// The run's share done, read off the AFAS key range (numeric keys), else a rough curve.
+			const guess = p.done ? Math.min(95, 5 + Math.log10(p.done + 1) * 20) : 5;
+			const percent = finished ? 100 : p.percent != null ? Math.max(2, p.percent) : guess;
 			const indicator = { Success: "green", Partial: "orange", Failed: "red" }[status] || "blue";
 			dialog.fields_dict.body.$wrapper.html(
 				`<p>${frappe.utils.escape_html(message || "")}</p>` +
 					`<div class="progress" style="height: 10px"><div class="progress-bar afas-progress" role="progressbar" style="width: ${percent}%"></div></div>` +
 					`<p class="afas-progress-text" style="margin-top: 10px">${frappe.utils.escape_html(p.description || "")}` +
 					(p.rows_per_second && !finished ? ` · ${__("{0} rows/s", [p.rows_per_second])}` : "") +
+					(p.seconds_left != null && !finished
+						? ` · ${__("about {0} left", [afas_duration(p.seconds_left)])}`
+						: "") +
 					`</p><p><span class="indicator-pill ${indicator} afas-status">${__(status || "Queued")}</span> ` +
 					`<a href="/app/afas-sync-log/${encodeURIComponent(log)}">${__("Open the Sync Log")}</a></p>`
 			);
@@ -330,3 +335,15 @@ frappe.realtime.on("afas_sync_progress", (data) => {
 	if (!cur_frm || cur_frm.doctype !== "AFAS Connector Mapping" || cur_frm.doc.name !== data.mapping) return;
 	if (data.finished) cur_frm.reload_doc();
 });
+
+// "1 h 05 min", "3 min 20 s", "40 s": a run's time left.
+function afas_duration(seconds) {
+	const s = Math.max(0, Math.round(seconds));
+	if (s >= 3600) {
+		return __("{0} h {1} min", [Math.floor(s / 3600), String(Math.floor((s % 3600) / 60)).padStart(2, "0")]);
+	}
+	if (s >= 60) {
+		return __("{0} min {1} s", [Math.floor(s / 60), String(s % 60).padStart(2, "0")]);
+	}
+	return __("{0} s", [s]);
+}

@@ -15,6 +15,7 @@ class AFASSettings(Document):
 		for fieldname, low, high in (
 			("timeout", 1, 900),
 			("max_attempts", 1, 10),
+			("max_parallel_calls", 1, 8),  # AFAS: "A maximum of 8 parallel calls are allowed"
 		):
 			value = self.get(fieldname)
 			if value is not None and not (low <= int(value) <= high):

@@ -1,0 +1,87 @@
+"""Real RQ worker processes of this bench, for the tests and benchmarks of parallel pushes: the same
+``frappe worker`` a bench's Procfile or supervisor starts, on the same Redis queue and database."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+
+import frappe
+
+
+def start_workers(count: int, *, queue: str = "default") -> list[subprocess.Popen]:
+	"""Start ``count`` ``frappe worker --queue <queue>`` processes, each in its own process group (so
+	:func:`kill_worker` can take its forked work horse down with it). Their output goes to a file in
+	the temp folder, named in the process's ``log`` attribute."""
+	sites = os.path.abspath(frappe.local.sites_path)
+	procs = []
+	for _i in range(count):
+		log = tempfile.NamedTemporaryFile(prefix="afas-worker-", suffix=".log", delete=False)  # noqa: SIM115
+		proc = subprocess.Popen(
+			[sys.executable, "-m", "frappe.utils.bench_helper", "frappe", "worker", "--queue", queue],
+			cwd=sites,
+			stdout=log,
+			stderr=subprocess.STDOUT,
+			start_new_session=True,
+		)
+		proc.log = log.name  # type: ignore[attr-defined]
+		procs.append(proc)
+	return procs
+
+
+def stop_workers(procs: list[subprocess.Popen], timeout: float = 20) -> None:
+	"""SIGTERM (RQ's warm shutdown: the current job finishes), then SIGKILL what is left."""
+	for proc in procs:
+		if proc.poll() is None:
+			os.killpg(proc.pid, signal.SIGTERM)
+	deadline = time.monotonic() + timeout
+	for proc in procs:
+		try:
+			proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+		except subprocess.TimeoutExpired:
+			kill_worker(proc)
+
+
+def kill_worker(proc: subprocess.Popen) -> None:
+	"""SIGKILL a worker and its work horse at once, as the OOM killer or a lost machine would."""
+	try:
+		os.killpg(proc.pid, signal.SIGKILL)
+	except ProcessLookupError:
+		return
+	proc.wait(timeout=10)
+
+
+def empty_queue(queue: str = "default") -> None:
+	"""Drop the jobs waiting in ``queue`` (left by earlier tests whose workers never ran)."""
+	from frappe.utils.background_jobs import get_queue
+
+	get_queue(queue).empty()
+
+
+def wait_until(check: Callable[[], bool], timeout: float, step: float = 0.2) -> bool:
+	"""Poll ``check`` (which reads committed data: each poll starts a fresh transaction) until it holds
+	or ``timeout`` seconds pass; returns whether it held."""
+	deadline = time.monotonic() + timeout
+	while time.monotonic() < deadline:
+		frappe.db.rollback()
+		if check():
+			return True
+		time.sleep(step)
+	frappe.db.rollback()
+	return check()
+
+
+def worker_output(procs: list[subprocess.Popen], tail: int = 3000) -> str:
+	"""The end of each worker's output, for a failing test's message."""
+	parts = []
+	for proc in procs:
+		path = getattr(proc, "log", None)
+		if path and os.path.exists(path):
+			with open(path, encoding="utf-8", errors="replace") as handle:
+				parts.append(f"--- worker {proc.pid}\n{handle.read()[-tail:]}")
+	return "\n".join(parts)

@@ -1,0 +1,273 @@
+"""Issue 18: pushes drained in parallel by real RQ worker processes (``frappe worker``, as a bench's
+supervisor runs them), against the simulator with AFAS-like latency.
+
+What must hold however many drains run at once: changes of one document go out strictly in order, no
+change is sent twice, a document whose linked one has not reached AFAS still waits for it, at most Max
+Parallel Calls calls are in flight, and a worker killed mid-push loses nothing and sends no POST twice.
+"""
+
+from __future__ import annotations
+
+import frappe
+from frappe.utils import add_to_date, get_datetime, now_datetime
+
+from afas_connector.devtools.samples import new_customer, sales_order_mapping
+from afas_connector.devtools.workers import (
+	empty_queue,
+	kill_worker,
+	start_workers,
+	stop_workers,
+	wait_until,
+	worker_output,
+)
+from afas_connector.tests.bench.fixtures import (
+	ITEMS,
+	IntegrationTestCase,
+	cleanup_mapping,
+	configure,
+	isolate_outbound,
+	make_mapping,
+	new_sales_order,
+	push_mapping,
+	restore_outbound,
+	sales_masters,
+	simulator,
+)
+
+DEBTOR = "KnSalesRelationOrg"
+ORDER = "FbSales"
+DRAIN = "afas_connector.binding.outbox.drain"
+PENDING = ("Queued", "Retrying", "Running")
+
+
+class TestParallelPush(IntegrationTestCase):
+	@classmethod
+	def setUpClass(cls):
+		super().setUpClass()
+		cls.sim = simulator()
+		sales_masters()
+
+	def setUp(self):
+		self.sim.faults.clear()
+		self.sim.clear_requests()
+		configure(self.sim, max_parallel_calls=3)
+		self.addCleanup(configure, self.sim)
+		token = frappe.generate_hash(length=6)
+		self.customers = f"Test Parallel Debtors {token}"
+		self.orders = f"Test Parallel Orders {token}"
+		self.created = []
+		self.workers = []
+		self.addCleanup(cleanup_mapping, self.customers)
+		push_mapping(
+			self.customers,
+			condition='doc.customer_type == "Company"',
+			push_on_trash=1,
+			delete_action="Delete in AFAS",
+		)
+		self.addCleanup(cleanup_mapping, self.orders)
+		spec = sales_order_mapping(self.customers)
+		del spec["mapping_name"]
+		make_mapping(self.orders, **spec)
+		self.addCleanup(restore_outbound, isolate_outbound(self.customers, self.orders))
+		self.addCleanup(self.delete_created)
+		self.addCleanup(lambda: stop_workers(self.workers))
+		empty_queue()  # jobs earlier tests left without a worker to run them
+
+	def delete_created(self):
+		self.sim.faults.clear()
+		for doctype, name in reversed(self.created):
+			if frappe.db.exists(doctype, name):
+				if frappe.db.get_value(doctype, name, "docstatus") == 1:
+					frappe.get_doc(doctype, name).cancel()
+				frappe.delete_doc(doctype, name, force=True, ignore_permissions=True)
+		frappe.db.commit()
+
+	# ------------------------------------------------------------------ helpers
+
+	def customer(self, suffix):
+		doc = new_customer(f"Parallel {self.customers[-6:]}{suffix} B.V.")
+		self.created.append(("Customer", doc.name))
+		return doc
+
+	def logs(self, mapping=None, **filters):
+		return frappe.get_all(
+			"AFAS Sync Log",
+			filters={"mapping": mapping or self.customers, "direction": "Outbound", **filters},
+			fields=[
+				"name",
+				"status",
+				"http_method",
+				"afas_key",
+				"error",
+				"reference_name",
+				"event",
+				"started_at",
+				"finished_at",
+				"creation",
+			],
+			order_by="creation asc",
+		)
+
+	def sent(self, connector=DEBTOR, method=None):
+		return [
+			r
+			for r in self.sim.requests
+			if r.connector == connector and (method is None or r.method == method)
+		]
+
+	def run_workers(self, count, drains=1):
+		"""Enqueue ``drains`` drain jobs and start ``count`` worker processes to run them."""
+		frappe.db.commit()
+		for _i in range(drains):
+			frappe.enqueue(DRAIN, queue="default", timeout=260)
+		self.workers = start_workers(count)
+
+	def wait_drained(self, timeout=120):
+		def drained():
+			return not frappe.db.count(
+				"AFAS Sync Log",
+				{"mapping": ["in", (self.customers, self.orders)], "status": ["in", PENDING]},
+			)
+
+		ok = wait_until(drained, timeout)
+		if not ok:
+			self.fail(
+				f"the outbox did not drain in {timeout} s: {self.logs()}\n{worker_output(self.workers)}"
+			)
+
+	def linked_with_two_changes(self, suffix):
+		"""A customer in AFAS with two changes pending in order: an update that failed (Retrying, due
+		now) and a later one (Queued): two PUTs, the second only after the first has finished."""
+		from afas_connector.binding.push import push_pending
+
+		doc = self.customer(suffix)
+		frappe.db.commit()
+		self.assertEqual(push_pending(self.customers, "Customer", doc.name), ["Success"])
+		doc.reload()
+		doc.customer_details = "changed"
+		doc.save()
+		frappe.db.commit()
+		self.sim.faults.add(connector=DEBTOR, kind="lock", times=3, method="PUT")  # every attempt
+		self.assertEqual(push_pending(self.customers, "Customer", doc.name), ["Retrying"])
+		self.sim.faults.clear()
+		frappe.db.set_value(
+			"AFAS Sync Log",
+			{"reference_name": doc.name, "mapping": self.customers, "status": "Retrying"},
+			"next_attempt",
+			add_to_date(now_datetime(), seconds=-1),
+		)
+		key = frappe.db.get_value(
+			"AFAS Record Link", {"mapping": self.customers, "reference_name": doc.name}, "afas_key"
+		)
+		doc.reload()
+		doc.customer_details = "changed again"
+		doc.save()  # the failed change is not Queued, so this one gets a row of its own
+		frappe.db.commit()
+		return doc.name, key
+
+	def calls_for(self, key):
+		"""The methods AFAS answered for debtor ``key``, in the order the calls completed."""
+		methods = []
+		for r in self.sent():
+			text = f"{r.path}?{r.raw_query} {r.raw_body.decode('utf-8', 'replace')}"
+			if f'"{key}"' in text or f"DbId={key}" in text or f"/{key}" in text or f",{key}" in text:
+				methods.append(r.method)
+		return methods
+
+	# ------------------------------------------------------------------ tests
+
+	def test_workers_push_in_parallel_in_order_and_once(self):
+		linked = [self.linked_with_two_changes(f"-two{i}") for i in range(4)]
+		new = [self.customer(f"-new{i}") for i in range(14)]
+		self.sim.clear_requests()  # also resets the peak of parallel calls
+		self.sim.faults.add(connector=DEBTOR, kind="latency", delay=0.15, times=None)
+		self.run_workers(4)  # one drain: it starts helpers for the free push slots itself
+		self.wait_drained()
+		stop_workers(self.workers)
+		logs = self.logs()
+		self.assertEqual({log.status for log in logs}, {"Success"}, logs)
+		# every new customer POSTed exactly once, each a debtor of its own
+		posts = self.sent(method="POST")
+		self.assertEqual(len(posts), len(new), "no change is sent twice")
+		links = frappe.get_all(
+			"AFAS Record Link", filters={"mapping": self.customers}, fields=["reference_name", "afas_key"]
+		)
+		self.assertEqual(
+			{link.reference_name for link in links}, {doc.name for doc in new} | {name for name, _k in linked}
+		)
+		self.assertEqual(len({link.afas_key for link in links}), len(links))
+		# one document's changes strictly in order: the second PUT started after the first finished
+		for name, key in linked:
+			self.assertEqual(self.calls_for(key), ["PUT", "PUT"], name)
+			rows = [log for log in logs if log.reference_name == name][1:]  # after its first POST
+			self.assertEqual([row.http_method for row in rows], ["PUT", "PUT"])
+			self.assertGreaterEqual(get_datetime(rows[1].started_at), get_datetime(rows[0].finished_at))
+		# in parallel, within Max Parallel Calls
+		peak = self.sim.concurrency["peak"]
+		self.assertLessEqual(peak, 3, "Max Parallel Calls is the most calls in flight")
+		self.assertGreaterEqual(peak, 2, f"the pushes ran one at a time\n{worker_output(self.workers)}")
+
+	def test_an_order_still_waits_for_its_customer(self):
+		customer = self.customer("-wait")
+		order = new_sales_order(customer.name, [(ITEMS[0], 10, 1.5)])
+		self.created.append(("Sales Order", order.name))
+		self.sim.faults.add(connector=DEBTOR, kind="latency", delay=0.5, times=None)
+		self.run_workers(3, drains=3)  # three drains at once: one takes the customer, one the order
+		self.wait_drained()
+		order_log = self.logs(self.orders)[-1]
+		if order_log.status == "Retrying":  # it saw the customer under way: it looks again later
+			self.assertIn("Waiting for", order_log.error)
+			frappe.db.set_value("AFAS Sync Log", order_log.name, "next_attempt", now_datetime())
+			frappe.db.commit()
+			self.run_workers(1)
+			self.wait_drained()
+		stop_workers(self.workers)
+		customer_log = self.logs()[-1]
+		order_log = self.logs(self.orders)[-1]
+		self.assertEqual((customer_log.status, order_log.status), ("Success", "Success"))
+		posts = self.sent(ORDER, "POST")
+		self.assertEqual(len(posts), 1)
+		self.assertEqual(posts[0].body[ORDER]["Element"]["Fields"]["DbId"], customer_log.afas_key)
+		self.assertEqual(len(self.sent(DEBTOR, "POST")), 1)
+
+	def test_a_worker_killed_mid_post_sends_nothing_twice(self):
+		from afas_connector.binding.outbox import sweep
+
+		doc = self.customer("-killed")
+		self.sim.faults.add(connector=DEBTOR, kind="latency", delay=3, times=None, method="POST")
+		self.run_workers(1)
+		running = wait_until(lambda: [log.status for log in self.logs()] == ["Running"], 60)
+		self.assertTrue(running, worker_output(self.workers))
+		wait_until(lambda: self.sim.concurrency["in_flight"] > 0, 10)
+		kill_worker(self.workers[0])
+		wait_until(lambda: len(self.sent(method="POST")) == 1, 10)  # AFAS stores it all the same
+		self.assertEqual([log.status for log in self.logs()], ["Running"], "a killed push stays Running")
+		self.sim.faults.clear()
+		sweep(now=add_to_date(now_datetime(), minutes=31), inline=True)
+		log = self.logs()[0]
+		self.assertEqual(log.status, "Outcome Unknown")
+		self.assertIn("worker died", log.error)
+		self.assertEqual(len(self.sent(method="POST")), 1, "the POST is not sent again blindly")
+		self.assertEqual(doc.name, log.reference_name)
+
+	def test_a_worker_killed_mid_put_is_sent_again_by_the_sweeper(self):
+		from afas_connector.binding.outbox import sweep
+		from afas_connector.binding.push import push_pending
+
+		doc = self.customer("-killput")
+		frappe.db.commit()
+		self.assertEqual(push_pending(self.customers, "Customer", doc.name), ["Success"])
+		doc.reload()
+		doc.customer_details = "changed while the worker dies"
+		doc.save()
+		self.sim.faults.add(connector=DEBTOR, kind="latency", delay=3, times=None, method="PUT")
+		self.run_workers(1)
+		self.assertTrue(
+			wait_until(lambda: [log.status for log in self.logs()] == ["Success", "Running"], 60),
+			worker_output(self.workers),
+		)
+		kill_worker(self.workers[0])
+		self.sim.faults.clear()
+		sweep(now=add_to_date(now_datetime(), minutes=31), inline=True)
+		self.assertEqual([log.status for log in self.logs()], ["Success", "Success"])
+		self.assertEqual(self.logs()[1].http_method, "PUT")
