@@ -94,23 +94,43 @@ def demo(context, port: int, rows: int, serve: bool) -> None:
 
 
 @afas.command("benchmark")
-@click.argument("which", type=click.Choice(["inbound", "outbound", "ledger"]))
+@click.argument("which", type=click.Choice(["inbound", "outbound", "ledger", "push"]))
 @click.option(
 	"--rows",
 	type=int,
 	default=None,
-	help="Rows (inbound: 10000), saves per side (outbound: 1000) or submits per side (ledger: 1000).",
+	help="Rows (inbound: 10000), saves per side (outbound: 1000), submits per side (ledger: 1000) "
+	"or documents per worker (push: 25).",
+)
+@click.option("--latency-ms", type=int, default=200, show_default=True, help="push: AFAS's answer time.")
+@click.option("--workers", default="1,2,4,8", show_default=True, help="push: worker counts to run.")
+@click.option(
+	"--page-latency-ms",
+	type=int,
+	default=None,
+	help="inbound: compare a run whose every page AFAS answers this late with one without latency.",
 )
 @pass_context
-def benchmark(context, which: str, rows: int | None = None) -> None:
-	"""Run the inbound, outbound or ledger benchmark against the simulator and print its ratios."""
+def benchmark(
+	context,
+	which: str,
+	rows: int | None = None,
+	latency_ms: int = 200,
+	workers: str = "1,2,4,8",
+	page_latency_ms: int | None = None,
+) -> None:
+	"""Run a benchmark against the simulator and print its ratios."""
 	import frappe
 
 	site = get_site(context)
 	frappe.init(site=site)
 	frappe.connect()
 	try:
-		if which == "inbound":
+		if which == "inbound" and page_latency_ms is not None:
+			from afas_connector.devtools.benchmark_pull import run_page_latency
+
+			run_page_latency(rows or 10_000, page_latency_ms)
+		elif which == "inbound":
 			from afas_connector.devtools.benchmark_pull import run
 
 			run(rows or 10_000)
@@ -118,6 +138,11 @@ def benchmark(context, which: str, rows: int | None = None) -> None:
 			from afas_connector.devtools.benchmark_ledger import run
 
 			run(rows or 1_000)
+		elif which == "push":
+			from afas_connector.devtools.benchmark_parallel_push import run
+
+			counts = tuple(int(n) for n in workers.split(",") if n.strip())
+			run(latency_ms, counts, rows or 25)
 		else:
 			from afas_connector.devtools.benchmark_push import run
 

@@ -182,3 +182,59 @@ def run(rows: int = 10_000) -> dict[str, float]:
 		f"peak Python memory          : {peak_full / 1e6:.1f} MB at N={rows:,} vs {peak_small / 1e6:.1f} MB at N={small:,}, unchanged re-read (ratio {result['memory_ratio']:.2f}; flat = about 1)"
 	)
 	return result
+
+
+def run_page_latency(rows: int = 10_000, page_latency_ms: int = 1000) -> dict[str, float]:
+	"""Inbound throughput when AFAS answers every page ``page_latency_ms`` late vs at once (target
+	≥ 0.9×): the next page is fetched while one is written, so the latency hides behind the writing.
+	Two first runs of ``rows`` debtors each (named apart), one per simulator, page size ``PAGE``."""
+	from afas_connector.binding.pull import sync_mapping
+
+	frappe.set_user("Administrator")
+	token = frappe.generate_hash(length=6)
+	timings: dict[str, float] = {}
+	paused = isolate_outbound()
+	try:
+		for label, delay in (("no latency", 0.0), (f"{page_latency_ms} ms a page", page_latency_ms / 1000)):
+			tag = f"{token}{int(delay * 1000)}"
+			with AfasSimulator(port=0) as sim:
+				_named(sim, rows, tag)
+				if delay:
+					sim.faults.add(connector="ERP_Debtors", kind="latency", delay=delay, times=None)
+				use_simulator(sim.base_url)
+				mapping = upsert_mapping(
+					{
+						"mapping_name": f"Benchmark Latency {tag}",
+						"afas_connector": "ERP_Debtors",
+						"erpnext_doctype": "Customer",
+						"afas_key_field": "DebtorId",
+						"modified_field": "Modified",
+						"schedule": "Manual Only",
+						"page_size": PAGE,
+						"field_mappings": ROWS,
+					}
+				)
+				frappe.db.commit()
+				started = time.perf_counter()
+				log = sync_mapping(mapping.name, trigger="Manual", progress=_progress(label))
+				timings[label] = time.perf_counter() - started
+				log.reload()
+				print(
+					f"{label:>16}: {rows:,} rows in {timings[label]:.1f} s = {rows / timings[label]:,.0f} rows/s "
+					f"({log.inserted:,} inserted, {log.failed} failed, {log.status})",
+					flush=True,
+				)
+				_drop(_customers_named(tag))
+				frappe.db.delete("AFAS Record Link", {"mapping": mapping.name})
+				frappe.db.delete("AFAS Sync Log", {"mapping": mapping.name})
+				frappe.delete_doc("AFAS Connector Mapping", mapping.name, force=True, ignore_permissions=True)
+				frappe.db.commit()
+	finally:
+		restore_outbound(paused)
+	plain, slow = timings.values()
+	ratio = plain / slow
+	print(
+		f"RESULT: inbound with {page_latency_ms} ms page latency vs none: {ratio:.2f}x the throughput "
+		f"(target >= 0.9; {math.ceil(rows / PAGE)} pages of {PAGE})"
+	)
+	return {"ratio": ratio, **timings}

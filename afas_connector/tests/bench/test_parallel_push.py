@@ -70,7 +70,8 @@ class TestParallelPush(IntegrationTestCase):
 		make_mapping(self.orders, **spec)
 		self.addCleanup(restore_outbound, isolate_outbound(self.customers, self.orders))
 		self.addCleanup(self.delete_created)
-		self.addCleanup(lambda: stop_workers(self.workers))
+		self.started = []  # every worker process this test started, stopped however it ends
+		self.addCleanup(lambda: stop_workers(self.started))
 		empty_queue()  # jobs earlier tests left without a worker to run them
 
 	def delete_created(self):
@@ -121,12 +122,13 @@ class TestParallelPush(IntegrationTestCase):
 		for _i in range(drains):
 			frappe.enqueue(DRAIN, queue="default", timeout=260)
 		self.workers = start_workers(count)
+		self.started.extend(self.workers)
 
-	def wait_drained(self, timeout=120):
+	def wait_drained(self, timeout=120, pending=PENDING):
 		def drained():
 			return not frappe.db.count(
 				"AFAS Sync Log",
-				{"mapping": ["in", (self.customers, self.orders)], "status": ["in", PENDING]},
+				{"mapping": ["in", (self.customers, self.orders)], "status": ["in", pending]},
 			)
 
 		ok = wait_until(drained, timeout)
@@ -211,16 +213,19 @@ class TestParallelPush(IntegrationTestCase):
 		customer = self.customer("-wait")
 		order = new_sales_order(customer.name, [(ITEMS[0], 10, 1.5)])
 		self.created.append(("Sales Order", order.name))
-		self.sim.faults.add(connector=DEBTOR, kind="latency", delay=0.5, times=None)
+		self.sim.faults.add(connector=DEBTOR, kind="latency", delay=2, times=None)
 		self.run_workers(3, drains=3)  # three drains at once: one takes the customer, one the order
-		self.wait_drained()
+		self.wait_drained(pending=("Queued", "Running"))  # a waiting order is Retrying, 30 s later
 		order_log = self.logs(self.orders)[-1]
-		if order_log.status == "Retrying":  # it saw the customer under way: it looks again later
-			self.assertIn("Waiting for", order_log.error)
-			frappe.db.set_value("AFAS Sync Log", order_log.name, "next_attempt", now_datetime())
-			frappe.db.commit()
-			self.run_workers(1)
-			self.wait_drained()
+		# another drain took the order while the customer's POST was under way: it waits, unsent
+		self.assertEqual(order_log.status, "Retrying", worker_output(self.workers))
+		self.assertIn("Waiting for", order_log.error)
+		self.assertEqual(self.sent(ORDER), [])
+		frappe.db.set_value("AFAS Sync Log", order_log.name, "next_attempt", now_datetime())
+		frappe.db.commit()
+		stop_workers(self.workers)
+		self.run_workers(1)
+		self.wait_drained()
 		stop_workers(self.workers)
 		customer_log = self.logs()[-1]
 		order_log = self.logs(self.orders)[-1]
