@@ -164,8 +164,9 @@ def _run(
 			take = int(doc.page_size or 0) or int(get_settings().default_page_size or 0)
 			if not take:
 				take = take_for_columns(client.column_count(doc.afas_connector))
-			if full or not state.watermark:  # a long run: one call more for its time left
-				writer.highest_key = highest_key(client, spec)
+			if (full or not state.watermark) and not (state.in_progress and state.cursor):
+				# a run from the start that may be long: its time left, once a first page is full
+				writer.estimate = (lambda: highest_key(spec), take)
 			final = run_inbound(
 				client, spec, state, take=take, commit_page=writer.commit_page, full=full, max_pages=max_pages
 			)
@@ -206,13 +207,15 @@ def _run(
 	return log
 
 
-def highest_key(client: Any, spec: InboundSpec) -> Any:
+def highest_key(spec: InboundSpec) -> Any:
 	"""The highest AFAS key the run's GetConnector holds now (one row, sorted by key descending), for
-	the run's share done and time left; None when AFAS does not answer (the run goes on without)."""
+	the run's share done and time left; None when AFAS does not answer (the run goes on without).
+	A client of its own: the run's client may be fetching the next page in another thread."""
 	try:
-		page = client.get_page(
-			spec.connector, skip=0, take=1, filters=spec.filters, order_by=[f"-{spec.key_field}"]
-		)
+		with get_client() as client:
+			page = client.get_page(
+				spec.connector, skip=0, take=1, filters=spec.filters, order_by=[f"-{spec.key_field}"]
+			)
 	except AfasError:
 		return None
 	return page.rows[0].get(spec.key_field) if page.rows else None
@@ -317,7 +320,9 @@ class _Writer:
 		self.user = frappe.session.user
 		self.match_fields = match_fields(mapping)
 		self.started = time.monotonic()
-		#: For the share done and time left: the highest key at the start, the first and last key read.
+		#: For the share done and time left: the highest key (asked once the first page comes back
+		#: full, so a run of one page costs no call more), the first and last key read.
+		self.estimate: tuple[Callable[[], Any], int] | None = None
 		self.highest_key: Any = None
 		self.first_key: Any = None
 		self.cursor: Any = None
@@ -355,6 +360,8 @@ class _Writer:
 		if keys and not page.retry:
 			self.first_key = self.first_key if self.first_key is not None else keys[0]
 			self.cursor = keys[-1]
+			if self.estimate and page.number == 1 and len(page.rows) >= self.estimate[1]:
+				self.highest_key = self.estimate[0]()
 		links = links_by_key(self.mapping.name, keys)
 		present = self._present([link.reference_name for link in links.values()])
 		new_links: list[tuple] = []

@@ -88,29 +88,32 @@ def push_pending(
 	outcomes: list[str] = []
 	now = now or now_datetime()
 	while True:
-		first = _next_change(mapping, doctype, name)
+		rows = _next_changes(mapping, doctype, name)
+		first = rows[0] if rows else None
 		if not first or first.status in ("Running", OUTCOME_UNKNOWN):
 			return outcomes
 		if first.status == "Retrying" and first.next_attempt and get_datetime(first.next_attempt) > now:
 			return outcomes  # keep order: later changes wait behind it
 		outcome = process_log(first.name, session)
 		outcomes.append(outcome)
-		if outcome not in ("Success", "Failed"):
+		if outcome not in ("Success", "Failed") or len(rows) == 1:
+			# Nothing was queued behind it when it was read. A change queued since then kicks a
+			# drain of its own (and the drains running look again before they end).
 			return outcomes
 
 
-def _next_change(mapping: str, doctype: str, name: str) -> Any | None:
-	# Running and unresolved Outcome Unknown rows sort first: another job is sending an older change of
-	# this document, or AFAS may hold it already; either way the later changes wait.
-	rows = frappe.db.sql(
+def _next_changes(mapping: str, doctype: str, name: str) -> list[Any]:
+	"""The document's next outbox row to look at, and whether another follows (up to two rows).
+	Running and unresolved Outcome Unknown rows sort first: another job is sending an older change of
+	this document, or AFAS may hold it already; either way the later changes wait."""
+	return frappe.db.sql(
 		"""select name, status, next_attempt from `tabAFAS Sync Log`
 		where mapping=%s and reference_doctype=%s and reference_name=%s and direction='Outbound'
 		and status in ('Queued', 'Retrying', 'Running', %s)
-		order by status in ('Running', %s) desc, creation asc limit 1""",
+		order by status in ('Running', %s) desc, creation asc limit 2""",
 		(mapping, doctype, name, OUTCOME_UNKNOWN, OUTCOME_UNKNOWN),
 		as_dict=True,
 	)
-	return rows[0] if rows else None
 
 
 def process_log(name: str, session: PushSession | None = None) -> str:
@@ -121,7 +124,7 @@ def process_log(name: str, session: PushSession | None = None) -> str:
 	mid-call (worker killed, job timeout) leaves a row that says whether a POST may have reached AFAS,
 	and the sweeper never sends such a POST again blindly.
 	"""
-	log = frappe.get_doc(LOG, name, for_update=True)
+	log = _lock_row(name)
 	mapping = frappe.get_cached_doc(MAPPING, log.mapping)
 	if log.status not in PENDING or not mapping.enabled or not is_enabled():
 		frappe.db.commit()
@@ -174,6 +177,7 @@ def process_log(name: str, session: PushSession | None = None) -> str:
 		if own:
 			session.close()
 	fields = _exchange_fields(log, list(session.exchanges))
+	fields["afas_key"] = log.get("afas_key")  # the key AFAS gave a POST, if any
 	if note:
 		fields["error"] = note
 	if files:
@@ -182,6 +186,37 @@ def process_log(name: str, session: PushSession | None = None) -> str:
 		remember_sent(mapping, log.reference_doctype, log.reference_name, files, log.get("afas_key"))
 	finish_log(log, "Success", **fields)
 	return "Success"
+
+
+#: What a push reads of its outbox row: a narrow locking read, not the whole Sync Log document.
+_ROW_FIELDS = (
+	"name",
+	"status",
+	"mapping",
+	"event",
+	"trigger",
+	"reference_doctype",
+	"reference_name",
+	"started_at",
+	"attempts",
+	"rounds",
+	"http_method",
+	"afas_key",
+	"payload",
+)
+
+
+def _lock_row(name: str) -> Any:
+	"""The outbox row ``name`` (the fields a push uses), locked until this transaction ends.
+	Raises ``frappe.DoesNotExistError`` when it is gone."""
+	rows = frappe.db.sql(
+		f"select {', '.join(f'`{f}`' for f in _ROW_FIELDS)} from `tab{LOG}` where name=%s for update",
+		(name,),
+		as_dict=True,
+	)
+	if not rows:
+		raise frappe.DoesNotExistError(f"{LOG} {name} not found")
+	return rows[0]
 
 
 def _prepare(
@@ -379,7 +414,7 @@ def _send(client: Any, mapping: Any, log: Any, call: Call, link: Any, record: Re
 			key_field
 		)
 	link_document(mapping.name, str(key), log.reference_doctype, log.reference_name)
-	set_log(log, {"afas_key": str(key)})
+	log.afas_key = str(key)  # written with the outcome, in the same UPDATE
 	write_back_keys(mapping, log.reference_doctype, log.reference_name, result.keys)
 	return None
 
@@ -393,13 +428,13 @@ def _book(
 	entries = ledger.booked_entries(client, name)
 	if not call.reverse and entries:
 		link_document(mapping.name, entries[0], doctype, name)
-		set_log(log, {"afas_key": entries[0]})
+		log.afas_key = entries[0]
 		return _("Already in AFAS as entry {0} (found by voucher number {1}); not booked again").format(
 			entries[0], name
 		)
 	if call.reverse and len(entries) > 1:
 		update_link(link.name, reversal_key=entries[-1])
-		set_log(log, {"afas_key": entries[-1]})
+		log.afas_key = entries[-1]
 		return _("The reversal is already in AFAS as entry {0}; not booked again").format(entries[-1])
 	result = client.insert(mapping.afas_connector, record, root=root)
 	number = result.key("EnNo")
@@ -411,7 +446,7 @@ def _book(
 		update_link(link.name, reversal_key=str(number))
 	else:
 		link_document(mapping.name, str(number), doctype, name)
-	set_log(log, {"afas_key": str(number)})
+	log.afas_key = str(number)
 	return None
 
 

@@ -149,6 +149,27 @@ class TestInboundSync(IntegrationTestCase):
 		self.assertEqual(len(links), 35)
 		self.assertEqual(len({link.reference_name for link in links}), 35)
 
+	def test_a_long_first_run_shows_share_done_and_time_left(self):
+		"""Issue 18: a first run of several pages reports rows/s, the share done (read off the AFAS key
+		range, asked once after a full first page) and the time left, for the desk and the CLI."""
+		seen = []
+		self.sim.clear_requests()
+		log = self.run_sync(progress=seen.append)
+		self.assertEqual((log.status, log.inserted), ("Success", 35))
+		running = [p for p in seen if not p["finished"]]
+		shares = [p["percent"] for p in running if p["percent"] is not None]
+		self.assertTrue(shares, running)
+		self.assertEqual(shares, sorted(shares), "the share done only grows")
+		self.assertLess(shares[0], 100)
+		self.assertTrue(any(p["seconds_left"] is not None for p in running))
+		self.assertTrue(all(p["rows_per_second"] >= 0 for p in running))
+		self.assertEqual(seen[-1]["percent"], 100.0)
+		descending = [r for r in self.sim.requests if r.query.get("orderbyfieldids") == "-DebtorId"]
+		self.assertEqual(len(descending), 1, "one call for the highest key, after the first page")
+		self.sim.clear_requests()
+		self.run_sync(progress=seen.append)  # incremental: no call more
+		self.assertFalse([r for r in self.sim.requests if r.query.get("orderbyfieldids") == "-DebtorId"])
+
 	def test_overlapping_runs_run_once(self):
 		from afas_connector.binding.pull import AlreadyRunning, lock_key, sync_mapping
 
