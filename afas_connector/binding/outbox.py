@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+import threading
 import time
 from typing import Any
 
@@ -41,11 +42,9 @@ DRAIN_SECONDS = 200
 STALE_RUNNING_MINUTES = 30
 #: Documents a drain or sweep reads per query; the drain asks again until nothing is due.
 DUE_BATCH = 500
-#: A push slot lives this long unless its drain renews it (after every document): a drain whose
-#: worker was killed frees its slot by itself.
-SLOT_SECONDS = DRAIN_SECONDS + 120
-#: A document's claim lives this long unless released: longer than one document's pushes take.
-CLAIM_SECONDS = 600
+#: A push slot, and the claim of the document its drain pushes, live this long unless the drain's
+#: heartbeat renews them: a drain whose worker was killed frees both by itself.
+SLOT_SECONDS = 60
 #: AFAS: "A maximum of 8 parallel calls are allowed" (troubleshooting.md §10).
 AFAS_MAX_PARALLEL_CALLS = 8
 
@@ -150,11 +149,16 @@ def max_parallel_calls() -> int:
 
 class PushSlot:
 	"""One of the environment's Max Parallel Calls, held in Redis by one drain (``SET NX`` with a
-	token and an expiry, renewed after every document). Holding none, a drain does nothing."""
+	token). Holding none, a drain does nothing. A heartbeat thread keeps the slot, and the claim of
+	the document being pushed, alive while the drain lives (a call may take minutes); a drain whose
+	worker was killed loses both within ``SLOT_SECONDS``."""
 
 	def __init__(self) -> None:
 		self.token = secrets.token_hex(8)
 		self.key: str | None = None
+		self.claim: str | None = None
+		self._stop = threading.Event()
+		self._beat: threading.Thread | None = None
 
 	@staticmethod
 	def keys() -> list[str]:
@@ -165,14 +169,23 @@ class PushSlot:
 		for key in self.keys():
 			if frappe.cache.set(key, self.token, nx=True, ex=SLOT_SECONDS):
 				self.key = key
+				self._stop = threading.Event()
+				# The thread gets the Redis client itself: frappe.local is not there in another thread.
+				self._beat = threading.Thread(
+					target=self._heartbeat, args=(frappe.cache,), name="afas-push-slot", daemon=True
+				)
+				self._beat.start()
 				return True
 		return False
 
-	def renew(self) -> None:
-		if self.key:
-			frappe.cache.expire(self.key, SLOT_SECONDS)
+	def _heartbeat(self, redis: Any) -> None:
+		while not self._stop.wait(SLOT_SECONDS / 4):
+			for key in (self.key, self.claim):
+				if key and _text(redis.get(key)) == self.token:
+					redis.expire(key, SLOT_SECONDS)
 
 	def release(self) -> None:
+		self._stop.set()
 		if self.key and _text(frappe.cache.get(self.key)) == self.token:
 			frappe.cache.delete(self.key)
 		self.key = None
@@ -198,7 +211,7 @@ def claim_key(row: Any) -> str:
 def claim_document(row: Any, token: str) -> str | None:
 	"""Claim one document for this drain; returns the claim's key, or None when another drain has it."""
 	key = claim_key(row)
-	return key if frappe.cache.set(key, token, nx=True, ex=CLAIM_SECONDS) else None
+	return key if frappe.cache.set(key, token, nx=True, ex=SLOT_SECONDS) else None
 
 
 def start_helpers(due: int) -> int:
@@ -220,7 +233,7 @@ def drain(now: dt.datetime | None = None) -> int:
 	if not is_enabled():
 		return 0  # the master switch is off: changes stay queued, the sweeper sends them once it is on
 	more = frappe.cache.make_key(MORE_FLAG)
-	frappe.cache.set(more, 1, ex=SLOT_SECONDS)
+	frappe.cache.set(more, 1, ex=DRAIN_SECONDS)
 	slot = PushSlot()
 	if not slot.take():
 		return 0  # Max Parallel Calls drains are busy: one of them looks again before it ends
@@ -276,13 +289,14 @@ def _push_rows(
 		claim = claim_document(row, slot.token)
 		if not claim:
 			continue  # another drain is pushing this document
+		slot.claim = claim
 		try:
 			outcomes = push_pending(
 				row.mapping, row.reference_doctype, row.reference_name, now=now, session=session
 			)
 		finally:
+			slot.claim = None
 			frappe.cache.delete(claim)
-		slot.renew()
 		sent += outcomes.count("Success")
 		if outcomes and not moved and len(rows) > 1:
 			start_helpers(len(rows))

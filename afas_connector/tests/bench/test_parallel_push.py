@@ -73,6 +73,10 @@ class TestParallelPush(IntegrationTestCase):
 		self.started = []  # every worker process this test started, stopped however it ends
 		self.addCleanup(lambda: stop_workers(self.started))
 		empty_queue()  # jobs earlier tests left without a worker to run them
+		# Slots of drains an earlier test killed free themselves within a minute: do not wait for it.
+		from afas_connector.binding.outbox import PushSlot
+
+		frappe.cache.delete(*PushSlot.keys())
 
 	def delete_created(self):
 		self.sim.faults.clear()
@@ -276,3 +280,21 @@ class TestParallelPush(IntegrationTestCase):
 		sweep(now=add_to_date(now_datetime(), minutes=31), inline=True)
 		self.assertEqual([log.status for log in self.logs()], ["Success", "Success"])
 		self.assertEqual(self.logs()[1].http_method, "PUT")
+
+	def test_a_push_slot_lives_while_its_drain_lives(self):
+		"""A slot (and the claim being pushed) is kept by its drain's heartbeat however long a call
+		takes, and frees itself when the drain dies without releasing it (a killed worker)."""
+		import time
+
+		from afas_connector.binding import outbox
+
+		self.addCleanup(setattr, outbox, "SLOT_SECONDS", outbox.SLOT_SECONDS)
+		outbox.SLOT_SECONDS = 2
+		living, dying = outbox.PushSlot(), outbox.PushSlot()
+		self.assertTrue(living.take() and dying.take())
+		self.assertEqual(outbox.PushSlot.free(), 1)
+		dying._stop.set()  # its worker is gone: no heartbeat, no release
+		time.sleep(3.5)
+		self.assertEqual(outbox.PushSlot.free(), 2, "the dead drain's slot expired, the living one's did not")
+		living.release()
+		self.assertEqual(outbox.PushSlot.free(), 3)
