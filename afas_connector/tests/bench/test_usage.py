@@ -98,6 +98,7 @@ class TestCounting(UsageCase):
 		from afas_connector.binding.pull import sync_mapping
 
 		before = used()
+		self.sim.clear_requests()
 		with Watched() as watched:
 			log = sync_mapping(self.name, full=True)
 		self.assertEqual((log.status, log.rows_read), ("Success", 35), log.error)
