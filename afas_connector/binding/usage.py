@@ -101,7 +101,7 @@ def _upsert(db: Any, values: list[tuple]) -> None:
 	columns = "name, creation, modified, owner, modified_by, `date`, environment, connector, calls, rows_read, data_bytes"
 	rows = ", ".join(["(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"] * len(values))
 	flat = [v for row in values for v in row]
-	if db.db_type == "postgres":
+	if db.db_type in ("postgres", "sqlite"):
 		db.sql(
 			f"""insert into "tab{USAGE}" ({columns.replace("`", '"')}) values {rows}
 			on conflict (name) do update set calls = "tab{USAGE}".calls + excluded.calls,
