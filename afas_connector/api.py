@@ -283,7 +283,11 @@ def _from_desk() -> bool:
 @frappe.whitelist(methods=["GET"])
 @rate_limit(limit=60, seconds=60)
 def sync_status(mapping: str | None = None, log: str | None = None) -> dict[str, Any]:
-	"""One run (``log``), the latest runs of a ``mapping``, or a summary of everything."""
+	"""One run (``log``), the latest runs of a ``mapping``, or a summary of everything.
+
+	A mapping's answer and the summary hold today's AFAS usage (system time zone, current
+	environment): ``usage_today`` is ``{connector: {"calls", "rows", "bytes"}}`` in the summary, and
+	``{"connector", "calls", "rows", "bytes", "daily_call_budget"}`` for a mapping (budget 0 = none)."""
 	require_manager()
 	fields = [
 		"name",
@@ -319,9 +323,11 @@ def sync_status(mapping: str | None = None, log: str | None = None) -> dict[str,
 	if mapping:
 		from afas_connector.binding.connection import environment
 		from afas_connector.binding.pull import load_state
+		from afas_connector.binding.usage import usage_today
 
 		doc = _mapping(mapping)
 		state = load_state(doc)
+		used = usage_today(environment(), doc.afas_connector).get(doc.afas_connector) or {}
 		return {
 			"mapping": doc.name,
 			"environment": environment(),
@@ -330,16 +336,29 @@ def sync_status(mapping: str | None = None, log: str | None = None) -> dict[str,
 			"last_run": doc.last_run,
 			"running": state.in_progress,
 			"failed_rows": state.retry_keys,
+			"usage_today": {
+				"connector": doc.afas_connector,
+				"calls": used.get("calls", 0),
+				"rows": used.get("rows", 0),
+				"bytes": used.get("bytes", 0),
+				"daily_call_budget": cint(doc.daily_call_budget),
+			},
 			**zone,
 			"logs": frappe.get_all(
 				LOG, filters={"mapping": doc.name}, fields=fields, order_by="creation desc", limit=10
 			),
 		}
 	# Plain SQL: Frappe 16's get_all refuses "count(name)" in fields, 15's has no other spelling.
+	from afas_connector.binding.connection import environment
+	from afas_connector.binding.usage import usage_today
+
 	counts = frappe.db.sql(f"select status, count(*) from `tab{LOG}` group by status")
 	return {
 		"by_status": dict(counts),
-		"mappings": frappe.get_all(MAPPING, fields=["name", "direction", "enabled", "last_run", "watermark"]),
+		"usage_today": usage_today(environment()),
+		"mappings": frappe.get_all(
+			MAPPING, fields=["name", "direction", "enabled", "last_run", "watermark", "daily_call_budget"]
+		),
 		"watermark_time_zone": "Europe/Amsterdam",
 		**zone,
 	}

@@ -21,9 +21,10 @@ scheduler_events = {
 	},
 }
 
-# Frappe's Log Settings delete successful AFAS Sync Logs after this many days (failed ones stay);
+# Frappe's Log Settings delete successful AFAS Sync Logs after this many days (failed ones stay), and
+# AFAS Usage days (one small row per day and connector) after 400;
 # change the number under Log Settings.
-default_log_clearing_doctypes = {"AFAS Sync Log": 30}
+default_log_clearing_doctypes = {"AFAS Sync Log": 30, "AFAS Usage": 400}
 
 _EVENTS = "afas_connector.binding.doc_events"
 _OUTBOUND = f"{_EVENTS}.on_document_event"

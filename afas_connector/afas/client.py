@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import quote, unquote, urlencode
 
 import requests
 
@@ -79,7 +79,15 @@ class Page:
 
 @dataclass
 class Exchange:
-	"""A redacted record of one HTTP exchange, for Sync Logs and debugging. Holds no headers."""
+	"""A redacted record of one HTTP attempt, for Sync Logs, debugging and counting usage. Holds no
+	headers.
+
+	``connector`` is what the attempt called, from its path: the Get- or UpdateConnector's id for
+	``/connectors/{id}…``, else the service (``metainfo``, ``ProfitVersion``, ``FileConnector``,
+	``ImageConnector``, ``SubjectConnector``, ``ReportConnector``). ``rows`` is the number of rows a
+	GetConnector answered (0 for any other call and for a failed attempt); ``bytes`` the request body's
+	plus the response body's length in bytes (headers and URL not counted). ``elapsed`` is in seconds.
+	"""
 
 	method: str
 	path: str
@@ -89,6 +97,9 @@ class Exchange:
 	request_excerpt: str = ""
 	response_excerpt: str = ""
 	error: str | None = None
+	connector: str = ""
+	rows: int = 0
+	bytes: int = 0
 
 
 @dataclass
@@ -105,7 +116,8 @@ class AfasClient:
 	"""Talks to one AFAS Profit environment.
 
 	``sleep`` and ``rand`` are injectable so retry timing is testable without waiting.
-	``on_exchange`` receives an :class:`Exchange` after every HTTP attempt (redacted).
+	``on_exchange`` receives an :class:`Exchange` after every HTTP attempt (redacted), in the thread
+	that made the attempt. ``on_close`` is called after :meth:`close` (every time it is called).
 	"""
 
 	def __init__(
@@ -116,6 +128,7 @@ class AfasClient:
 		sleep: Callable[[float], None] = time.sleep,
 		rand: Callable[[], float] = random.random,
 		on_exchange: Callable[[Exchange], None] | None = None,
+		on_close: Callable[[], None] | None = None,
 	) -> None:
 		config.validate()
 		self.config = config
@@ -124,6 +137,7 @@ class AfasClient:
 		self._sleep = sleep
 		self._rand = rand
 		self._on_exchange = on_exchange
+		self._on_close = on_close
 		self._columns: dict[str, int] = {}
 		self._secrets = tuple(s for s in (config.token, config.client_secret) if s)
 		self.request_count = 0
@@ -142,7 +156,10 @@ class AfasClient:
 		return f"AfasClient(root={self.root!r}, auth={self.config.auth_method!r})"
 
 	def close(self) -> None:
+		"""Close the keep-alive session, then call ``on_close``."""
 		self._session.close()
+		if self._on_close is not None:
+			self._on_close()
 
 	def __enter__(self) -> AfasClient:
 		return self
@@ -529,7 +546,8 @@ class AfasClient:
 							self._sleep(policy.delay(attempt, self._rand()))
 							continue
 						raise error from None
-				self._record(method, shown, status, started, attempt, body, response.content, None)
+				rows = _row_count(method, path, data)
+				self._record(method, shown, status, started, attempt, body, response.content, None, rows)
 				return response, data
 			error = error_for_status(
 				status,
@@ -593,6 +611,7 @@ class AfasClient:
 		body: bytes | None,
 		response_body: bytes,
 		error: AfasError | None,
+		rows: int = 0,
 	) -> None:
 		elapsed = time.perf_counter() - started
 		if error is not None:
@@ -611,6 +630,9 @@ class AfasClient:
 				request_excerpt=redact(body[:2000].decode("utf-8", "replace"), self._secrets) if body else "",
 				response_excerpt=redact(response_body[:2000].decode("utf-8", "replace"), self._secrets),
 				error=str(error) if error else None,
+				connector=connector_of(path),
+				rows=rows,
+				bytes=len(body or b"") + len(response_body),
 			)
 		)
 
@@ -650,6 +672,39 @@ class AfasClient:
 			return response.json()
 		except ValueError:
 			raise AfasResponseError("AFAS's OAuth token answer is not JSON", path="/oauth/token") from None
+
+
+#: The service a path outside ``/connectors/`` calls, by its first path segment in lower case.
+SERVICES = {
+	name.lower(): name
+	for name in (
+		"metainfo",
+		"ProfitVersion",
+		"FileConnector",
+		"ImageConnector",
+		"SubjectConnector",
+		"ReportConnector",
+	)
+}
+
+
+def connector_of(path: str) -> str:
+	"""What a request path calls: ``/connectors/Profit_Debtors?skip=0`` → ``Profit_Debtors`` (the
+	connector id, unquoted, for GetConnector reads and UpdateConnector writes and deletes alike);
+	``/metainfo/get/X`` → ``metainfo``; ``/fileconnector/…`` → ``FileConnector``. Another path gives
+	its first segment."""
+	parts = path.split("?", 1)[0].strip("/").split("/")
+	if parts[0].lower() == "connectors" and len(parts) > 1 and parts[1]:
+		return unquote(parts[1])
+	return SERVICES.get(parts[0].lower(), unquote(parts[0]))
+
+
+def _row_count(method: str, path: str, data: Any) -> int:
+	"""The rows of a GetConnector answer; 0 for any other call."""
+	if method != "GET" or not path.lower().startswith("/connectors/") or not isinstance(data, dict):
+		return 0
+	rows = data.get("rows")
+	return len(rows) if isinstance(rows, list) else 0
 
 
 def _text(response: requests.Response) -> str:

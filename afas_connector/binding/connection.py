@@ -76,7 +76,10 @@ def get_client(
 ) -> AfasClient:
 	"""A client for the configured environment; raises a readable ``frappe.ValidationError`` when
 	misconfigured. ``interactive``: for a call a user waits for in the desk (short deadline, one
-	attempt); background runs and pushes keep the settings' timeout and retries."""
+	attempt); background runs and pushes keep the settings' timeout and retries.
+
+	Every client counts its calls, rows and bytes (``on_exchange`` is wrapped) and writes them to AFAS
+	Usage when it is closed (``close()`` or leaving ``with``): see :mod:`afas_connector.binding.usage`."""
 	config = config_from_settings(settings)
 	if interactive:
 		config.timeout = min(config.timeout, INTERACTIVE_TIMEOUT)
@@ -87,7 +90,18 @@ def get_client(
 		frappe.throw(
 			_("AFAS Settings are incomplete: {0}").format("; ".join(problems)), title=_("AFAS Settings")
 		)
-	return AfasClient(config, on_exchange=on_exchange)
+	from afas_connector.binding.usage import ClientUsage
+
+	usage = ClientUsage(environment(settings))
+	if on_exchange is None:
+		counted = usage.count
+	else:
+
+		def counted(exchange: Exchange) -> None:
+			usage.count(exchange)
+			on_exchange(exchange)
+
+	return AfasClient(config, on_exchange=counted, on_close=usage.flush)
 
 
 def test_connection(settings: Any | None = None) -> dict[str, Any]:

@@ -7,10 +7,12 @@ LOG = "AFAS Sync Log"
 LINK = "AFAS Record Link"
 ALERT = "AFAS Alert"
 FILE_LINK = "AFAS File Link"
+#: AFAS calls, rows and bytes per day, connector and environment (binding/usage.py).
+USAGE = "AFAS Usage"
 #: AFAS's ledger reference data (the ledger templates' target); an ordinary mapped DocType.
 REFERENCE_CODE = "AFAS Reference Code"
 #: The app's own DocTypes never push (a Sync Log save must not queue a Sync Log).
-OWN_DOCTYPES = frozenset({SETTINGS, MAPPING, FIELD_MAPPING, LOG, LINK, ALERT, FILE_LINK})
+OWN_DOCTYPES = frozenset({SETTINGS, MAPPING, FIELD_MAPPING, LOG, LINK, ALERT, FILE_LINK, USAGE})
 
 MANAGER_ROLE = "AFAS Manager"
 #: Who may use the connector's API, buttons and forms.

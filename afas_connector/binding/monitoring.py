@@ -197,10 +197,25 @@ def mapping_facts(settings: dict[str, Any] | None = None) -> list[MappingFacts]:
 				oldest_pending=oldest,
 				needs_attention=0 if inbound else needs_attention(row.name),
 				waiting_rows=len(load_state(row).retry_keys) if inbound else 0,
-				expected_since=max(t for t in (get_datetime(row.modified), settings_changed) if t),
+				expected_since=max(
+					t
+					for t in (get_datetime(row.modified), settings_changed, _resumes(row.name, inbound))
+					if t
+				),
 			)
 		)
 	return facts
+
+
+def _resumes(mapping: str, inbound: bool) -> dt.datetime | None:
+	"""A mapping deferred by its Daily Call Budget is not late: nothing is expected of it before the
+	midnight after its last deferral."""
+	deferred = _last_finished(mapping, ("Deferred",)) if inbound else None
+	return (
+		dt.datetime.combine(get_datetime(deferred).date() + dt.timedelta(days=1), dt.time())
+		if deferred
+		else None
+	)
 
 
 def _last_finished(mapping: str, statuses: tuple[str, ...]) -> dt.datetime | None:

@@ -699,7 +699,10 @@ def close_stale_runs(now: Any) -> int:
 
 
 def enqueue_due_pulls() -> list[str]:
-	"""The scheduler's tick (every minute): enqueue each enabled inbound mapping that is due, once."""
+	"""The scheduler's tick (every minute): enqueue each enabled inbound mapping that is due, once.
+
+	A due mapping with a Daily Call Budget whose connector has had that many calls today is deferred
+	instead (:func:`defer_over_budget`)."""
 	if not is_enabled():
 		return []
 	now = now_datetime()
@@ -707,7 +710,15 @@ def enqueue_due_pulls() -> list[str]:
 	for mapping in frappe.get_all(
 		MAPPING,
 		filters={"enabled": 1, "direction": "Inbound"},
-		fields=["name", "schedule", "interval_minutes", "cron_expression", "last_run"],
+		fields=[
+			"name",
+			"schedule",
+			"interval_minutes",
+			"cron_expression",
+			"last_run",
+			"afas_connector",
+			"daily_call_budget",
+		],
 	):
 		last_run = get_datetime(mapping.last_run) if mapping.last_run else None
 		if is_due(
@@ -717,9 +728,49 @@ def enqueue_due_pulls() -> list[str]:
 			interval_minutes=mapping.interval_minutes,
 			cron=mapping.cron_expression,
 		):
+			if defer_over_budget(mapping):
+				continue
 			if enqueue_pull(mapping.name, trigger="Scheduler") is not None:
 				queued.append(mapping.name)
 	return queued
+
+
+def defer_over_budget(mapping: Any) -> bool:
+	"""True when ``mapping`` (a row with ``name``, ``afas_connector``, ``daily_call_budget``) has a
+	budget its connector's calls today (any mapping's, in the current environment) have reached. The
+	first time on a day, a Sync Log (Inbound, Scheduler, status Deferred) says so; later ticks that day
+	add none. Only the scheduler defers: Sync Now and the API run whatever the budget."""
+	from afas_connector.binding.usage import budget_message, calls_today, today
+
+	budget = int(mapping.daily_call_budget or 0)
+	if budget <= 0:
+		return False
+	env = environment()
+	calls = calls_today(env, mapping.afas_connector)
+	if calls < budget:
+		return False
+	already = frappe.db.exists(
+		LOG,
+		{
+			"mapping": mapping.name,
+			"status": "Deferred",
+			"environment": env,
+			"creation": [">=", get_datetime(today())],
+		},
+	)
+	if not already:
+		now = now_datetime()
+		create_log(
+			mapping=mapping.name,
+			direction="Inbound",
+			trigger="Scheduler",
+			status="Deferred",
+			started_at=now,
+			finished_at=now,
+			duration=0,
+			error=budget_message(mapping.afas_connector, calls, budget),
+		)
+	return True
 
 
 def enqueue_pull(mapping: str, *, trigger: str, full: bool = False, log: str | None = None) -> Any:

@@ -15,8 +15,9 @@ from afas_connector.afas import AfasError, Exchange, redact
 from afas_connector.binding.connection import environment
 from afas_connector.binding.constants import LOG
 
-#: A log in one of these states is closed: nothing more will happen to it on its own.
-FINAL = ("Success", "Partial", "Failed", "Outcome Unknown")
+#: A log in one of these states is closed: nothing more will happen to it on its own. Deferred: a
+#: scheduled inbound run not started because the Daily Call Budget was reached.
+FINAL = ("Success", "Partial", "Failed", "Outcome Unknown", "Deferred")
 #: A push whose answer was lost: AFAS may hold the record. Never resent on its own; a user resolves it.
 OUTCOME_UNKNOWN = "Outcome Unknown"
 #: How much of a request or response a log keeps.

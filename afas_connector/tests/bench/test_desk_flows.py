@@ -37,6 +37,7 @@ LABELS = {
 		"actions_label": "Actions",
 		"retry_item": "Retry",
 		"card": "Syncs Today",
+		"calls_chart": "AFAS Calls",
 	},
 	"nl": {
 		"test_button": "Verbinding testen",
@@ -48,6 +49,7 @@ LABELS = {
 		"actions_label": "Acties",
 		"retry_item": "Opnieuw proberen",
 		"card": "Synchronisaties vandaag",
+		"calls_chart": "AFAS-aanroepen",
 	},
 }
 
@@ -185,5 +187,6 @@ class TestDeskFlows(DeskTestCase):
 		for language in ("en", "nl"):
 			facts = self.flow("workspace", language)
 			self.assertEqual(len(facts["cards"]), 5, facts)  # syncs, failures, queue, background jobs, alerts
-			self.assertEqual(len(facts["charts"]), 2, facts)
+			self.assertEqual(len(facts["charts"]), 3, facts)  # runs, failures, AFAS calls
+			self.assertIn(LABELS[language]["calls_chart"], facts["charts"])
 			self.assertIn(LABELS[language]["card"].lower(), " ".join(facts["cards"]).lower())

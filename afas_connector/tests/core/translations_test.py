@@ -35,6 +35,7 @@ SAME_IN_DUTCH = {
 	"API",
 	"Accept",
 	"Accept-Language",
+	"Bytes",
 	"Cron",
 	"Details",
 	"Document",

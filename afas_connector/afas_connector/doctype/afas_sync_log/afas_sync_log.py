@@ -16,11 +16,14 @@ class AFASSyncLog(Document):
 	@staticmethod
 	def clear_old_logs(days: int = 30) -> int:
 		"""Frappe's Log Settings call this daily (hook ``default_log_clearing_doctypes``): successful
-		logs older than ``days`` are deleted; failed and partial ones stay until someone handles them.
-		Returns how many were deleted."""
+		logs (and budget deferrals) older than ``days`` are deleted; failed and partial ones stay until
+		someone handles them. Returns how many were deleted."""
 		if not days or int(days) <= 0:
 			return 0
-		filters = {"status": "Success", "creation": ["<", add_days(now_datetime(), -int(days))]}
+		filters = {
+			"status": ["in", ("Success", "Deferred")],
+			"creation": ["<", add_days(now_datetime(), -int(days))],
+		}
 		count = frappe.db.count(LOG, filters)
 		if count:
 			frappe.db.delete(LOG, filters)

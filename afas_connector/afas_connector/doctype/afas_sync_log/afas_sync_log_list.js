@@ -9,6 +9,7 @@ frappe.listview_settings["AFAS Sync Log"] = {
 			Partial: "orange",
 			Failed: "red",
 			"Outcome Unknown": "purple",
+			Deferred: "gray",
 		};
 		return [__(doc.status), colors[doc.status] || "gray", `status,=,${doc.status}`];
 	},
