@@ -16,6 +16,7 @@ and Running mark of ``push.py``), so changes of one document are never sent out 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import secrets
 import threading
 import time
@@ -156,6 +157,7 @@ class PushSlot:
 	def __init__(self) -> None:
 		self.token = secrets.token_hex(8)
 		self.key: str | None = None
+		self.index = 0  # which slot: a drain's place among the running ones
 		self.claim: str | None = None
 		self._stop = threading.Event()
 		self._beat: threading.Thread | None = None
@@ -166,9 +168,9 @@ class PushSlot:
 		return [frappe.cache.make_key(f"afas_push_slot::{env}::{i}") for i in range(max_parallel_calls())]
 
 	def take(self) -> bool:
-		for key in self.keys():
+		for index, key in enumerate(self.keys()):
 			if frappe.cache.set(key, self.token, nx=True, ex=SLOT_SECONDS):
-				self.key = key
+				self.key, self.index = key, index
 				self._stop = threading.Event()
 				# The thread gets the Redis client itself: frappe.local is not there in another thread.
 				self._beat = threading.Thread(
@@ -259,18 +261,32 @@ def drain(now: dt.datetime | None = None) -> int:
 
 
 def _drain_rounds(slot: PushSlot, session: PushSession, now: dt.datetime | None, started: float) -> int:
-	"""Push what is due, round after round, until a round makes no progress or time is up. Drains
-	running at once walk the same list, oldest first, and skip the documents another has claimed: a
-	document another drain has just finished costs one look (nothing pending)."""
+	"""Push what is due, round after round, until a round makes no progress or time is up.
+
+	Alone, a drain walks the due documents oldest first. With others running it takes its own share
+	first (the documents whose name hashes to its place among the running drains), then the rest,
+	skipping what another drain has claimed: drains that walked one list would each look at every
+	document the others had just finished."""
 	sent = 0
 	while time.monotonic() - started < DRAIN_SECONDS:
 		frappe.cache.delete(frappe.cache.make_key(MORE_FLAG))  # this round sees what is queued so far
 		due = due_documents(now or now_datetime())
+		running = len(PushSlot.keys()) - PushSlot.free()  # this drain included
+		if running > 1 and len(due) > 1:
+			place = slot.index % running
+			own = [row for row in due if _share(row, running) == place]
+			due = own + [row for row in due if _share(row, running) != place]
 		done, moved = _push_rows(due, slot, session, now, started)
 		sent += done
 		if not moved:
 			break
 	return sent
+
+
+def _share(row: Any, drains: int) -> int:
+	"""Which of ``drains`` running drains takes this document first (stable across rounds)."""
+	digest = hashlib.blake2b(f"{row.mapping}|{row.reference_name}".encode(), digest_size=4).digest()
+	return int.from_bytes(digest, "big") % drains
 
 
 def _push_rows(
