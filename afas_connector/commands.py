@@ -100,7 +100,7 @@ def demo(context, port: int, rows: int, serve: bool) -> None:
 	type=int,
 	default=None,
 	help="Rows (inbound: 10000), saves per side (outbound: 1000), submits per side (ledger: 1000) "
-	"or documents per worker (push: 25).",
+	"or documents per worker (push: 100).",
 )
 @click.option("--latency-ms", type=int, default=200, show_default=True, help="push: AFAS's answer time.")
 @click.option("--workers", default="1,2,4,8", show_default=True, help="push: worker counts to run.")
@@ -110,6 +110,7 @@ def demo(context, port: int, rows: int, serve: bool) -> None:
 	default=None,
 	help="inbound: compare a run whose every page AFAS answers this late with one without latency.",
 )
+@click.option("--page-size", type=int, default=1000, show_default=True, help="inbound latency: rows a page.")
 @pass_context
 def benchmark(
 	context,
@@ -118,6 +119,7 @@ def benchmark(
 	latency_ms: int = 200,
 	workers: str = "1,2,4,8",
 	page_latency_ms: int | None = None,
+	page_size: int = 1000,
 ) -> None:
 	"""Run a benchmark against the simulator and print its ratios."""
 	import frappe
@@ -129,7 +131,7 @@ def benchmark(
 		if which == "inbound" and page_latency_ms is not None:
 			from afas_connector.devtools.benchmark_pull import run_page_latency
 
-			run_page_latency(rows or 10_000, page_latency_ms)
+			run_page_latency(rows or 10_000, page_latency_ms, page_size)
 		elif which == "inbound":
 			from afas_connector.devtools.benchmark_pull import run
 
@@ -142,7 +144,7 @@ def benchmark(
 			from afas_connector.devtools.benchmark_parallel_push import run
 
 			counts = tuple(int(n) for n in workers.split(",") if n.strip())
-			run(latency_ms, counts, rows or 25)
+			run(latency_ms, counts, rows or 100)
 		else:
 			from afas_connector.devtools.benchmark_push import run
 

@@ -118,7 +118,7 @@ def _reset_mapping(mapping: str, token: str) -> None:
 
 
 def run(
-	latency_ms: int = 200, workers: tuple[int, ...] = (1, 2, 4, 8), per_worker: int = 25
+	latency_ms: int = 200, workers: tuple[int, ...] = (1, 2, 4, 8), per_worker: int = 100
 ) -> dict[str, Any]:
 	from afas_connector.binding.outbox import AFAS_MAX_PARALLEL_CALLS
 

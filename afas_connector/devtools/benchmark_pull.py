@@ -184,10 +184,11 @@ def run(rows: int = 10_000) -> dict[str, float]:
 	return result
 
 
-def run_page_latency(rows: int = 10_000, page_latency_ms: int = 1000) -> dict[str, float]:
+def run_page_latency(rows: int = 10_000, page_latency_ms: int = 1000, page: int = PAGE) -> dict[str, float]:
 	"""Inbound throughput when AFAS answers every page ``page_latency_ms`` late vs at once (target
 	≥ 0.9×): the next page is fetched while one is written, so the latency hides behind the writing.
-	Two first runs of ``rows`` debtors each (named apart), one per simulator, page size ``PAGE``."""
+	First runs of ``rows`` debtors each (named apart), one simulator each, ``page`` rows a page: without
+	latency, with it, and with it but without fetching ahead (what the prefetch gains)."""
 	from afas_connector.binding.pull import sync_mapping
 
 	frappe.set_user("Administrator")
@@ -195,8 +196,14 @@ def run_page_latency(rows: int = 10_000, page_latency_ms: int = 1000) -> dict[st
 	timings: dict[str, float] = {}
 	paused = isolate_outbound()
 	try:
-		for label, delay in (("no latency", 0.0), (f"{page_latency_ms} ms a page", page_latency_ms / 1000)):
-			tag = f"{token}{int(delay * 1000)}"
+		slow = page_latency_ms / 1000
+		sides = (
+			("no latency", 0.0, True),
+			(f"{page_latency_ms} ms a page", slow, True),
+			(f"{page_latency_ms} ms, no prefetch", slow, False),
+		)
+		for label, delay, prefetch in sides:
+			tag = f"{token}{int(delay * 1000)}{int(prefetch)}"
 			with AfasSimulator(port=0) as sim:
 				_named(sim, rows, tag)
 				if delay:
@@ -210,13 +217,15 @@ def run_page_latency(rows: int = 10_000, page_latency_ms: int = 1000) -> dict[st
 						"afas_key_field": "DebtorId",
 						"modified_field": "Modified",
 						"schedule": "Manual Only",
-						"page_size": PAGE,
+						"page_size": page,
 						"field_mappings": ROWS,
 					}
 				)
 				frappe.db.commit()
 				started = time.perf_counter()
-				log = sync_mapping(mapping.name, trigger="Manual", progress=_progress(label))
+				log = sync_mapping(
+					mapping.name, trigger="Manual", progress=_progress(label), prefetch=prefetch
+				)
 				timings[label] = time.perf_counter() - started
 				log.reload()
 				print(
@@ -231,10 +240,10 @@ def run_page_latency(rows: int = 10_000, page_latency_ms: int = 1000) -> dict[st
 				frappe.db.commit()
 	finally:
 		restore_outbound(paused)
-	plain, slow = timings.values()
-	ratio = plain / slow
+	plain, ahead, serial = timings.values()
+	ratio = plain / ahead
 	print(
 		f"RESULT: inbound with {page_latency_ms} ms page latency vs none: {ratio:.2f}x the throughput "
-		f"(target >= 0.9; {math.ceil(rows / PAGE)} pages of {PAGE})"
+		f"(target >= 0.9; {math.ceil(rows / page)} pages of {page}); without fetching ahead {plain / serial:.2f}x"
 	)
-	return {"ratio": ratio, **timings}
+	return {"ratio": ratio, "without_prefetch": plain / serial, **timings}
