@@ -15,7 +15,8 @@ import frappe
 
 
 def start_workers(count: int, *, queue: str = "default") -> list[subprocess.Popen]:
-	"""Start ``count`` ``frappe worker --queue <queue>`` processes, each in its own process group (so
+	"""Start ``count`` ``frappe worker --queue <queue>`` processes (``queue``: one or more queue names,
+	comma-separated, as ``bench worker --queue`` takes them), each in its own process group (so
 	:func:`kill_worker` can take its forked work horse down with it). Their output goes to a file in
 	the temp folder, named in the process's ``log`` attribute."""
 	sites = os.path.abspath(frappe.local.sites_path)
@@ -35,10 +36,11 @@ def start_workers(count: int, *, queue: str = "default") -> list[subprocess.Pope
 
 
 def stop_workers(procs: list[subprocess.Popen], timeout: float = 20) -> None:
-	"""SIGTERM (RQ's warm shutdown: the current job finishes), then SIGKILL what is left."""
+	"""SIGTERM to each worker (RQ's warm shutdown: the current job finishes, the worker deregisters),
+	then SIGKILL what is left after ``timeout`` seconds, work horse included."""
 	for proc in procs:
 		if proc.poll() is None:
-			os.killpg(proc.pid, signal.SIGTERM)
+			proc.terminate()
 	deadline = time.monotonic() + timeout
 	for proc in procs:
 		try:
@@ -48,12 +50,23 @@ def stop_workers(procs: list[subprocess.Popen], timeout: float = 20) -> None:
 
 
 def kill_worker(proc: subprocess.Popen) -> None:
-	"""SIGKILL a worker and its work horse at once, as the OOM killer or a lost machine would."""
+	"""SIGKILL a worker and its work horse at once, as the OOM killer or a lost machine would. Its
+	registration in Redis is taken back too, so no later check counts a dead worker as live."""
 	try:
 		os.killpg(proc.pid, signal.SIGKILL)
 	except ProcessLookupError:
 		return
 	proc.wait(timeout=10)
+	_forget(proc.pid)
+
+
+def _forget(pid: int) -> None:
+	from frappe.utils.background_jobs import get_redis_conn
+	from rq import Worker
+
+	for worker in Worker.all(connection=get_redis_conn()):
+		if worker.pid == pid:
+			worker.register_death()
 
 
 def empty_queue(queue: str = "default") -> None:

@@ -3,10 +3,6 @@ with a real worker process; and the health endpoint over real HTTP."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import tempfile
 import time
 import unittest
 from collections.abc import Callable
@@ -14,6 +10,7 @@ from collections.abc import Callable
 import frappe
 from frappe.utils import add_to_date, now_datetime
 
+from afas_connector.devtools.workers import start_workers, stop_workers, worker_output
 from afas_connector.tests.bench.fixtures import (
 	SECRETS,
 	IntegrationTestCase,
@@ -109,7 +106,6 @@ class TestWorkersWithARealWorker(IntegrationTestCase):
 			get_queue(queue).empty()  # jobs earlier tests queued for a worker that never came
 		clear_alerts()
 		cls.worker = None
-		cls.worker_log = tempfile.NamedTemporaryFile(prefix="afas-worker-", suffix=".log", delete=False)
 
 	@classmethod
 	def tearDownClass(cls):
@@ -117,49 +113,22 @@ class TestWorkersWithARealWorker(IntegrationTestCase):
 		set_scheduler(False)
 		configure(cls.sim)
 		clear_alerts()
-		os.unlink(cls.worker_log.name)
 		super().tearDownClass()
 
 	@classmethod
 	def start_worker(cls) -> None:
-		sites = os.path.abspath(frappe.local.sites_path)
-		cls.worker = subprocess.Popen(
-			[
-				sys.executable,
-				"-m",
-				"frappe.utils.bench_helper",
-				"frappe",
-				"worker",
-				"--queue",
-				"default,long",
-			],
-			cwd=sites,
-			stdout=cls.worker_log,
-			stderr=subprocess.STDOUT,
-		)
+		"""One worker for both queues this app needs, as ``bench worker --queue default,long`` runs."""
+		cls.worker = start_workers(1, queue="default,long")
 
 	@classmethod
 	def stop_worker(cls) -> None:
 		"""Warm shutdown (SIGTERM), as supervisor stops a worker; the worker deregisters itself."""
-		if not cls.worker:
-			return
-		from frappe.utils.background_jobs import get_redis_conn
-		from rq import Worker
-
-		cls.worker.terminate()
-		try:
-			cls.worker.wait(timeout=30)
-		except subprocess.TimeoutExpired:
-			cls.worker.kill()
-			cls.worker.wait()
-		for worker in Worker.all(connection=get_redis_conn()):
-			if worker.pid == cls.worker.pid:  # killed before it could deregister
-				worker.register_death()
+		if cls.worker:
+			stop_workers(cls.worker, timeout=30)
 		cls.worker = None
 
 	def worker_output(self) -> str:
-		with open(self.worker_log.name, errors="replace") as handle:
-			return handle.read()[-3000:]
+		return worker_output(self.worker or [])
 
 	def test_workers_stuck_jobs_and_the_scheduler_tick_both_ways(self):
 		# No worker: both needed queues are reported, and raised as one alert.
