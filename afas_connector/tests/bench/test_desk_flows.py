@@ -38,6 +38,8 @@ LABELS = {
 		"retry_item": "Retry",
 		"card": "Syncs Today",
 		"calls_chart": "AFAS Calls",
+		"left_word": "left",
+		"rows_per_second": "rows/s",
 	},
 	"nl": {
 		"test_button": "Verbinding testen",
@@ -50,6 +52,8 @@ LABELS = {
 		"retry_item": "Opnieuw proberen",
 		"card": "Synchronisaties vandaag",
 		"calls_chart": "AFAS-aanroepen",
+		"left_word": "nog ongeveer",
+		"rows_per_second": "rijen/s",
 	},
 }
 
@@ -91,6 +95,19 @@ class QueueRunner:
 	def close(self) -> None:
 		self.stop.set()
 		self.thread.join(timeout=30)
+
+
+def wait_for_log(mapping: str, timeout: float = 120) -> bool:
+	"""Wait until the mapping's inbound run has finished (Success, Partial or Failed)."""
+	deadline = time.monotonic() + timeout
+	while time.monotonic() < deadline:
+		frappe.db.commit()
+		if frappe.db.exists(
+			"AFAS Sync Log", {"mapping": mapping, "status": ["in", ("Success", "Partial", "Failed")]}
+		):
+			return True
+		time.sleep(0.5)
+	return False
 
 
 class TestDeskFlows(DeskTestCase):
@@ -151,6 +168,31 @@ class TestDeskFlows(DeskTestCase):
 		log = facts["log_link"].rsplit("/", 1)[-1]
 		status = frappe.db.get_value("AFAS Sync Log", log, "status")
 		self.assertEqual(facts["sync_status"], status, "the dialog shows the run's own final status")
+
+	def test_sync_now_shows_the_pace_and_time_left_of_a_long_run(self):
+		"""Issue 18: a first run of several pages, AFAS answering each page in 0.8 s: the Sync Now
+		dialog shows rows/s, the share done (the bar) and the time left while the run goes on."""
+		from afas_connector.tests.bench.test_inbound_sync import debtor_mapping
+
+		for language in ("en", "nl"):
+			name = f"Test Flow Pace {language} {self.token}"
+			self.addCleanup(cleanup_mapping, name, "Customer")
+			self.sim.generate_rows("ERP_Debtors", n=60, seed=7)
+			for row in self.sim.rows("ERP_Debtors"):
+				self.sim.update_row("ERP_Debtors", row["DebtorId"], {"Name": f"{row['Name']} {name[-9:]}"})
+			debtor_mapping(name, page_size=6)
+			self.sim.faults.add(connector="ERP_Debtors", kind="latency", delay=0.8, times=None)
+			self.addCleanup(self.sim.faults.clear)
+			runner = QueueRunner(name)
+			self.addCleanup(runner.close)
+			facts = self.flow("sync_progress", language, name=name)
+			labels = LABELS[language]
+			self.assertIn(labels["rows_per_second"], facts["running_text"])
+			self.assertIn(labels["left_word"], facts["running_text"])
+			width = float(facts["running_width"].rstrip("%"))
+			self.assertTrue(0 < width < 100, facts["running_width"])
+			self.assertNotIn(facts["running_status"], ("Success", "Failed"))
+			self.assertTrue(wait_for_log(name), "the run goes on to its end after the dialog showed its pace")
 
 	def test_retry_from_the_list_and_a_read_only_log(self):
 		mapping = f"Test Flow Push {self.token}"

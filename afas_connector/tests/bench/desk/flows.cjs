@@ -189,6 +189,25 @@ const flows = {
 		facts.result = (await page.locator(".modal.show .modal-body").last().innerText()).trim();
 	},
 
+	// Sync Now on a long first run: while it runs, the dialog shows rows/s, how far it is and the
+	// time left (the screenshot is taken mid-run).
+	async sync_progress(page, facts) {
+		await openForm(page, "AFAS Connector Mapping", args.name);
+		await menu(page, args.afas_group, args.sync_item);
+		const progress = await dialog(page);
+		await page.waitForFunction(
+			(left) => {
+				const text = document.querySelector(".modal.show .afas-progress-text");
+				return text && text.innerText.includes(left);
+			},
+			args.left_word,
+			{ timeout: 90000 }
+		);
+		facts.running_text = (await progress.locator(".afas-progress-text").innerText()).trim();
+		facts.running_width = await progress.locator(".afas-progress").evaluate((el) => el.style.width);
+		facts.running_status = (await progress.locator(".afas-status").innerText()).trim();
+	},
+
 	// The AFAS workspace: three number cards and two charts, no server error.
 	async workspace(page, facts) {
 		await page.goto(`${base}/app/afas`, { waitUntil: "domcontentloaded" });
