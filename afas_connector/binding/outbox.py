@@ -37,6 +37,8 @@ PUSHER_FLAG = "afas_outbound_pusher"
 PUSHER_FLAG_SECONDS = 300
 #: Redis flag: "a drain found no free push slot" — a drain holding one looks again before it ends.
 MORE_FLAG = "afas_push_more"
+#: Redis counter: helper drains enqueued and not yet started.
+HELPERS_WAITING = "afas_push_helpers_waiting"
 #: A drain job stops after this long and hands over to a fresh one (the default queue allows 300 s).
 DRAIN_SECONDS = 200
 #: A push marked Running this long ago belongs to a worker that died.
@@ -217,21 +219,32 @@ def claim_document(row: Any, token: str) -> str | None:
 
 
 def start_helpers(due: int) -> int:
-	"""Enqueue drains for the free push slots, one per due document beyond the first, at most one
-	round per few seconds however many drains look at once. Returns the jobs enqueued."""
-	wanted = min(PushSlot.free(), due - 1)
-	if wanted <= 0 or not frappe.cache.set(frappe.cache.make_key("afas_push_helpers"), 1, nx=True, ex=5):
+	"""Enqueue drains for the free push slots, one per due document beyond the first, less the helpers
+	already enqueued and not yet started (so drains looking at once do not each start a full set).
+	Returns the jobs enqueued. Helpers lost before they start are forgotten after ``SLOT_SECONDS``."""
+	waiting_key = frappe.cache.make_key(HELPERS_WAITING)
+	waiting = int(frappe.cache.get(waiting_key) or 0)
+	wanted = min(PushSlot.free() - waiting, due - 1)
+	if wanted <= 0:
 		return 0
+	frappe.cache.incrby(waiting_key, wanted)
+	frappe.cache.expire(waiting_key, SLOT_SECONDS)
 	for _i in range(wanted):
-		frappe.enqueue("afas_connector.binding.outbox.drain", queue="default", timeout=DRAIN_SECONDS + 60)
+		frappe.enqueue(
+			"afas_connector.binding.outbox.drain", queue="default", timeout=DRAIN_SECONDS + 60, helper=True
+		)
 	return wanted
 
 
-def drain(now: dt.datetime | None = None) -> int:
+def drain(now: dt.datetime | None = None, helper: bool = False) -> int:
 	"""The push job: send every due change, document by document, oldest first. Returns the changes
 	sent. Several run at once (see the module's docstring); one that gets no push slot leaves a note
 	("more work") for the drains that hold one, which look again before they end, and ends at once."""
 	frappe.cache.delete(frappe.cache.make_key(PUSHER_FLAG))  # changes committed from now on kick anew
+	if helper:  # started: no longer waiting
+		waiting_key = frappe.cache.make_key(HELPERS_WAITING)
+		if frappe.cache.decr(waiting_key) < 0:
+			frappe.cache.delete(waiting_key)
 	if not is_enabled():
 		return 0  # the master switch is off: changes stay queued, the sweeper sends them once it is on
 	more = frappe.cache.make_key(MORE_FLAG)

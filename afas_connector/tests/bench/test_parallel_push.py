@@ -74,9 +74,9 @@ class TestParallelPush(IntegrationTestCase):
 		self.addCleanup(lambda: stop_workers(self.started))
 		empty_queue()  # jobs earlier tests left without a worker to run them
 		# Slots of drains an earlier test killed free themselves within a minute: do not wait for it.
-		from afas_connector.binding.outbox import PushSlot
+		from afas_connector.binding.outbox import HELPERS_WAITING, PushSlot
 
-		frappe.cache.delete(*PushSlot.keys())
+		frappe.cache.delete(*PushSlot.keys(), frappe.cache.make_key(HELPERS_WAITING))
 
 	def delete_created(self):
 		self.sim.faults.clear()

@@ -269,6 +269,17 @@ const afas_mapping = {
 			primary_action_label: __("Close"),
 			primary_action: () => dialog.hide(),
 		});
+		// The counts in the viewer's language (the run's own text is in the language of its job).
+		const counts = (p) =>
+			p.read == null
+				? p.description || ""
+				: __("{0} read, {1} inserted, {2} updated, {3} unchanged, {4} failed", [
+						p.read,
+						p.inserted,
+						p.updated,
+						p.unchanged,
+						p.failed,
+				  ]);
 		const render = (status, progress) => {
 			const p = progress || {};
 			const finished = ["Success", "Partial", "Failed"].includes(status);
@@ -279,7 +290,7 @@ const afas_mapping = {
 			dialog.fields_dict.body.$wrapper.html(
 				`<p>${frappe.utils.escape_html(message || "")}</p>` +
 					`<div class="progress" style="height: 10px"><div class="progress-bar afas-progress" role="progressbar" style="width: ${percent}%"></div></div>` +
-					`<p class="afas-progress-text" style="margin-top: 10px">${frappe.utils.escape_html(p.description || "")}` +
+					`<p class="afas-progress-text" style="margin-top: 10px">${frappe.utils.escape_html(counts(p))}` +
 					(p.rows_per_second && !finished ? ` · ${__("{0} rows/s", [p.rows_per_second])}` : "") +
 					(p.seconds_left != null && !finished
 						? ` · ${__("about {0} left", [afas_duration(p.seconds_left)])}`
