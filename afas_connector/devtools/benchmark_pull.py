@@ -9,7 +9,6 @@ run at N vs N/5 (flat in N: pages are streamed, never loaded whole).
 from __future__ import annotations
 
 import dataclasses
-import json
 import math
 import sys
 import time
@@ -29,7 +28,6 @@ from afas_connector.devtools.samples import (
 	use_simulator,
 )
 from afas_connector.simulator import AfasSimulator
-from afas_connector.sync.inbound_plan import InboundState
 
 #: A fixed page size, so memory at N/5 and at N is compared over equal pages.
 PAGE = 1000
@@ -65,7 +63,7 @@ def _named(sim: AfasSimulator, rows: int, tag: str) -> None:
 
 
 def run(rows: int = 10_000) -> dict[str, float]:
-	from afas_connector.binding.pull import sync_mapping
+	from afas_connector.binding.pull import load_state, sync_mapping
 
 	frappe.set_user("Administrator")
 	token = frappe.generate_hash(length=6)
@@ -120,8 +118,9 @@ def run(rows: int = 10_000) -> dict[str, float]:
 					inserted += log.inserted or 0
 					failed += log.failed or 0
 					done += log.rows_read or 0
-					state = frappe.db.get_value("AFAS Connector Mapping", mapping.name, "sync_state")
-					sync_done = not InboundState.from_dict(json.loads(state or "{}")).in_progress
+					sync_done = not load_state(
+						frappe.get_doc("AFAS Connector Mapping", mapping.name)
+					).in_progress
 			page_no += 1
 			print(
 				f"\r  bare loop and first sync, page by page: {done:,} rows",
