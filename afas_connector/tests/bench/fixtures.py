@@ -151,6 +151,33 @@ def new_sales_order(customer: str, lines: list[tuple[str, float, float]]) -> Any
 	return make(customer, COMPANY, lines, currency="EUR", po_no="PO-" + frappe.generate_hash(length=5))
 
 
+def debtor_and_order_mappings(case: Any, customers: str, orders: str) -> None:
+	"""For one test: the Customer → debtor push mapping (companies only) and the demo's Sales Order →
+	FbSales mapping that names the debtor by that mapping's AFAS key, every other outbound mapping
+	paused; all undone when the test ends, even when its setUp fails half-way."""
+	from afas_connector.devtools.samples import sales_order_mapping
+
+	case.addCleanup(cleanup_mapping, customers)
+	push_mapping(customers, condition='doc.customer_type == "Company"')
+	case.addCleanup(cleanup_mapping, orders)
+	spec = sales_order_mapping(customers)
+	del spec["mapping_name"]
+	make_mapping(orders, **spec)
+	case.addCleanup(restore_outbound, isolate_outbound(customers, orders))
+
+
+def delete_created(sim: AfasSimulator, created: list[tuple[str, str]]) -> None:
+	"""Delete the documents a test made ((doctype, name), last made first), cancelling submitted
+	ones, with the simulator's faults cleared first so no push of theirs fails on one; commit."""
+	sim.faults.clear()
+	for doctype, name in reversed(created):
+		if frappe.db.exists(doctype, name):
+			if frappe.db.get_value(doctype, name, "docstatus") == 1:
+				frappe.get_doc(doctype, name).cancel()
+			frappe.delete_doc(doctype, name, force=True, ignore_permissions=True)
+	frappe.db.commit()
+
+
 def api_user(email: str, roles: list[str]) -> tuple[str, str]:
 	"""A user with exactly ``roles`` and fresh API keys; returns (key, secret)."""
 	if not frappe.db.exists("User", email):

@@ -15,6 +15,7 @@ from typing import ClassVar
 
 import frappe
 
+from afas_connector.devtools.workers import wait_until
 from afas_connector.tests.bench.desk_browser import PASSWORD, DeskTestCase, run_script, screenshot_path
 from afas_connector.tests.bench.fixtures import (
 	cleanup_mapping,
@@ -22,6 +23,7 @@ from afas_connector.tests.bench.fixtures import (
 	isolate_outbound,
 	push_mapping,
 	restore_outbound,
+	tag_rows,
 )
 
 USERS = {"en": "afas-flows@example.com", "nl": "afas-flows-nl@example.com"}
@@ -97,19 +99,6 @@ class QueueRunner:
 		self.thread.join(timeout=30)
 
 
-def wait_for_log(mapping: str, timeout: float = 120) -> bool:
-	"""Wait until the mapping's inbound run has finished (Success, Partial or Failed)."""
-	deadline = time.monotonic() + timeout
-	while time.monotonic() < deadline:
-		frappe.db.commit()
-		if frappe.db.exists(
-			"AFAS Sync Log", {"mapping": mapping, "status": ["in", ("Success", "Partial", "Failed")]}
-		):
-			return True
-		time.sleep(0.5)
-	return False
-
-
 class TestDeskFlows(DeskTestCase):
 	desk_users: ClassVar = {
 		user: (["AFAS Manager", "System Manager"], language) for language, user in USERS.items()
@@ -178,8 +167,7 @@ class TestDeskFlows(DeskTestCase):
 			name = f"Test Flow Pace {language} {self.token}"
 			self.addCleanup(cleanup_mapping, name, "Customer")
 			self.sim.generate_rows("ERP_Debtors", n=60, seed=7)
-			for row in self.sim.rows("ERP_Debtors"):
-				self.sim.update_row("ERP_Debtors", row["DebtorId"], {"Name": f"{row['Name']} {name[-9:]}"})
+			tag_rows(self.sim, "ERP_Debtors", "DebtorId", name[-9:])
 			debtor_mapping(name, page_size=6)
 			self.sim.faults.add(connector="ERP_Debtors", kind="latency", delay=0.8, times=None)
 			self.addCleanup(self.sim.faults.clear)
@@ -192,7 +180,13 @@ class TestDeskFlows(DeskTestCase):
 			width = float(facts["running_width"].rstrip("%"))
 			self.assertTrue(0 < width < 100, facts["running_width"])
 			self.assertNotIn(facts["running_status"], ("Success", "Failed"))
-			self.assertTrue(wait_for_log(name), "the run goes on to its end after the dialog showed its pace")
+			finished = wait_until(
+				lambda name=name: frappe.db.exists(
+					"AFAS Sync Log", {"mapping": name, "status": ["in", ("Success", "Partial", "Failed")]}
+				),
+				120,
+			)
+			self.assertTrue(finished, "the run goes on to its end after the dialog showed its pace")
 
 	def test_retry_from_the_list_and_a_read_only_log(self):
 		mapping = f"Test Flow Push {self.token}"

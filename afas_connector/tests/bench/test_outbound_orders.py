@@ -11,17 +11,14 @@ import json
 
 import frappe
 
-from afas_connector.devtools.samples import new_customer, sales_order_mapping
+from afas_connector.devtools.samples import new_customer
 from afas_connector.tests.bench.fixtures import (
 	ITEMS,
 	IntegrationTestCase,
-	cleanup_mapping,
 	configure,
-	isolate_outbound,
-	make_mapping,
+	debtor_and_order_mappings,
+	delete_created,
 	new_sales_order,
-	push_mapping,
-	restore_outbound,
 	sales_masters,
 	simulator,
 )
@@ -46,23 +43,8 @@ class TestOutboundOrders(IntegrationTestCase):
 		self.orders = f"Test Orders {token}"
 		self.created = []
 		# Cleanups run even when setUp fails half-way (tearDown would not), last registered first.
-		self.addCleanup(cleanup_mapping, self.customers)
-		push_mapping(self.customers, condition='doc.customer_type == "Company"')
-		self.addCleanup(cleanup_mapping, self.orders)
-		spec = sales_order_mapping(self.customers)
-		del spec["mapping_name"]
-		make_mapping(self.orders, **spec)
-		self.addCleanup(restore_outbound, isolate_outbound(self.customers, self.orders))
-		self.addCleanup(self.delete_created)
-
-	def delete_created(self):
-		self.sim.faults.clear()
-		for doctype, name in reversed(self.created):
-			if frappe.db.exists(doctype, name):
-				if frappe.db.get_value(doctype, name, "docstatus") == 1:
-					frappe.get_doc(doctype, name).cancel()
-				frappe.delete_doc(doctype, name, force=True, ignore_permissions=True)
-		frappe.db.commit()
+		debtor_and_order_mappings(self, self.customers, self.orders)
+		self.addCleanup(delete_created, self.sim, self.created)
 
 	def customer(self, suffix, **fields):
 		doc = new_customer(f"Order {self.orders[-6:]}{suffix} B.V.", **fields)

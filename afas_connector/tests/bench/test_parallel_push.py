@@ -11,7 +11,7 @@ from __future__ import annotations
 import frappe
 from frappe.utils import add_to_date, get_datetime, now_datetime
 
-from afas_connector.devtools.samples import new_customer, sales_order_mapping
+from afas_connector.devtools.samples import new_customer
 from afas_connector.devtools.workers import (
 	empty_queue,
 	kill_worker,
@@ -23,13 +23,10 @@ from afas_connector.devtools.workers import (
 from afas_connector.tests.bench.fixtures import (
 	ITEMS,
 	IntegrationTestCase,
-	cleanup_mapping,
 	configure,
-	isolate_outbound,
-	make_mapping,
+	debtor_and_order_mappings,
+	delete_created,
 	new_sales_order,
-	push_mapping,
-	restore_outbound,
 	sales_masters,
 	simulator,
 )
@@ -57,19 +54,8 @@ class TestParallelPush(IntegrationTestCase):
 		self.orders = f"Test Parallel Orders {token}"
 		self.created = []
 		self.workers = []
-		self.addCleanup(cleanup_mapping, self.customers)
-		push_mapping(
-			self.customers,
-			condition='doc.customer_type == "Company"',
-			push_on_trash=1,
-			delete_action="Delete in AFAS",
-		)
-		self.addCleanup(cleanup_mapping, self.orders)
-		spec = sales_order_mapping(self.customers)
-		del spec["mapping_name"]
-		make_mapping(self.orders, **spec)
-		self.addCleanup(restore_outbound, isolate_outbound(self.customers, self.orders))
-		self.addCleanup(self.delete_created)
+		debtor_and_order_mappings(self, self.customers, self.orders)
+		self.addCleanup(delete_created, self.sim, self.created)
 		self.started = []  # every worker process this test started, stopped however it ends
 		self.addCleanup(lambda: stop_workers(self.started))
 		empty_queue()  # jobs earlier tests left without a worker to run them
@@ -77,15 +63,6 @@ class TestParallelPush(IntegrationTestCase):
 		from afas_connector.binding.outbox import HELPERS_WAITING, PushSlot
 
 		frappe.cache.delete(*PushSlot.keys(), frappe.cache.make_key(HELPERS_WAITING))
-
-	def delete_created(self):
-		self.sim.faults.clear()
-		for doctype, name in reversed(self.created):
-			if frappe.db.exists(doctype, name):
-				if frappe.db.get_value(doctype, name, "docstatus") == 1:
-					frappe.get_doc(doctype, name).cancel()
-				frappe.delete_doc(doctype, name, force=True, ignore_permissions=True)
-		frappe.db.commit()
 
 	# ------------------------------------------------------------------ helpers
 

@@ -20,6 +20,7 @@ from afas_connector.tests.bench.fixtures import (
 	cleanup_mapping,
 	configure,
 	simulator,
+	tag_rows,
 )
 from afas_connector.tests.bench.test_inbound_sync import DEBTORS, debtor_mapping
 
@@ -84,8 +85,7 @@ class UsageCase(IntegrationTestCase):
 	def setUp(self):
 		self.name = "Test Usage " + frappe.generate_hash(length=6)
 		self.sim.generate_rows(DEBTORS, n=35, seed=hash(self.name) % 1000)
-		for row in self.sim.rows(DEBTORS):
-			self.sim.update_row(DEBTORS, row["DebtorId"], {"Name": f"{row['Name']} {self.name[-6:]}"})
+		tag_rows(self.sim, DEBTORS, "DebtorId", self.name[-6:])
 		self.mapping = debtor_mapping(self.name)
 
 	def tearDown(self):
