@@ -100,6 +100,22 @@ def screenshot_path(name: str) -> str:
 	return os.path.join(SCREENSHOTS, f"{name}.png")
 
 
+def run_flow(
+	case: Any, server: Any, user: str, language: str, flow_name: str, args: dict[str, Any]
+) -> dict[str, Any]:
+	"""Run one flow of ``desk/flows.cjs`` as ``user`` against ``server``; fail ``case`` unless the
+	flow finished without a script error, a 5xx answer or an error dialog. Leaves the screenshot
+	``<flow>-<language>.png`` and returns the flow's facts, after a commit (to see what the desk's
+	requests committed)."""
+	shot = screenshot_path(f"{flow_name}-{language}")
+	result = run_script("flows.cjs", server.base, user, PASSWORD, flow_name, shot, frappe.as_json(args))
+	print(f"\n  desk flow {flow_name} ({language}): screenshot {shot}", file=sys.stderr)
+	case.assertTrue(result.get("ok"), f"{result}")
+	case.assertEqual(result["errors"], [])
+	frappe.db.commit()
+	return result["facts"]
+
+
 class DeskTestCase(IntegrationTestCase):
 	"""Tests that drive the desk in headless Chromium. Where the desk cannot run here every test is
 	skipped with the reason (counted among the tests run). Otherwise the simulator is configured, the

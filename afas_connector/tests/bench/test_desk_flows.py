@@ -8,7 +8,6 @@ that takes the run the desk queued (``run_pull_job`` with its Sync Log), as a wo
 
 from __future__ import annotations
 
-import sys
 import threading
 import time
 from typing import ClassVar
@@ -16,7 +15,7 @@ from typing import ClassVar
 import frappe
 
 from afas_connector.devtools.workers import wait_until
-from afas_connector.tests.bench.desk_browser import PASSWORD, DeskTestCase, run_script, screenshot_path
+from afas_connector.tests.bench.desk_browser import DeskTestCase, run_flow
 from afas_connector.tests.bench.fixtures import (
 	cleanup_mapping,
 	configure,
@@ -110,21 +109,7 @@ class TestDeskFlows(DeskTestCase):
 		self.token = frappe.generate_hash(length=6)
 
 	def flow(self, flow_name: str, language: str = "en", **args) -> dict:
-		shot = screenshot_path(f"{flow_name}-{language}")
-		result = run_script(
-			"flows.cjs",
-			self.server.base,
-			USERS[language],
-			PASSWORD,
-			flow_name,
-			shot,
-			frappe.as_json({**LABELS[language], **args}),
-		)
-		print(f"\n  desk flow {flow_name} ({language}): screenshot {shot}", file=sys.stderr)
-		self.assertTrue(result.get("ok"), f"{result}")
-		self.assertEqual(result["errors"], [])
-		frappe.db.commit()  # see what the desk's requests committed
-		return result["facts"]
+		return run_flow(self, self.server, USERS[language], language, flow_name, {**LABELS[language], **args})
 
 	def test_settings_test_connection_lists_the_connectors(self):
 		for language in ("en", "nl"):

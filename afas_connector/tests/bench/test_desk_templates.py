@@ -14,10 +14,10 @@ from frappe.utils.password import update_password
 
 from afas_connector.binding.constants import MAPPING
 from afas_connector.binding.transfer import export_mappings
-from afas_connector.tests.bench.desk_browser import DeskServer, missing, run_script, screenshot_path
+from afas_connector.tests.bench.desk_browser import PASSWORD, DeskServer, missing, run_flow
 from afas_connector.tests.bench.fixtures import api_user
 from afas_connector.tests.bench.test_desk_flows import LABELS as FLOW_LABELS
-from afas_connector.tests.bench.test_desk_flows import PASSWORD, USERS
+from afas_connector.tests.bench.test_desk_flows import USERS
 from afas_connector.tests.bench.test_templates import PREFIX, TemplateCase
 
 LABELS = {
@@ -77,20 +77,7 @@ class TestDeskTemplates(TemplateCase):
 			self.skipTest(self.missing)
 
 	def flow(self, flow_name: str, language: str, **args) -> dict:
-		shot = screenshot_path(f"{flow_name}-{language}")
-		result = run_script(
-			"flows.cjs",
-			self.server.base,
-			USERS[language],
-			PASSWORD,
-			flow_name,
-			shot,
-			frappe.as_json({**LABELS[language], **args}),
-		)
-		print(f"\n  desk flow {flow_name} ({language}): screenshot {shot}", file=sys.stderr)
-		self.assertTrue(result.get("ok"), f"{result}")
-		frappe.db.commit()
-		return result["facts"]
+		return run_flow(self, self.server, USERS[language], language, flow_name, {**LABELS[language], **args})
 
 	def test_new_from_template_fills_the_form_and_saves_it_switched_off(self):
 		for language in ("en", "nl"):
