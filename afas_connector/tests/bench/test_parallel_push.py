@@ -275,3 +275,18 @@ class TestParallelPush(IntegrationTestCase):
 		self.assertEqual(outbox.PushSlot.free(), 2, "the dead drain's slot expired, the living one's did not")
 		living.release()
 		self.assertEqual(outbox.PushSlot.free(), 3)
+
+	def test_a_drain_with_the_connector_switched_off_ends_at_once(self):
+		"""Switched off, a drain leaves the changes queued and hands over to no other drain (it used to
+		go round the queued rows until its time was up and then kick the next drain, for ever)."""
+		from afas_connector.binding import outbox
+
+		self.customer("-off")
+		frappe.db.commit()
+		self.addCleanup(setattr, outbox, "DRAIN_SECONDS", outbox.DRAIN_SECONDS)
+		outbox.DRAIN_SECONDS = 1
+		configure(self.sim, max_parallel_calls=3, enabled=0)
+		self.assertEqual(outbox.drain(), 0)
+		self.assertIsNone(frappe.cache.get(frappe.cache.make_key(outbox.PUSHER_FLAG)), "no drain kicked")
+		self.assertEqual([log.status for log in self.logs()], ["Queued"])
+		self.assertEqual(self.sent(), [])
