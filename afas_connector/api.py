@@ -12,6 +12,8 @@ for the desk gets a short deadline and no retries (``get_client(interactive=True
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
 from typing import Any
 
 import frappe
@@ -20,6 +22,7 @@ from frappe.rate_limiter import rate_limit
 from frappe.utils import cint
 
 from afas_connector.afas import AfasError
+from afas_connector.binding import arguments
 from afas_connector.binding.constants import LOG, MANAGER_ROLES, MAPPING, MONITOR_ROLE
 from afas_connector.sync.open_items import OPEN_ITEMS
 
@@ -35,11 +38,33 @@ def require_manager() -> None:
 		raise frappe.PermissionError(_("Only an AFAS Manager or System Manager may do this"))
 
 
+def limited(limit: int, seconds: int) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+	"""Frappe's ``@rate_limit`` (keyed on the IP, which follows ``X-Forwarded-For``: a client can set
+	it) and the same limit keyed on the signed-in user, which a client cannot change. Goes under
+	``@frappe.whitelist()``, as ``@rate_limit`` does."""
+
+	def decorate(fn: Callable[..., Any]) -> Callable[..., Any]:
+		@wraps(fn)
+		def per_user(*args: Any, **kwargs: Any) -> Any:
+			if frappe.request:
+				key = frappe.cache.make_key(f"rl:afas-user:{fn.__name__}:{frappe.session.user}")
+				count = frappe.cache.incrby(key, 1)
+				if count == 1:
+					frappe.cache.expire(key, seconds)
+				if count > limit:
+					frappe.throw(
+						_("You hit the rate limit because of too many requests. Please try after sometime."),
+						frappe.RateLimitExceededError,
+					)
+			return fn(*args, **kwargs)
+
+		return rate_limit(limit=limit, seconds=seconds)(per_user)
+
+	return decorate
+
+
 def _required(value: Any, argument: str, what: str) -> str:
-	"""A required text argument, or a 417 naming it and what it should be."""
-	if value in (None, "") or not isinstance(value, str | int):
-		frappe.throw(_("{0} is required: {1}").format(argument, what), title=_("Missing argument"))
-	return str(value).strip()
+	return arguments.required(value, argument, what)
 
 
 def _not_found(message: str) -> None:
@@ -47,14 +72,14 @@ def _not_found(message: str) -> None:
 	frappe.throw(message, frappe.DoesNotExistError, title=_("Not found"))
 
 
-def _mapping(name: str | None, argument: str = "mapping") -> Any:
+def _mapping(name: Any, argument: str = "mapping") -> Any:
 	name = _required(name, argument, _("the name of an AFAS Connector Mapping"))
 	if not frappe.db.exists(MAPPING, name):
 		_not_found(_("AFAS Connector Mapping {0} not found").format(name))
 	return frappe.get_doc(MAPPING, name)
 
 
-def _log(name: str | None) -> str:
+def _log(name: Any) -> str:
 	name = _required(name, "name", _("the name of an AFAS Sync Log"))
 	if not frappe.db.exists(LOG, name):
 		_not_found(_("AFAS Sync Log {0} not found").format(name))
@@ -65,32 +90,11 @@ def _afas_error(exc: AfasError) -> None:
 	frappe.throw(str(exc), title=_("AFAS"))
 
 
-def _int_arg(value: Any, name: str, low: int, high: int) -> int:
-	try:
-		number = int(value)
-	except (TypeError, ValueError):
-		frappe.throw(_("{0} must be a whole number between {1} and {2}").format(name, low, high))
-	if not low <= number <= high:
-		frappe.throw(_("{0} must be between {1} and {2}").format(name, low, high))
-	return number
-
-
-def _names_arg(value: str | list | None, argument: str = "names") -> list[str]:
-	names = frappe.parse_json(value) if isinstance(value, str) else value
-	if isinstance(names, str | int):
-		names = [names]
-	if not isinstance(names, list) or not all(isinstance(n, str | int) for n in names):
-		frappe.throw(_("{0} must be a JSON list").format(argument))
-	if len(names) > 500:
-		frappe.throw(_("{0}: at most 500 at once").format(argument))
-	return [str(n) for n in names]
-
-
 # ------------------------------------------------------------------ connection and metainfo
 
 
 @frappe.whitelist(methods=["POST"])
-@rate_limit(limit=10, seconds=60)
+@limited(10, 60)
 def test_connection() -> dict[str, Any]:
 	"""Ask AFAS for metainfo and the Profit version; the outcome is stored on AFAS Settings."""
 	require_manager()
@@ -100,7 +104,7 @@ def test_connection() -> dict[str, Any]:
 
 
 @frappe.whitelist(methods=["GET"])
-@rate_limit(limit=30, seconds=60)
+@limited(30, 60)
 def get_connectors() -> dict[str, Any]:
 	"""The GetConnectors and UpdateConnectors this App Connector may use."""
 	require_manager()
@@ -118,7 +122,7 @@ def get_connectors() -> dict[str, Any]:
 
 
 @frappe.whitelist(methods=["GET"])
-@rate_limit(limit=30, seconds=60)
+@limited(30, 60)
 def get_connector_fields(connector: str | None = None, kind: str = "get") -> list[dict[str, Any]]:
 	"""Fields of a GetConnector (``kind=get``) or UpdateConnector (``kind=update``), nested as paths."""
 	require_manager()
@@ -137,7 +141,7 @@ def get_connector_fields(connector: str | None = None, kind: str = "get") -> lis
 
 
 @frappe.whitelist(methods=["GET"])
-@rate_limit(limit=30, seconds=60)
+@limited(30, 60)
 def suggest_fields(
 	connector: str | None = None, direction: str = "Inbound", doctype: str | None = None
 ) -> dict[str, Any]:
@@ -172,7 +176,7 @@ def _suggestions(connector: str, direction: str, doctype: str) -> dict[str, Any]
 
 
 @frappe.whitelist(methods=["POST"])
-@rate_limit(limit=10, seconds=60)
+@limited(10, 60)
 def fetch_fields(mapping: str | None = None, replace: int | str = 0) -> list[dict[str, Any]]:
 	"""Fill a saved mapping's field table from AFAS metainfo, suggesting ERPNext fields by label and
 	AFAS's own words; an empty Modified-Date Field gets the one metainfo suggests."""
@@ -183,7 +187,7 @@ def fetch_fields(mapping: str | None = None, replace: int | str = 0) -> list[dic
 	suggestions = found["rows"]
 	if doc.direction == "Inbound" and not doc.modified_field and found["modified_field"]:
 		doc.modified_field = found["modified_field"]
-	if frappe.utils.cint(replace):
+	if arguments.flag(replace, "replace"):
 		doc.set("field_mappings", [])
 	existing = {row.afas_field for row in doc.field_mappings}
 	added = [s for s in suggestions if s["erpnext_field"] and s["afas_field"] not in existing]
@@ -200,18 +204,26 @@ def fetch_fields(mapping: str | None = None, replace: int | str = 0) -> list[dic
 	]
 
 
-@frappe.whitelist(methods=["GET", "POST"])
-@rate_limit(limit=20, seconds=60)
+@frappe.whitelist(methods=["POST"])
+@limited(20, 60)
 def preview_mapping(
 	mapping: str | None = None, limit: int | str = 5, docname: str | None = None, full: int | str = 0
 ) -> dict[str, Any]:
 	"""Show what a mapping would do, writing nothing. Inbound: the rows the next run would read
 	(since the watermark, or from the start with ``full=1``), each written with ERPNext's own checks
 	and rolled back: insert, update, adopt, unchanged or the error. Outbound: the UpdateConnector call
-	and body for one document, built as the push builds it."""
+	and body for one document, built as the push builds it.
+
+	POST only: it writes (and rolls back) to try the rows. A mapping that breaks the trust model
+	(``binding/write_rules.py``) is refused with a 403 that names the rule; a row whose save would
+	commit on its own fails instead of being written."""
 	require_manager()
 	doc = _mapping(mapping)
-	limit = _int_arg(limit, "limit", 1, 50)
+	limit = arguments.integer(limit, "limit", 1, 50)
+	docname = arguments.optional_name(docname, "docname", _("the name of a document to preview"))
+	from afas_connector.binding.write_rules import check
+
+	check(doc)
 	if doc.mapping_type == OPEN_ITEMS:
 		frappe.throw(_("An Open Items mapping writes only AFAS's open amounts: run Sync Now to read them"))
 	if doc.direction == "Outbound":
@@ -244,7 +256,7 @@ def preview_mapping(
 	from afas_connector.binding.pull import preview
 
 	try:
-		result = preview(doc, limit=limit, full=bool(frappe.utils.cint(full)))
+		result = preview(doc, limit=limit, full=arguments.flag(full, "full"))
 	except AfasError as exc:
 		_afas_error(exc)
 	return {"direction": "Inbound", "doctype": doc.erpnext_doctype, **result}
@@ -254,7 +266,7 @@ def preview_mapping(
 
 
 @frappe.whitelist(methods=["POST"])
-@rate_limit(limit=10, seconds=60)
+@limited(10, 60)
 def sync_now(mapping: str | None = None, full: int | str = 0) -> dict[str, Any]:
 	"""Queue an inbound run of a mapping on the long queue, once: while one is queued or running, a
 	second request returns that one. ``log`` is the run's Sync Log (follow it with ``sync_status``)."""
@@ -265,7 +277,7 @@ def sync_now(mapping: str | None = None, full: int | str = 0) -> dict[str, Any]:
 	if doc.direction != "Inbound":
 		frappe.throw(_("{0} is an outbound mapping; use push_document").format(doc.name))
 	trigger = "API" if frappe.request and not _from_desk() else "Manual"
-	log, queued = queue_pull(doc.name, trigger=trigger, full=bool(frappe.utils.cint(full)))
+	log, queued = queue_pull(doc.name, trigger=trigger, full=arguments.flag(full, "full"))
 	return {
 		"mapping": doc.name,
 		"queued": queued,
@@ -281,7 +293,7 @@ def _from_desk() -> bool:
 
 
 @frappe.whitelist(methods=["GET"])
-@rate_limit(limit=60, seconds=60)
+@limited(60, 60)
 def sync_status(mapping: str | None = None, log: str | None = None) -> dict[str, Any]:
 	"""One run (``log``), the latest runs of a ``mapping``, or a summary of everything.
 
@@ -368,7 +380,7 @@ def sync_status(mapping: str | None = None, log: str | None = None) -> dict[str,
 
 
 @frappe.whitelist(methods=["POST"])
-@rate_limit(limit=30, seconds=60)
+@limited(30, 60)
 def retry_log(name: str | None = None) -> dict[str, Any]:
 	"""Queue a failed outbound change again, or re-run a failed inbound sync."""
 	require_manager()
@@ -376,12 +388,12 @@ def retry_log(name: str | None = None) -> dict[str, Any]:
 
 
 @frappe.whitelist(methods=["POST"])
-@rate_limit(limit=10, seconds=60)
+@limited(10, 60)
 def retry_logs(names: str | list | None = None) -> dict[str, Any]:
 	"""Retry the given logs, or every Failed one when ``names`` is empty."""
 	require_manager()
 	chosen = (
-		_names_arg(names)
+		arguments.names(names)
 		if names
 		else frappe.get_all(LOG, filters={"status": "Failed"}, pluck="name", limit=500)
 	)
@@ -415,7 +427,7 @@ def _retry(names: list[str]) -> dict[str, Any]:
 
 
 @frappe.whitelist(methods=["POST"])
-@rate_limit(limit=30, seconds=60)
+@limited(30, 60)
 def resolve_log(
 	name: str | None = None, afas_key: str | None = None, resend: int | str = 0
 ) -> dict[str, Any]:
@@ -425,14 +437,16 @@ def resolve_log(
 	from afas_connector.binding.outbox import resolve_unknown
 
 	name = _log(name)
-	if not afas_key and not frappe.utils.cint(resend):
+	afas_key = arguments.optional_name(afas_key, "afas_key", _("the AFAS key you found"))
+	resend = arguments.flag(resend, "resend")
+	if not afas_key and not resend:
 		frappe.throw(_("afas_key or resend=1 is required: the AFAS key you found, or send it again"))
-	status = resolve_unknown(name, afas_key=afas_key or None, resend=bool(frappe.utils.cint(resend)))
+	status = resolve_unknown(name, afas_key=afas_key, resend=resend)
 	return {"log": name, "status": status}
 
 
 @frappe.whitelist(methods=["POST"])
-@rate_limit(limit=10, seconds=60)
+@limited(10, 60)
 def dismiss_failed_rows(mapping: str | None = None, keys: str | list | None = None) -> dict[str, Any]:
 	"""Stop reading failed AFAS rows again: the given AFAS ``keys`` (JSON list), or all of them."""
 	require_manager()
@@ -441,14 +455,14 @@ def dismiss_failed_rows(mapping: str | None = None, keys: str | list | None = No
 	doc = _mapping(mapping)
 	doc.check_permission("write")
 	state = load_state(doc)
-	chosen = set(_names_arg(keys, "keys")) if keys else set(state.retry_keys)
+	chosen = set(arguments.names(keys, "keys")) if keys else set(state.retry_keys)
 	state.retry_keys = [k for k in state.retry_keys if k not in chosen]
 	save_state(doc, state)
 	return {"mapping": doc.name, "dismissed": sorted(chosen), "waiting": state.retry_keys}
 
 
 @frappe.whitelist(methods=["POST"])
-@rate_limit(limit=30, seconds=60)
+@limited(30, 60)
 def push_document(
 	doctype: str | None = None, name: str | None = None, mapping: str | None = None
 ) -> dict[str, Any]:
@@ -498,7 +512,7 @@ def push_document(
 
 
 @frappe.whitelist(methods=["GET"])
-@rate_limit(limit=30, seconds=60)
+@limited(30, 60)
 def reference_values(kind: str | None = None) -> list[dict[str, str]]:
 	"""The values AFAS has for a Ledger Maps kind (Account, VAT Code, Journal, Administration, Cost
 	Centre): ``[{value, description}]`` from AFAS's standard GetConnector, to pick a map's AFAS side."""
@@ -531,7 +545,7 @@ def require_monitor() -> None:
 
 
 @frappe.whitelist(methods=["GET"])
-@rate_limit(limit=30, seconds=60)
+@limited(30, 60)
 def health(http_status: int | str = 0) -> dict[str, Any]:
 	"""For monitoring tools: ``status`` (ok / degraded / failing), the problems, the last connection
 	test, the scheduler and workers, the outbox and per mapping its last success and failure,
@@ -541,13 +555,13 @@ def health(http_status: int | str = 0) -> dict[str, Any]:
 	from afas_connector.binding.monitoring import health as answer
 
 	result = answer()
-	if cint(http_status) and result["status"] == "failing":
+	if arguments.flag(http_status, "http_status") and result["status"] == "failing":
 		frappe.local.response["http_status_code"] = 503
 	return result
 
 
 @frappe.whitelist(methods=["GET", "POST"])
-@rate_limit(limit=60, seconds=60)
+@limited(60, 60)
 def background_card(filters: str | dict | None = None) -> str:
 	"""The AFAS workspace's Background Jobs card: ``Running``, or the first background problem.
 	``filters`` is what a number card sends; it is not used. Reads only."""
@@ -561,7 +575,7 @@ def background_card(filters: str | dict | None = None) -> str:
 
 
 @frappe.whitelist(methods=["GET"])
-@rate_limit(limit=30, seconds=60)
+@limited(30, 60)
 def get_mapping_templates() -> list[dict[str, Any]]:
 	"""The mapping templates on AFAS's standard connectors: what each maps, the questions it asks (with
 	proposed answers), the mapping already made from it and the templates it still waits for."""
@@ -572,7 +586,7 @@ def get_mapping_templates() -> list[dict[str, Any]]:
 
 
 @frappe.whitelist(methods=["POST"])
-@rate_limit(limit=10, seconds=60)
+@limited(10, 60)
 def new_mapping_from_template(
 	template: str | None = None, answers: str | dict | None = None, mapping_name: str | None = None
 ) -> dict[str, Any]:
@@ -585,38 +599,38 @@ def new_mapping_from_template(
 	template = _required(template, "template", _("the id of a mapping template, e.g. debtors-in"))
 	if template not in TEMPLATES:
 		_not_found(_("Mapping template {0} not found; known: {1}").format(template, ", ".join(TEMPLATES)))
-	parsed = frappe.parse_json(answers) if isinstance(answers, str) and answers.strip() else answers or {}
-	if not isinstance(parsed, dict):
-		frappe.throw(_("answers must be a JSON object of the template's questions"))
+	parsed = arguments.json_object(answers, "answers", _("a JSON object of the template's questions"))
+	mapping_name = arguments.optional_name(mapping_name, "mapping_name", _("a name for the new mapping"))
 	if not frappe.has_permission(MAPPING, "create"):
 		raise frappe.PermissionError(_("Not permitted to create an AFAS Connector Mapping"))
 	return create_mapping(template, parsed, mapping_name)
 
 
 @frappe.whitelist(methods=["GET"])
-@rate_limit(limit=10, seconds=60)
+@limited(10, 60)
 def export_mappings(names: str | list | None = None) -> dict[str, Any]:
 	"""The given mappings (JSON list; all when empty) as one JSON document, for import on another site."""
 	require_manager()
 	from afas_connector.binding.transfer import export_mappings as export
 
-	chosen = _names_arg(names) if names else []
+	chosen = arguments.names(names) if names else []
 	for name in chosen:
 		_mapping(name)
 	return export(chosen)
 
 
-def _export_file(data: str | dict | None) -> Any:
+def _export_file(data: Any) -> dict[str, Any]:
 	if data in (None, "") or (isinstance(data, str) and not data.strip()):
 		frappe.throw(
 			_("{0} is required: {1}").format("data", _("the exported file's JSON")),
+			arguments.InvalidArgument,
 			title=_("Missing argument"),
 		)
-	return data
+	return arguments.json_value(data, "data", dict, _("the exported file's JSON object"))
 
 
 @frappe.whitelist(methods=["POST"])
-@rate_limit(limit=20, seconds=60)
+@limited(20, 60)
 def preview_mapping_import(data: str | dict | None = None) -> dict[str, Any]:
 	"""What importing an exported file would change (new, update with its differences, same) and
 	what stops it; nothing is written."""
@@ -627,7 +641,7 @@ def preview_mapping_import(data: str | dict | None = None) -> dict[str, Any]:
 
 
 @frappe.whitelist(methods=["POST"])
-@rate_limit(limit=10, seconds=60)
+@limited(10, 60)
 def import_mappings(data: str | dict | None = None, overwrite: str | list | None = None) -> dict[str, Any]:
 	"""Import an exported file: new mappings switched off, the mappings named in ``overwrite`` (JSON
 	list) changed, every other difference left alone and reported."""
@@ -636,4 +650,4 @@ def import_mappings(data: str | dict | None = None, overwrite: str | list | None
 
 	if not frappe.has_permission(MAPPING, "create"):
 		raise frappe.PermissionError(_("Not permitted to create an AFAS Connector Mapping"))
-	return run(_export_file(data), _names_arg(overwrite, "overwrite") if overwrite else [])
+	return run(_export_file(data), arguments.names(overwrite, "overwrite") if overwrite else [])

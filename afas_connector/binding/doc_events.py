@@ -7,6 +7,7 @@ and return; the cache is cleared when a mapping or the settings change.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import frappe
@@ -81,30 +82,91 @@ def _skip(doc: Any) -> bool:
 	)
 
 
+#: The savepoint of the app's own bookkeeping inside a user's save.
+GUARD_SAVEPOINT = "afas_doc_event"
+
+
+def _never_blocks(step: str, doc: Any, action: Callable[[], Any], savepoint: str = GUARD_SAVEPOINT) -> Any:
+	"""Run the app's part of a user's save, delete or rename: its failure is the app's problem, never
+	the user's. It is undone alone, kept as a Failed Sync Log of the document (the monitoring's alert
+	follows from it) and in the Error Log, redacted; the user's work goes on."""
+	try:
+		if _skip(doc):  # most saves of a site: no savepoint, nothing else
+			return None
+	except Exception as exc:
+		_record_failure(step, doc, exc)
+		return None
+	frappe.db.savepoint(savepoint)
+	try:
+		return action()
+	except Exception as exc:
+		frappe.db.rollback(save_point=savepoint)
+		_record_failure(step, doc, exc)
+		return None
+
+
+def _record_failure(step: str, doc: Any, exc: Exception) -> None:
+	from afas_connector.binding.sync_log import error_fields, insert_outbox_row, log_error
+
+	fields = error_fields(exc)
+	try:
+		insert_outbox_row(
+			mapping=None,
+			direction=None,
+			trigger="Document Event",
+			status="Failed",
+			reference_doctype=doc.doctype,
+			reference_name=doc.name,
+			event=step,
+			error=frappe._("AFAS bookkeeping of this document failed ({0}): {1}").format(
+				step, fields["error"]
+			)[:1000],
+			error_detail=fields["error_detail"],
+		)
+	except Exception:  # the database refuses even that: the Error Log below says it
+		pass
+	log_error(f"AFAS: {step} of {doc.doctype} {doc.name} failed", exc)
+
+
 def on_document_event(doc: Any, method: str | None = None) -> None:
 	"""Route on_update (an insert when ``doc.flags.in_insert``), on_submit, on_cancel, on_trash and
-	on_update_after_submit to the outbox; on_trash also drops the links of the deleted document."""
+	on_update_after_submit to the outbox; on_trash also drops the links of the deleted document.
+	Never raises: each mapping's queueing and the link bookkeeping fail alone (``queue_change_safely``,
+	:func:`_never_blocks`)."""
+	_never_blocks(method or "event", doc, lambda: _route(doc, method))
+
+
+def _route(doc: Any, method: str | None) -> None:
 	if _skip(doc):
 		return
 	event = method or ""
 	queued: set[str] = set()
 	if not (frappe.flags.afas_inbound or doc.flags.afas_inbound):  # from AFAS: pushing back would loop
-		from afas_connector.binding.outbox import queue_change
+		from afas_connector.binding.outbox import queue_change_safely
 
 		if event == "on_update" and doc.flags.in_insert:
 			event = "after_insert"
 		for mapping in outbound_doctypes().get(doc.doctype, ()):
-			if queue_change(doc, event, mapping):
+			if queue_change_safely(doc, event, mapping):
 				queued.add(mapping)
 	if event == "on_trash":
 		from afas_connector.binding.record_links import forget_document
 
 		# A queued delete needs the link to reach the AFAS record; the push drops it once sent.
-		forget_document(doc.doctype, doc.name, keep_mappings=queued)
+		_never_blocks(
+			"on_trash",
+			doc,
+			lambda: forget_document(doc.doctype, doc.name, keep_mappings=queued),
+			savepoint="afas_doc_links",
+		)
 
 
 def before_rename(doc: Any, method: str, old: str, new: str, merge: bool = False) -> None:
 	"""Remember which links the document had before a merge moves them onto the other one."""
+	_never_blocks("before_rename", doc, lambda: _before_rename(doc, old, merge))
+
+
+def _before_rename(doc: Any, old: str, merge: bool) -> None:
 	if merge and not _skip(doc):
 		from afas_connector.binding.record_links import links_of_document
 
@@ -115,6 +177,10 @@ def after_rename(doc: Any, method: str, old: str, new: str, merge: bool = False)
 	"""Frappe has moved the links (they are Dynamic Links) to the new name. A merge keeps exactly one
 	link per document: the target's own; the merged one is flagged *Merged Away* and the user is told.
 	A rename may change what the mapping sends (the name, a title field): the document is pushed."""
+	_never_blocks("after_rename", doc, lambda: _after_rename(doc, old, new, merge))
+
+
+def _after_rename(doc: Any, old: str, new: str, merge: bool) -> None:
 	if _skip(doc):
 		return
 	if merge:
@@ -132,4 +198,4 @@ def after_rename(doc: Any, method: str, old: str, new: str, merge: bool = False)
 				indicator="orange",
 			)
 		return
-	on_document_event(doc, "on_update")
+	_route(doc, "on_update")

@@ -15,6 +15,7 @@ import frappe
 from frappe import _
 from frappe.utils import flt, now_datetime
 
+from afas_connector.binding import app_fields
 from afas_connector.binding.connection import environment, get_client
 from afas_connector.binding.constants import LINK, MAPPING
 from afas_connector.binding.ledger import maps_of
@@ -67,11 +68,11 @@ def custom_fields(doctype: str) -> dict[str, list[dict[str, Any]]]:
 
 
 def ensure_custom_fields(doctype: str) -> None:
-	"""Create the fields on ``doctype`` where missing (idempotent; run when such a mapping is saved)."""
-	from frappe.custom.doctype.custom_field.custom_field import create_custom_fields
-
+	"""Create the fields on ``doctype`` where missing (idempotent; run when such a mapping is saved,
+	also by an AFAS Manager: they are the app's own definitions, ``binding/app_fields.py``)."""
 	if not all(frappe.db.exists("Custom Field", {"dt": doctype, "fieldname": f}) for f in FIELDS):
-		create_custom_fields(custom_fields(doctype), ignore_validate=True)
+		fields = custom_fields(doctype)
+		app_fields.ensure(fields, extra=fields)
 
 
 def sent_invoices(mapping: Any) -> tuple[list[SentInvoice], list[str]]:

@@ -103,6 +103,66 @@ def queue_change(doc: Any, event: str, mapping_name: str, *, trigger: str = "Doc
 	return log
 
 
+#: The savepoint of one mapping's queueing inside a user's save.
+QUEUE_SAVEPOINT = "afas_queue"
+
+
+def queue_change_safely(
+	doc: Any, event: str, mapping_name: str, *, trigger: str = "Document Event"
+) -> Any | None:
+	""":func:`queue_change` inside a user's save (``doc_events``, attachments): the connector never
+	fails ERPNext's own work. Whatever goes wrong (a condition that raises, a mapping that cannot be
+	read) is undone alone and kept as a *Failed* outbox row of the change that says why; Retry queues it
+	once the cause is fixed, and the monitoring's alert follows from the failed row. Returns the row."""
+	frappe.db.savepoint(QUEUE_SAVEPOINT)
+	try:
+		return queue_change(doc, event, mapping_name, trigger=trigger)
+	except Exception as exc:
+		frappe.db.rollback(save_point=QUEUE_SAVEPOINT)
+		return _not_queued(doc, event, mapping_name, trigger, exc)
+
+
+def _not_queued(doc: Any, event: str, mapping_name: str, trigger: str, exc: Exception) -> Any | None:
+	"""Keep a change that could not be queued as a Failed row, with the reason in the user's terms."""
+	from afas_connector.binding.sync_log import error_fields, log_error
+
+	fields = error_fields(exc)
+	if _condition_fails(mapping_name, doc):
+		reason = _(
+			"Not queued: the Condition of mapping {0} failed for this document ({1}). Fix the condition, "
+			"then Retry this log"
+		).format(mapping_name, fields["error"])
+	else:
+		reason = _("Not queued: {0}. Retry this log once the cause is fixed").format(fields["error"])
+	try:
+		row = insert_outbox_row(
+			mapping=mapping_name,
+			direction="Outbound",
+			trigger=trigger,
+			status="Failed",
+			reference_doctype=doc.doctype,
+			reference_name=doc.name,
+			event=event,
+			http_method=None,
+			error=reason[:1000],
+			error_detail=fields["error_detail"],
+		)
+	except Exception:  # the database refuses even that: the Error Log says what was not queued
+		row = None
+	log_error(f"AFAS: change of {doc.doctype} {doc.name} not queued ({mapping_name})", exc)
+	return row
+
+
+def _condition_fails(mapping_name: str, doc: Any) -> bool:
+	try:
+		condition = frappe.db.get_value(MAPPING, mapping_name, "condition")
+		if condition:
+			frappe.safe_eval(condition, None, {"doc": doc})
+	except Exception:
+		return True
+	return False
+
+
 def schedule_kick() -> None:
 	"""Kick the pusher once after this transaction commits, however many changes it queued (frappe's
 	``after_commit`` keeps duplicates: a bulk change of 1,000 documents would kick 1,000 times)."""
@@ -418,6 +478,9 @@ def _retry_refusal(log: Any) -> str | None:
 	mapping = frappe.get_cached_doc(MAPPING, log.mapping)
 	if not mapping.enabled:
 		return _("mapping {0} is disabled").format(log.mapping)
+	excluded = _condition_refusal(mapping, log)
+	if excluded:
+		return excluded
 	call, _link, _doc = plan_for(mapping, log.event, log.reference_doctype, log.reference_name)
 	if not call.sends:
 		return call.message(_)
@@ -434,6 +497,25 @@ def _retry_refusal(log: Any) -> str | None:
 	)
 	if later:
 		return _("a later push of {0} succeeded").format(log.reference_name)
+	return None
+
+
+def _condition_refusal(mapping: Any, log: Any) -> str | None:
+	"""A change is sent only while the mapping's Condition holds for its document: asked again on Retry
+	(a change kept because its condition failed goes out once the condition is fixed, not before)."""
+	if not mapping.condition or not log.reference_name:
+		return None
+	if log.event in ("on_trash",) or not frappe.db.exists(log.reference_doctype, log.reference_name):
+		return None
+	doc = frappe.get_doc(log.reference_doctype, log.reference_name)
+	try:
+		holds = frappe.safe_eval(mapping.condition, None, {"doc": doc})
+	except Exception as exc:
+		return _("the Condition of {0} still fails for {1}: {2}").format(
+			mapping.name, log.reference_name, f"{type(exc).__name__}: {exc}"
+		)
+	if not holds:
+		return _("the Condition of {0} leaves {1} out").format(mapping.name, log.reference_name)
 	return None
 
 

@@ -18,6 +18,7 @@ from frappe import _
 from frappe.utils import get_datetime, now_datetime
 
 from afas_connector.afas import AfasAuthError, AfasError, FilterSet, take_for_columns
+from afas_connector.binding import write_rules
 from afas_connector.binding.connection import environment, get_client, get_settings, is_enabled
 from afas_connector.binding.constants import LINK, LOG, MAPPING
 from afas_connector.binding.record_links import (
@@ -151,6 +152,11 @@ def _run(
 		frappe.db.commit()
 	else:
 		log = create_log(mapping=mapping, direction="Inbound", trigger=trigger, status="Running", commit=True)
+	try:  # the trust model, again at run time: the author may have lost a role since saving it
+		write_rules.check(doc)
+	except write_rules.MappingNotAllowed as exc:
+		_fail_run(mapping, log, exc, [], {})
+		return log
 	if doc.mapping_type == OPEN_ITEMS:
 		return _run_open_items(doc, log)
 	writer = _Writer(doc, log, progress)
@@ -251,7 +257,7 @@ def _fail_run(mapping: str, log: Any, exc: Exception, exchanges: list[Any], coun
 		from afas_connector.binding.alerts import credentials_refused
 
 		credentials_refused(exc, sync_log=log.name)
-	if not isinstance(exc, AfasError | frappe.ValidationError):
+	if not isinstance(exc, AfasError | frappe.ValidationError | frappe.PermissionError):
 		log_error(f"AFAS inbound sync {mapping} failed", exc)
 		frappe.db.commit()
 
@@ -290,6 +296,7 @@ def preview(mapping: Any, *, limit: int, full: bool = False) -> dict[str, Any]:
 		filters=mapping.filter_set(),
 		overlap_seconds=int(mapping.overlap_seconds or 0),
 	)
+	write_rules.check(mapping)
 	writer = _Writer(mapping, None, None, dry_run=True)
 	writer.field_map = mapping.field_map()
 	with get_client(interactive=True) as client:
@@ -302,17 +309,48 @@ def preview(mapping: Any, *, limit: int, full: bool = False) -> dict[str, Any]:
 	present = writer._present([link.reference_name for link in links.values()])
 	results = []
 	frappe.flags.afas_inbound = True
+	guard = _PreviewGuard()
 	try:
 		for key, row in zip(keys, rows):
 			writer._write_row(key, row, links.get(key), present, [])
 			results.append({"errors": [], **writer.last})
 	finally:
 		frappe.flags.afas_inbound = False
+		guard.lift()
 		frappe.db.rollback()  # nothing of the preview stays
 	since = None
 	if spec.modified_field and state.watermark and not full:
 		since = since_filter(state.watermark, spec.overlap_seconds, state.run_started)
 	return {"since": since, "rows": results}
+
+
+class PreviewWouldCommit(frappe.ValidationError):
+	"""Saving this document commits (or rolls back) the transaction by itself: a preview stops there."""
+
+
+class _PreviewGuard:
+	"""While a preview writes and rolls back its rows, nothing may commit: a DocType whose save commits
+	on its own (Frappe commits when a User's sessions are dropped, for one) would keep a "preview"
+	write for good. A commit or full rollback raises :class:`PreviewWouldCommit` before it happens, so
+	the row fails with that reason and its savepoint is rolled back. Frappe runs (and forgets) its
+	``before_commit`` / ``before_rollback`` callbacks on every commit, so the guard adds itself again."""
+
+	def __init__(self) -> None:
+		self.active = True
+		frappe.db.before_commit.add(self.refuse)
+		frappe.db.before_rollback.add(self.refuse)
+
+	def refuse(self) -> None:
+		if not self.active:
+			return
+		frappe.db.before_commit.add(self.refuse)
+		frappe.db.before_rollback.add(self.refuse)
+		raise PreviewWouldCommit(
+			_("Saving this document would commit on its own, so a preview cannot try it: nothing was written")
+		)
+
+	def lift(self) -> None:
+		self.active = False
 
 
 def _keep_last(bucket: list[Any], exchange: Any) -> None:
@@ -330,6 +368,7 @@ class _Writer:
 		self.progress = progress
 		self.field_map: FieldMap | None = None
 		self.doctype = mapping.erpnext_doctype
+		self.author = write_rules.author_of(mapping)  # every write is one this user may make in the desk
 		self.read = self.inserted = self.updated = self.unchanged = self.failed = self.flagged = 0
 		self.pages = 0
 		self.errors: list[dict[str, Any]] = []
@@ -454,8 +493,9 @@ class _Writer:
 				self.updated += 1
 			else:
 				target = frappe.get_doc({"doctype": self.doctype, **values})
+				self._may_write(target, new=True)
 				target.flags.afas_inbound = True
-				target.flags.ignore_permissions = True
+				target.flags.ignore_permissions = True  # the author's permission, checked just above
 				target.insert()
 				self.last["action"] = "insert"
 				self.inserted += 1
@@ -488,10 +528,21 @@ class _Writer:
 			for row in values.get(table) or []:
 				if not any(all(have.get(k) == v for k, v in row.items()) for have in rows):
 					target.append(table, row)
+		self._may_write(target, new=False)
 		target.flags.afas_inbound = True
-		target.flags.ignore_permissions = True
+		target.flags.ignore_permissions = True  # the author's permission, checked just above
 		target.save()
 		return target
+
+	def _may_write(self, target: Any, *, new: bool) -> None:
+		"""Raise when the mapping's author may not create or write this document (User Permissions
+		included): a run does only what its author could do in the desk (``binding/write_rules.py``)."""
+		if not write_rules.may_write(target, self.author, new=new):
+			raise frappe.PermissionError(
+				_("{0} (Runs As of this mapping) may not {1} {2} {3}").format(
+					self.author, _("create") if new else _("write"), _(self.doctype), target.name or ""
+				)
+			)
 
 	def _adopt(self, key: str, values: dict[str, Any]) -> str | None:
 		"""On first sight of an AFAS key, the existing ERPNext document it is, by the mapping's match

@@ -18,7 +18,7 @@ from frappe.utils import add_to_date, get_datetime, now_datetime
 
 from afas_connector.afas import AfasAuthError, AfasError, AfasOutcomeUnknownError, Record
 from afas_connector.afas.update import root_element
-from afas_connector.binding import ledger
+from afas_connector.binding import ledger, write_rules
 from afas_connector.binding.connection import connector_fields, environment, get_client, is_enabled
 from afas_connector.binding.constants import LINK, LOG, MAPPING, SETTINGS
 from afas_connector.binding.ledger import is_ledger
@@ -223,7 +223,19 @@ def _prepare(
 	mapping: Any, log: Any, started: dt.datetime
 ) -> tuple[Call, Any, Record | None, list[Any]] | str:
 	"""The call, body and attached files a row needs, or the row's outcome when it is not sent
-	(nothing to do, waits, does not map, does not fit AFAS's fields, files over AFAS's limit)."""
+	(nothing to do, waits, does not map, does not fit AFAS's fields, files over AFAS's limit, or the
+	mapping's author may not read what it would send: ``binding/write_rules.py``)."""
+	author = write_rules.author_of(mapping)
+	refused = write_rules.cached_refusal(mapping)
+	exists = author != "Administrator" and frappe.db.exists(log.reference_doctype, log.reference_name)
+	if not refused and exists and not write_rules.may_read(log.reference_doctype, log.reference_name, author):
+		refused = _("{0} (Runs As of {1}) may not read {2} {3}, so it is not sent").format(
+			author, mapping.name, _(log.reference_doctype), log.reference_name
+		)
+	if refused:
+		set_log(log, {"started_at": started})
+		finish_log(log, "Failed", error=refused[:1000], next_attempt=None)
+		return "Failed"
 	call, link, doc = plan_for(mapping, log.event, log.reference_doctype, log.reference_name)
 	if not call.sends:
 		set_log(log, {"started_at": started})

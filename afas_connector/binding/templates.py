@@ -13,8 +13,10 @@ from typing import Any
 
 import frappe
 from frappe import _
+from frappe.utils import escape_html
 
 from afas_connector.afas import AfasError
+from afas_connector.binding import app_fields
 from afas_connector.binding.connection import connector_fields, is_enabled, metainfo_kind
 from afas_connector.binding.constants import MAPPING
 from afas_connector.sync.templates import TEMPLATES, Template, TemplateError, apply_template, get_template
@@ -90,7 +92,7 @@ def create_mapping(
 	try:
 		fields = apply_template(template, answers, made_from_templates())
 	except TemplateError as exc:
-		frappe.throw(str(exc), title=_("Mapping template"))
+		frappe.throw(escape_html(str(exc)), title=_("Mapping template"))
 	fields["mapping_name"] = _free_name((mapping_name or "").strip() or fields["mapping_name"])
 	_custom_fields(template)
 	checked, message = _check_with_afas(template)
@@ -117,15 +119,13 @@ def _free_name(name: str) -> str:
 
 
 def _custom_fields(template: Template) -> None:
-	"""The fields a template writes that ERPNext does not have (AFAS's organisation number)."""
-	from frappe.custom.doctype.custom_field.custom_field import create_custom_fields
-
+	"""The fields a template writes that ERPNext does not have (AFAS's organisation number): the app's
+	own definitions, so an AFAS Manager's template gets them too (``binding/app_fields.py``)."""
 	wanted: dict[str, list[dict[str, Any]]] = {}
 	for doctype, field in template.custom_fields:
-		if not frappe.get_meta(doctype).get_field(field["fieldname"]):
-			wanted.setdefault(doctype, []).append(dict(field))
+		wanted.setdefault(doctype, []).append(dict(field))
 	if wanted:
-		create_custom_fields(wanted, update=True)
+		app_fields.ensure(wanted)
 
 
 def _check_with_afas(template: Template) -> tuple[bool, str]:
@@ -137,8 +137,8 @@ def _check_with_afas(template: Template) -> tuple[bool, str]:
 		connector_fields(template.connector, kind, use_cache=False)
 	except AfasError as exc:
 		if exc.status in (404, 500):  # AFAS answered: the App Connector does not offer it
-			frappe.throw(
-				_("AFAS does not know {0} connector {1}: {2}").format(kind, template.connector, str(exc)),
+			frappe.throw(  # a message dialog is HTML: AFAS's answer is text in it
+				_("AFAS does not know {0} connector {1}: {2}").format(kind, template.connector, escape_html(str(exc))),
 				title=_("Unknown AFAS connector"),
 			)
 		return False, _("AFAS did not answer, so the fields were not checked: {0}").format(str(exc))

@@ -24,14 +24,19 @@ import frappe
 from frappe import _
 from frappe.utils import now_datetime
 
+from afas_connector.binding import app_fields, arguments
 from afas_connector.binding.connection import environment
 from afas_connector.binding.constants import MAPPING
+from afas_connector.sync.mapping_errors import TransformConfigError
 from afas_connector.sync.transforms import link_sources
 
 FORMAT = "afas_connector.mappings"
 VERSION = 1
 #: A mapping's state in one AFAS environment and one site: never exported.
-STATE_FIELDS = frozenset({"watermark", "sync_state", "last_run", "full_sync_pending", "field_map_hash"})
+#: Kept by the site: a run's progress, and Runs As (whoever imports a mapping is the one it runs as).
+STATE_FIELDS = frozenset(
+	{"watermark", "sync_state", "last_run", "full_sync_pending", "field_map_hash", "run_as"}
+)
 #: Decided on the site itself: an imported mapping arrives switched off, an updated one keeps its switch.
 LOCAL_FIELDS = frozenset({"enabled"})
 ROW_FIELDS = (
@@ -113,28 +118,102 @@ def _custom_fields_of(mappings: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def read_file(data: Any) -> dict[str, Any]:
-	"""The exported document (a dict, or its JSON text); raises ``frappe.ValidationError`` for anything
-	that is not one."""
+	"""The exported document (a dict, or its JSON text), its shape checked; raises
+	:class:`~afas_connector.arguments.InvalidArgument` (HTTP 417) naming the first thing that is not
+	as :func:`export_mappings` writes it (``mappings[2].field_mappings[0].transform_options: …``)."""
 	if isinstance(data, str):
-		try:
-			data = json.loads(data)
-		except ValueError as exc:
-			frappe.throw(_("The file is not JSON: {0}").format(str(exc)), title=_("Import mappings"))
+		data = arguments.json_value(data, "data", dict, _("the exported file's JSON object"))
 	if not isinstance(data, dict) or data.get("format") != FORMAT:
 		frappe.throw(
 			_("This is not an export of AFAS Connector Mappings (format {0})").format(FORMAT),
+			arguments.InvalidArgument,
 			title=_("Import mappings"),
 		)
-	if int(data.get("version") or 0) > VERSION:
+	version = data.get("version")
+	if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+		arguments.invalid("data: version", _("a whole number"))
+	if version > VERSION:
 		frappe.throw(
 			_("The file is of a newer version ({0}) than this app reads ({1}); update the app first").format(
-				data.get("version"), VERSION
+				version, VERSION
 			),
+			arguments.InvalidArgument,
 			title=_("Import mappings"),
 		)
 	if not isinstance(data.get("mappings"), list):
-		frappe.throw(_("The file has no list of mappings"), title=_("Import mappings"))
+		frappe.throw(
+			_("The file has no list of mappings"), arguments.InvalidArgument, title=_("Import mappings")
+		)
+	types = {df.fieldname: df.fieldtype for df in frappe.get_meta(MAPPING).fields}
+	for number, mapping in enumerate(data["mappings"]):
+		_check_mapping_shape(mapping, f"mappings[{number}]", types)
+	custom = data.get("custom_fields") or []
+	if not isinstance(custom, list):
+		arguments.invalid("data: custom_fields", _("a list of fields"))
+	for number, field in enumerate(custom):
+		where = f"custom_fields[{number}]"
+		if not isinstance(field, dict):
+			arguments.invalid(f"data: {where}", _("an object"))
+		for key in ("dt", "fieldname", "fieldtype"):
+			if not isinstance(field.get(key), str) or not field[key].strip():
+				arguments.invalid(f"data: {where}.{key}", _("text"))
+		if set(field) - set(_CUSTOM_FIELD_KEYS):
+			arguments.invalid(
+				f"data: {where}",
+				_("a custom field with only these keys: {0}").format(", ".join(_CUSTOM_FIELD_KEYS)),
+			)
 	return data
+
+
+#: What a mapping field of each type holds in a file; anything else is refused.
+_TEXT_TYPES = (
+	"Data",
+	"Select",
+	"Link",
+	"Code",
+	"Small Text",
+	"Text",
+	"Long Text",
+	"Autocomplete",
+	"Datetime",
+)
+
+
+def _check_mapping_shape(mapping: Any, where: str, types: dict[str, str]) -> None:
+	if not isinstance(mapping, dict):
+		arguments.invalid(f"data: {where}", _("an object (one mapping)"))
+	name = mapping.get("mapping_name")
+	if not isinstance(name, str) or not name.strip() or len(name) > arguments.MAX_NAME_CHARS:
+		arguments.invalid(f"data: {where}.mapping_name", _("the mapping's name (text)"))
+	for field, value in mapping.items():
+		kind = types.get(field)
+		if field == "field_mappings" or value is None or kind is None:
+			continue
+		if kind in ("Int", "Check"):
+			ok = isinstance(value, int) and not isinstance(value, bool)
+		elif kind in _TEXT_TYPES:
+			ok = isinstance(value, str)
+		else:
+			ok = isinstance(value, str | int | float) and not isinstance(value, bool)
+		if not ok:
+			arguments.invalid(f"data: {where}.{field}", _("a {0} value").format(kind))
+	rows = mapping.get("field_mappings") or []
+	if not isinstance(rows, list):
+		arguments.invalid(f"data: {where}.field_mappings", _("a list of field rows"))
+	for number, row in enumerate(rows):
+		at = f"{where}.field_mappings[{number}]"
+		if not isinstance(row, dict):
+			arguments.invalid(f"data: {at}", _("an object (one field row)"))
+		for key, value in row.items():
+			if value is not None and not (
+				isinstance(value, str | int | float) and not isinstance(value, bool)
+			):
+				arguments.invalid(f"data: {at}.{key}", _("text or a number"))
+		if row.get("transform") == "link_rows":
+			try:
+				link_sources(str(row.get("transform_options") or ""))
+			except TransformConfigError as exc:
+				arguments.invalid(f"data: {at}.transform_options", str(exc))
 
 
 def preview_import(data: Any) -> dict[str, Any]:
@@ -200,9 +279,23 @@ def _row_text(row: Any) -> str:
 
 def _problems(data: dict[str, Any]) -> list[str]:
 	"""What makes the file impossible to import here: DocTypes the site lacks, mappings named that are
-	neither in the file nor on the site."""
+	neither in the file nor on the site, custom fields only a System Manager may add."""
 	in_file = {m.get("mapping_name") for m in data["mappings"]}
 	found = []
+	if "System Manager" not in frappe.get_roles():
+		for field in data.get("custom_fields") or []:
+			doctype = field["dt"]
+			if (
+				frappe.db.exists("DocType", doctype)
+				and not frappe.get_meta(doctype).get_field(field["fieldname"])
+				and not app_fields.is_app_field(doctype, field)
+			):
+				found.append(
+					_(
+						"Adding the custom field {0}.{1} needs a System Manager (it changes {0}'s form for every "
+						"user): ask your administrator to import this file, or to add the field"
+					).format(doctype, field["fieldname"])
+				)
 	for incoming in data["mappings"]:
 		name = incoming.get("mapping_name")
 		if not name:
@@ -306,14 +399,17 @@ def _in_order(mappings: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def _add_custom_fields(fields: list[dict[str, Any]]) -> list[str]:
-	from frappe.custom.doctype.custom_field.custom_field import create_custom_fields
-
+	"""Add the file's custom fields the site lacks: the templates' own as the app defines them (an AFAS
+	Manager may); any other only for a System Manager (``binding/app_fields.py``)."""
 	added: dict[str, list[dict[str, Any]]] = {}
+	own = app_fields.definitions()
 	for field in fields:
-		if not frappe.get_meta(field["dt"]).get_field(field["fieldname"]):
-			added.setdefault(field["dt"], []).append(
-				{k: v for k, v in field.items() if k != "dt" and v is not None}
-			)
-	if added:
-		create_custom_fields(added, update=True)
-	return [f"{dt}.{f['fieldname']}" for dt, items in added.items() for f in items]
+		doctype = field["dt"]
+		if not frappe.db.exists("DocType", doctype) or frappe.get_meta(doctype).get_field(field["fieldname"]):
+			continue
+		if app_fields.is_app_field(doctype, field):
+			definition = own[(doctype, field["fieldname"])]
+		else:
+			definition = {k: v for k, v in field.items() if k != "dt" and v is not None}
+		added.setdefault(doctype, []).append(definition)
+	return app_fields.ensure(added) if added else []

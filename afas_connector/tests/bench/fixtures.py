@@ -250,3 +250,21 @@ def print_summary() -> None:
 	print(f"{'scenario':<44} {'records':>7} {'lost':>5} {'duplicated':>10}")
 	for scenario, records, lost, duplicated in SUMMARY:
 		print(f"{scenario:<44} {records:>7} {lost:>5} {duplicated:>10}")
+
+
+#: (attack, refused) of every attack the security tests make (issue 23), printed once at the end of
+#: the run with the fault suite's table: what was attempted, and that each was refused.
+ATTACKS: list[tuple[str, bool]] = []
+
+
+def record_attack(attack: str, *, refused: bool) -> None:
+	if not ATTACKS:
+		atexit.register(print_attacks)
+	ATTACKS.append((attack, refused))
+
+
+def print_attacks() -> None:
+	refused = sum(1 for _attack, ok in ATTACKS if ok)
+	print(f"\nAFAS attack suite: {len(ATTACKS)} attempted, {refused} refused")
+	for attack, ok in ATTACKS:
+		print(f"{'refused ' if ok else 'GOT IN  '} {attack}")

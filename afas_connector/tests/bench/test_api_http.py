@@ -21,7 +21,7 @@ ENDPOINTS = [
 	("get_connectors", "GET", {}),
 	("get_connector_fields", "GET", {"connector": "ERP_Debtors", "kind": "get"}),
 	("fetch_fields", "POST", {"mapping": MAPPING}),
-	("preview_mapping", "GET", {"mapping": MAPPING, "limit": 2}),
+	("preview_mapping", "POST", {"mapping": MAPPING, "limit": 2}),
 	("sync_now", "POST", {"mapping": MAPPING}),
 	("sync_status", "GET", {}),
 	("retry_log", "POST", {"name": "nope"}),
@@ -46,7 +46,9 @@ class TestAPIOverHTTP(IntegrationTestCase):
 			field_mappings=[{"afas_field": "Name", "erpnext_field": "customer_name"}],
 		)
 		cls.server = site_server()
-		cls.manager = api_user("afas-manager@example.com", ["AFAS Manager"])
+		# Fetch Fields saves the mapping, which then runs as this manager: they must be able to write
+		# Customers themselves (the trust model, binding/write_rules.py)
+		cls.manager = api_user("afas-manager@example.com", ["AFAS Manager", "Sales Master Manager"])
 		cls.plain = api_user("afas-plain@example.com", ["Sales User"])
 
 	@classmethod
@@ -99,7 +101,7 @@ class TestAPIOverHTTP(IntegrationTestCase):
 
 	def test_bad_arguments_are_clear_4xx(self):
 		response = self.server.call(
-			"afas_connector.api.preview_mapping", "GET", auth=self.manager, mapping=MAPPING, limit="lots"
+			"afas_connector.api.preview_mapping", "POST", auth=self.manager, mapping=MAPPING, limit="lots"
 		)
 		self.assertEqual(response.status_code, 417, response.text[:300])
 		self.assertIn("limit", response.text)

@@ -47,7 +47,7 @@ class TestAPIAnswers(IntegrationTestCase):
 		for method, http, argument in [
 			("sync_now", "POST", "mapping"),
 			("fetch_fields", "POST", "mapping"),
-			("preview_mapping", "GET", "mapping"),
+			("preview_mapping", "POST", "mapping"),
 			("retry_log", "POST", "name"),
 			("resolve_log", "POST", "name"),
 			("dismiss_failed_rows", "POST", "mapping"),

@@ -294,7 +294,7 @@ class TestBadInputAndSecrets(IntegrationTestCase):
 		)
 		frappe.db.commit()
 		self.sim.clear_requests()
-		response = self.call("preview_mapping", "GET", mapping=self.name)
+		response = self.call("preview_mapping", "POST", mapping=self.name)
 		self.assertEqual(response.status_code, 200, response.text[:300])
 		self.assertEqual(response.json()["message"]["rows"], [])
 		sent = [r for r in self.sim.requests if r.connector == DEBTORS][0]
@@ -313,7 +313,7 @@ class TestBadInputAndSecrets(IntegrationTestCase):
 			("push_document", "POST", {"doctype": "Customer", "name": "No Such Customer"}, 404),
 			("retry_logs", "POST", {"names": '{"not": "a list"}'}, 417),
 			("retry_logs", "POST", {"names": frappe.as_json(["x"] * 501)}, 417),
-			("preview_mapping", "GET", {"mapping": self.name, "limit": "51"}, 417),
+			("preview_mapping", "POST", {"mapping": self.name, "limit": "51"}, 417),
 			("get_connector_fields", "GET", {"connector": "y" * 500, "kind": "get"}, 417),
 			("fetch_fields", "POST", {"mapping": "No Such Mapping"}, 404),
 		]

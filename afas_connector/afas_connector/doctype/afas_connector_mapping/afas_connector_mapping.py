@@ -12,6 +12,7 @@ from frappe.model.document import Document
 from afas_connector.afas import AfasError, FilterSet
 from afas_connector.afas.filters import normalise_filter_spec
 from afas_connector.afas.update import root_element
+from afas_connector.binding import write_rules
 from afas_connector.binding.connection import connector_fields, is_enabled, metainfo_kind
 from afas_connector.binding.constants import MAPPING
 from afas_connector.binding.doc_events import clear_outbound_cache
@@ -23,6 +24,8 @@ from afas_connector.sync.outbound_plan import LEDGER
 from afas_connector.sync.transforms import ROW_TRANSFORMS, link_sources
 
 STANDARD_FIELDS = {"name", "owner", "creation", "modified", "docstatus"}
+#: A Condition runs on every save of the DocType: one line, not a program.
+MAX_CONDITION_CHARS = 1000
 
 
 class AFASConnectorMapping(Document):
@@ -35,6 +38,7 @@ class AFASConnectorMapping(Document):
 			frappe.throw(
 				_("ERPNext DocType {0} is a child table; map its parent instead").format(self.erpnext_doctype)
 			)
+		self.check_trust()
 		if self.direction == "Outbound" and self.mapping_type == LEDGER:
 			self.validate_ledger()
 			return
@@ -51,6 +55,13 @@ class AFASConnectorMapping(Document):
 		self.validate_inbound()
 		self.validate_outbound()
 		self.validate_against_metainfo()
+
+	def check_trust(self) -> None:
+		"""The trust model (``binding/write_rules.py``): the mapping runs as whoever saves it, and may
+		write only what that user may write in the desk, never what grants access or runs code."""
+		if not (frappe.flags.in_install or frappe.flags.in_migrate or frappe.flags.in_patch):
+			self.run_as = frappe.session.user
+		write_rules.check(self)
 
 	def _validate_links(self) -> None:
 		# Ledger Maps rows link by kind (an Account, a Company …): known before Frappe checks the links.
@@ -144,14 +155,7 @@ class AFASConnectorMapping(Document):
 				).format(_(self.erpnext_doctype), ", ".join(missing[:20])),
 				title=_("Unmapped accounts"),
 			)
-		if self.condition:
-			try:
-				compile(self.condition, "<condition>", "eval")
-			except SyntaxError as exc:
-				frappe.throw(
-					_("Condition is not a valid expression: {0}").format(exc.msg),
-					title=_("Invalid condition"),
-				)
+		self.validate_condition()
 
 	def validate_open_items(self) -> None:
 		"""An Open Items mapping reads AFAS's outstanding items (Profit_Debtor_Invoices for Sales
@@ -540,13 +544,38 @@ class AFASConnectorMapping(Document):
 				_("Deactivate Field is required when On Delete / Cancel is 'Deactivate in AFAS' (e.g. Bl)"),
 				title=_("Missing field"),
 			)
+		self.validate_condition()
+
+	def validate_condition(self) -> None:
+		"""The Condition is Python that Frappe's ``safe_eval`` runs on every save of a document: valid,
+		at most ``MAX_CONDITION_CHARS``, and tried on the latest document of the DocType, so a condition
+		that raises is refused here rather than found out in a Sync Log (a save never fails on it:
+		``outbox.queue_change_safely``)."""
 		if not self.condition:
 			return
+		if len(self.condition) > MAX_CONDITION_CHARS:
+			frappe.throw(
+				_("Condition: at most {0} characters").format(MAX_CONDITION_CHARS),
+				title=_("Invalid condition"),
+			)
 		try:
 			compile(self.condition, "<condition>", "eval")
-		except SyntaxError as exc:
+		except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
 			frappe.throw(
-				_("Condition is not a valid expression: {0}").format(exc.msg), title=_("Invalid condition")
+				_("Condition is not a valid expression: {0}").format(getattr(exc, "msg", None) or exc),
+				title=_("Invalid condition"),
+			)
+		sample = frappe.get_all(self.erpnext_doctype, pluck="name", order_by="modified desc", limit=1)
+		if not sample:
+			return
+		try:
+			frappe.safe_eval(self.condition, None, {"doc": frappe.get_doc(self.erpnext_doctype, sample[0])})
+		except Exception as exc:
+			frappe.throw(
+				_("Condition fails on {0} {1}: {2}").format(
+					_(self.erpnext_doctype), sample[0], f"{type(exc).__name__}: {exc}"
+				),
+				title=_("Invalid condition"),
 			)
 
 	def validate_against_metainfo(self) -> None:
