@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import quote, unquote, urlencode
+from urllib.parse import quote, unquote, urlencode, urlsplit
 
 import requests
 
@@ -24,16 +24,19 @@ from afas_connector.afas.config import AfasConfig
 from afas_connector.afas.errors import (
 	AfasAuthError,
 	AfasError,
+	AfasForeignAnswerError,
 	AfasMaintenanceError,
 	AfasOutcomeUnknownError,
 	AfasPagingError,
 	AfasPayloadTooLargeError,
+	AfasRedirectError,
 	AfasResponseError,
 	AfasTimeoutError,
 	AfasTransportError,
 	QueryTooLongError,
 	error_for_profit_header,
 	error_for_status,
+	is_afas_error_body,
 	redact,
 )
 from afas_connector.afas.filters import Condition, FilterSet, Operator
@@ -57,6 +60,10 @@ CELLS_PER_PAGE = 150_000
 DEFAULT_COLUMNS = 50
 
 FilterInput = FilterSet | Iterable[Any] | None
+#: Says why parsed JSON is not the answer AFAS gives to a call (None when it is).
+Shape = Callable[[Any], str | None]
+#: The most of a request or response body an :class:`Exchange` keeps.
+EXCERPT_BYTES = 2000
 
 
 def take_for_columns(columns: int) -> int:
@@ -81,6 +88,10 @@ class Page:
 class Exchange:
 	"""A redacted record of one HTTP attempt, for Sync Logs, debugging and counting usage. Holds no
 	headers.
+
+	``response_excerpt`` holds AFAS's answers only, at most 2,000 characters: an answer that is not
+	AFAS's (see :class:`AfasForeignAnswerError`) or a redirect is a one-line description instead, so a
+	log never reads back what another service at the Base URL answered.
 
 	``connector`` is what the attempt called, from its path: the Get- or UpdateConnector's id for
 	``/connectors/{id}…``, else the service (``metainfo``, ``ProfitVersion``, ``FileConnector``,
@@ -115,6 +126,10 @@ class FileResult:
 class AfasClient:
 	"""Talks to one AFAS Profit environment.
 
+	The credentials go to ``config.root_url`` and nowhere else: a redirect is never followed (it is an
+	:class:`AfasRedirectError` naming the target), and an answer that is not AFAS's is reported by
+	what it is, never repeated (:class:`AfasForeignAnswerError`).
+
 	``sleep`` and ``rand`` are injectable so retry timing is testable without waiting.
 	``on_exchange`` receives an :class:`Exchange` after every HTTP attempt (redacted), in the thread
 	that made the attempt. ``on_close`` is called after :meth:`close` (every time it is called).
@@ -133,6 +148,9 @@ class AfasClient:
 		config.validate()
 		self.config = config
 		self.root = config.root_url
+		parts = urlsplit(self.root)
+		#: The host (and port) named in errors and descriptions: never a user or password part.
+		self.host = (parts.hostname or "") + (f":{parts.port}" if parts.port else "")
 		self._session = session or requests.Session()
 		self._sleep = sleep
 		self._rand = rand
@@ -171,21 +189,21 @@ class AfasClient:
 
 	def metainfo(self) -> dict[str, Any]:
 		"""The Get- and UpdateConnectors this token may use, and environment info."""
-		return self._json("GET", "/metainfo")
+		return self._json("GET", "/metainfo", shape=_metainfo_shape)
 
 	def metainfo_get(self, connector: str) -> dict[str, Any]:
 		"""Fields of a GetConnector (``id`` is the name to filter and sort on)."""
-		data = self._json("GET", f"/metainfo/get/{quote(connector, safe='')}")
+		data = self._json("GET", f"/metainfo/get/{quote(connector, safe='')}", shape=_fields_shape)
 		self._columns[connector] = len(data.get("fields") or []) or DEFAULT_COLUMNS
 		return data
 
 	def metainfo_update(self, connector: str) -> dict[str, Any]:
 		"""Fields and nested objects of an UpdateConnector."""
-		return self._json("GET", f"/metainfo/update/{quote(connector, safe='')}")
+		return self._json("GET", f"/metainfo/update/{quote(connector, safe='')}", shape=_fields_shape)
 
 	def profit_version(self) -> str:
 		"""The Profit version of the environment, e.g. ``"22.22.5"``."""
-		return str(self._json("GET", "/ProfitVersion").get("version", ""))
+		return str(self._json("GET", "/ProfitVersion", shape=_version_shape)["version"])
 
 	def column_count(self, connector: str) -> int:
 		"""Number of fields in a GetConnector, from metainfo, asked once per client."""
@@ -214,13 +232,8 @@ class AfasClient:
 				"filterjson; use fewer values per filter or iter_rows(), which splits OR groups",
 				path=f"/connectors/{connector}",
 			)
-		data = self._json("GET", f"/connectors/{quote(connector, safe='')}", query=query)
-		rows = data.get("rows") if isinstance(data, dict) else None
-		if not isinstance(rows, list):
-			raise AfasResponseError(
-				f"GetConnector {connector} answered without a rows list", path=f"/connectors/{connector}"
-			)
-		return Page(rows=rows, skip=skip, take=take)
+		data = self._json("GET", f"/connectors/{quote(connector, safe='')}", query=query, shape=_rows_shape)
+		return Page(rows=data["rows"], skip=skip, take=take)
 
 	def iter_pages(
 		self,
@@ -450,7 +463,7 @@ class AfasClient:
 		return self._file(f"/ReportConnector/{quote(report_id, safe='')}", query=query)
 
 	def _file(self, path: str, query: str = "") -> FileResult:
-		data = self._json("GET", path, query=query)
+		data = self._json("GET", path, query=query, shape=_file_shape)
 		encoded = data.get("filedata") or ""
 		try:
 			content = base64.b64decode(encoded)
@@ -462,16 +475,24 @@ class AfasClient:
 
 	# ------------------------------------------------------------------ HTTP
 
-	def _json(self, method: str, path: str, *, query: str = "") -> Any:
-		return self._send(method, path, query=query, expect_json=True)[1]
+	def _json(self, method: str, path: str, *, query: str = "", shape: Shape | None = None) -> Any:
+		return self._send(method, path, query=query, expect_json=True, shape=shape)[1]
 
 	def _send(
-		self, method: str, path: str, *, query: str = "", body: bytes | None = None, expect_json: bool = False
+		self,
+		method: str,
+		path: str,
+		*,
+		query: str = "",
+		body: bytes | None = None,
+		expect_json: bool = False,
+		shape: Shape | None = None,
 	) -> tuple[requests.Response, Any]:
 		"""Send with the retry rules AFAS documents; raise the matching :class:`AfasError`.
 
 		With ``expect_json`` a 2xx body that is not JSON (malformed, cut off) counts as a failed
-		attempt too, repeated for reads.
+		attempt too, repeated for reads; ``shape`` says why parsed JSON is not the answer AFAS gives
+		(None when it is). Redirects are never followed (:meth:`_redirect`).
 		"""
 		url = self.root + path + (("?" + query) if query else "")
 		shown = path + (("?" + query) if query else "")
@@ -493,11 +514,12 @@ class AfasClient:
 					data=body,
 					headers=headers,
 					timeout=(self.config.connect_timeout, self.config.timeout),
+					allow_redirects=False,
 				)
 				_ = response.content  # read the body now, so truncation surfaces here
 			except requests.exceptions.RequestException as exc:
 				error = self._transport_error(exc, method, shown)
-				self._record(method, shown, None, started, attempt, body, b"", error)
+				self._record(method, shown, started, attempt, body, None, error)
 				if method != "GET" and not _never_connected(exc):
 					error = AfasOutcomeUnknownError(
 						f"{error.message}. The request reached AFAS, which may have saved it; "
@@ -510,6 +532,14 @@ class AfasClient:
 					continue
 				raise error from None
 			status = response.status_code
+			if 300 <= status < 400:
+				error = self._redirect(response, method, shown)
+				self._record(method, shown, started, attempt, body, response, error, shown_as=error.message)
+				raise error
+			if status < 400:
+				foreign = None if _is_json_or_empty(response.content) else self.describe(response)
+			else:
+				foreign = None if is_afas_error_body(_text(response)) else self.describe(response)
 			header_error = (
 				error_for_profit_header(
 					status,
@@ -518,36 +548,29 @@ class AfasClient:
 					method=method,
 					path=shown,
 					secrets=self._secrets,
+					foreign=foreign,
 				)
 				if status < 400
 				else None
 			)
 			if header_error is not None:
-				self._record(method, shown, status, started, attempt, body, response.content, header_error)
+				self._record(method, shown, started, attempt, body, response, header_error, shown_as=foreign)
 				if header_error.retryable and attempt < policy.max_attempts:
 					self._sleep(policy.delay(attempt, self._rand()))
 					continue
 				raise header_error
 			if status < 400:
-				data = None
-				if expect_json:
-					try:
-						data = json.loads(response.content)
-					except ValueError:
-						error = AfasResponseError(
-							f"AFAS answered {method} {shown.split('?')[0]} with a body that is not valid JSON",
-							status=status,
-							method=method,
-							path=shown,
-							body_excerpt=redact(_text(response)[:200], self._secrets),
-						)
-						self._record(method, shown, status, started, attempt, body, response.content, error)
-						if method == "GET" and attempt < policy.max_attempts:
-							self._sleep(policy.delay(attempt, self._rand()))
-							continue
-						raise error from None
+				data, error, foreign = self._read_success(
+					response, method, shown, expect_json, shape, foreign
+				)
+				if error is not None:
+					self._record(method, shown, started, attempt, body, response, error, shown_as=foreign)
+					if error.retryable and method == "GET" and attempt < policy.max_attempts:
+						self._sleep(policy.delay(attempt, self._rand()))
+						continue
+					raise error
 				rows = _row_count(method, path, data)
-				self._record(method, shown, status, started, attempt, body, response.content, None, rows)
+				self._record(method, shown, started, attempt, body, response, None, rows)
 				return response, data
 			error = error_for_status(
 				status,
@@ -556,8 +579,9 @@ class AfasClient:
 				method=method,
 				path=shown,
 				secrets=self._secrets,
+				foreign=foreign,
 			)
-			self._record(method, shown, status, started, attempt, body, response.content, error)
+			self._record(method, shown, started, attempt, body, response, error, shown_as=foreign)
 			if status == 401 and self._oauth is not None and not reauthed:
 				reauthed = True
 				self._oauth.invalidate()
@@ -571,6 +595,79 @@ class AfasClient:
 				self._sleep(wait)
 				continue
 			raise error
+
+	def _read_success(
+		self,
+		response: requests.Response,
+		method: str,
+		shown: str,
+		expect_json: bool,
+		shape: Shape | None,
+		foreign: str | None,
+	) -> tuple[Any, AfasError | None, str | None]:
+		"""A 2xx answer read: ``(data, error, description)``. The description is set when the answer is
+		not AFAS's, and is then all that the error and the excerpt say of it."""
+		where = f"{method} {shown.split('?')[0]}"
+		common: dict[str, Any] = {"status": response.status_code, "method": method, "path": shown}
+		if foreign and method != "GET":
+			return (
+				None,
+				AfasOutcomeUnknownError(
+					f"{foreign}, to {where}. The request may have reached AFAS, which may have saved it; "
+					"check AFAS before sending it again",
+					body_excerpt=foreign,
+					**common,
+				),
+				foreign,
+			)
+		if not expect_json:
+			return None, None, foreign
+		if not response.content.strip():
+			foreign = self.describe(response)
+		if foreign and _claims_json(response):
+			# Sent as JSON but not JSON: AFAS's answer cut off or garbled on the way; a read is repeated.
+			return (
+				None,
+				AfasResponseError(f"{foreign}: not valid JSON, to {where}", body_excerpt=foreign, **common),
+				foreign,
+			)
+		try:
+			data = json.loads(response.content)
+		except ValueError:
+			data, why = None, "not JSON"
+		else:
+			why = shape(data) if shape is not None else None
+		if why is None:
+			return data, None, None
+		foreign = foreign or self.describe(response)
+		return (
+			None,
+			AfasForeignAnswerError(f"{foreign}: {why}, to {where}", body_excerpt=foreign, **common),
+			foreign,
+		)
+
+	def describe(self, response: requests.Response) -> str:
+		"""One line that tells an answer without repeating it: ``Not an AFAS answer from host: HTTP 200
+		text/html, 5 kB``. Used wherever an answer is not AFAS's."""
+		kind = _one_line((response.headers.get("Content-Type") or "").split(";")[0], 60) or "no Content-Type"
+		return (
+			f"Not an AFAS answer from {self.host}: HTTP {response.status_code} {kind}, "
+			f"{_size(len(response.content))}"
+		)
+
+	def _redirect(self, response: requests.Response, method: str, path: str) -> AfasRedirectError:
+		"""A 3xx, never followed: the next request would carry the credentials to the target."""
+		location = _one_line(redact(response.headers.get("Location") or "", self._secrets), 300)
+		target = f"to {location}" if location else "without a Location"
+		return AfasRedirectError(
+			f"{self.host} answered {method} {path.split('?')[0]} with a redirect (HTTP {response.status_code}) "
+			f"{target}. Redirects are not followed, so the credentials go only to the Base URL they were "
+			"entered for: set Base URL (or the environment) to the address AFAS answers on itself",
+			location=location or None,
+			status=response.status_code,
+			method=method,
+			path=path,
+		)
 
 	def _authorization(self) -> str:
 		if self._oauth is not None:
@@ -605,21 +702,31 @@ class AfasClient:
 		self,
 		method: str,
 		path: str,
-		status: int | None,
 		started: float,
 		attempt: int,
 		body: bytes | None,
-		response_body: bytes,
+		response: requests.Response | None,
 		error: AfasError | None,
 		rows: int = 0,
+		*,
+		shown_as: str | None = None,
 	) -> None:
+		"""Tell ``on_exchange`` about one attempt (``response`` None: no answer came). ``shown_as``
+		replaces the answer's body in the excerpt when it is not AFAS's (a redirect, another service):
+		only AFAS's answers are kept."""
 		elapsed = time.perf_counter() - started
+		status = response.status_code if response is not None else None
+		response_body = response.content if response is not None else b""
 		if error is not None:
 			logger.info(
 				"AFAS %s %s -> %s after %.3fs (attempt %d): %s", method, path, status, elapsed, attempt, error
 			)
 		if self._on_exchange is None:
 			return
+		if shown_as is not None:
+			excerpt = shown_as
+		else:
+			excerpt = redact(response_body[:EXCERPT_BYTES].decode("utf-8", "replace"), self._secrets)
 		self._on_exchange(
 			Exchange(
 				method=method,
@@ -627,8 +734,10 @@ class AfasClient:
 				status=status,
 				elapsed=elapsed,
 				attempt=attempt,
-				request_excerpt=redact(body[:2000].decode("utf-8", "replace"), self._secrets) if body else "",
-				response_excerpt=redact(response_body[:2000].decode("utf-8", "replace"), self._secrets),
+				request_excerpt=redact(body[:EXCERPT_BYTES].decode("utf-8", "replace"), self._secrets)
+				if body
+				else "",
+				response_excerpt=excerpt,
 				error=str(error) if error else None,
 				connector=connector_of(path),
 				rows=rows,
@@ -637,8 +746,10 @@ class AfasClient:
 		)
 
 	def _fetch_oauth_token(self) -> dict:
-		"""Client-credentials grant at ``/oauth/token`` (form-encoded, as AFAS requires)."""
+		"""Client-credentials grant at ``/oauth/token`` (form-encoded, as AFAS requires), at the same
+		root as every other call and without following redirects: the client secret goes nowhere else."""
 		url = self.root + "/oauth/token"
+		path = "/oauth/token"
 		form = {
 			"grant_type": "client_credentials",
 			"client_id": self.config.client_id,
@@ -650,28 +761,46 @@ class AfasClient:
 				data=form,
 				headers={"Accept": "application/json"},
 				timeout=(self.config.connect_timeout, self.config.timeout),
+				allow_redirects=False,
 			)
 		except requests.exceptions.RequestException as exc:
-			raise self._transport_error(exc, "POST", "/oauth/token") from None
+			raise self._transport_error(exc, "POST", path) from None
 		self.request_count += 1
-		if response.status_code != 200:
-			try:
-				data = response.json()
-			except ValueError:
-				data = {}
-			code = data.get("error") if isinstance(data, dict) else None
+		status = response.status_code
+		if 300 <= status < 400:
+			raise self._redirect(response, "POST", path)
+		if status != 200:
+			if not is_afas_error_body(_text(response)):
+				raise AfasAuthError(
+					f"AFAS's OAuth token endpoint did not answer (HTTP {status}): {self.describe(response)}",
+					status=status,
+					method="POST",
+					path=path,
+					body_excerpt=self.describe(response),
+				)
+			data = json.loads(response.content) if response.content.strip() else {}
+			code = data.get("error") if isinstance(data.get("error"), str) else None
 			description = data.get("error_description") if isinstance(data, dict) else None
 			raise AfasAuthError(
-				f"AFAS refused the OAuth client credentials ({response.status_code} {code or ''}): "
-				f"{redact(description or 'no details', self._secrets)}",
-				status=response.status_code,
+				f"AFAS refused the OAuth client credentials ({status} {code or ''}): "
+				f"{redact(str(description or 'no details'), self._secrets)}",
+				status=status,
 				method="POST",
-				path="/oauth/token",
+				path=path,
 			)
 		try:
-			return response.json()
+			data = json.loads(response.content)
 		except ValueError:
-			raise AfasResponseError("AFAS's OAuth token answer is not JSON", path="/oauth/token") from None
+			data = None
+		if not isinstance(data, dict) or not isinstance(data.get("access_token"), str):
+			raise AfasForeignAnswerError(
+				f"{self.describe(response)}: no access_token, to POST {path}",
+				status=status,
+				method="POST",
+				path=path,
+				body_excerpt=self.describe(response),
+			)
+		return data
 
 
 #: The service a path outside ``/connectors/`` calls, by its first path segment in lower case.
@@ -705,6 +834,75 @@ def _row_count(method: str, path: str, data: Any) -> int:
 		return 0
 	rows = data.get("rows")
 	return len(rows) if isinstance(rows, list) else 0
+
+
+def _metainfo_shape(data: Any) -> str | None:
+	"""``GET /metainfo``: ``{"getConnectors": [...], "updateConnectors": [...], "info": {...}}``."""
+	if not isinstance(data, dict) or not any(
+		isinstance(data.get(name), list) for name in ("getConnectors", "updateConnectors")
+	):
+		return "no getConnectors or updateConnectors list"
+	return None
+
+
+def _fields_shape(data: Any) -> str | None:
+	"""``GET /metainfo/get|update/{id}``: ``{"name", "description", "fields": [...]}``."""
+	if not isinstance(data, dict) or not isinstance(data.get("fields"), list):
+		return "no fields list"
+	return None
+
+
+def _version_shape(data: Any) -> str | None:
+	"""``GET /ProfitVersion``: ``{"version": "22.22.5"}``."""
+	if not isinstance(data, dict) or not isinstance(data.get("version"), str | int | float):
+		return "no version"
+	return None
+
+
+def _rows_shape(data: Any) -> str | None:
+	"""A GetConnector page: ``{"skip", "take", "rows": [...]}``."""
+	if not isinstance(data, dict) or not isinstance(data.get("rows"), list):
+		return "no rows list"
+	return None
+
+
+def _file_shape(data: Any) -> str | None:
+	"""File, Image, Subject and Report connectors: ``{"filedata", "mimetype", "filename"}``."""
+	if not isinstance(data, dict) or not isinstance(data.get("filedata", 0), str | None):
+		return "no filedata"
+	return None
+
+
+def _is_json_or_empty(content: bytes) -> bool:
+	"""A success body AFAS could have sent: nothing, or JSON (every AFAS answer is JSON)."""
+	if not content.strip():
+		return True
+	try:
+		json.loads(content)
+	except ValueError:
+		return False
+	return True
+
+
+def _claims_json(response: requests.Response) -> bool:
+	"""Sent as JSON: a body that then does not parse is AFAS's own, cut off or garbled on the way."""
+	kind = (response.headers.get("Content-Type") or "").split(";")[0].strip().lower()
+	return kind == "application/json" or kind.endswith("+json")
+
+
+def _one_line(text: str, limit: int) -> str:
+	"""Text from the other side, made safe to quote: one line of printable characters, at most ``limit``."""
+	line = " ".join("".join(ch if ch.isprintable() else " " for ch in text).split())
+	return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+def _size(count: int) -> str:
+	"""``312 bytes``, ``5 kB``, ``1.2 MB``."""
+	if count < 1000:
+		return f"{count} bytes"
+	if count < 1_000_000:
+		return f"{round(count / 1000)} kB"
+	return f"{count / 1_000_000:.1f} MB"
 
 
 def _text(response: requests.Response) -> str:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 from afas_connector.afas.errors import AfasConfigError
 
@@ -14,6 +15,39 @@ LANGUAGES = ("nl-nl", "nl-be", "fr-fr", "de-de", "en-us")
 AUTH_METHODS = ("token", "oauth2")
 _ENV_ID = re.compile(r"^[0-9]{4,8}$")
 _INTEGRATION_ID = re.compile(r"^[0-9]+_[0-9]+$")
+
+
+def is_loopback(host: str | None) -> bool:
+	"""This machine: ``localhost``, 127.0.0.0/8 or ``::1``. Only here may a Base URL be plain http://,
+	since nothing between the connector and the listener can read the token off the wire."""
+	if not host:
+		return False
+	if host.lower().rstrip(".") == "localhost":
+		return True
+	try:
+		return ipaddress.ip_address(host).is_loopback
+	except ValueError:
+		return False
+
+
+def base_url_problems(url: str) -> list[str]:
+	"""What is wrong with a Base URL: https:// (http:// only to this machine), a host, a valid port,
+	and no user, password, query or fragment (each would change where or how the token goes)."""
+	parts = urlsplit(url)
+	if parts.scheme not in ("http", "https") or not parts.hostname:
+		return [f"Base URL {url!r} must start with https:// (or http:// for a simulator on this machine)"]
+	try:
+		parts.port  # noqa: B018 (raises for a port that is not a number from 0 to 65535)
+	except ValueError:
+		return [f"Base URL {url!r} has a port that is not a number from 1 to 65535"]
+	if parts.username is not None or parts.password is not None or parts.query or parts.fragment:
+		return ["Base URL must be only https://host[:port]/path, without a user, password, query or fragment"]
+	if parts.scheme == "http" and not is_loopback(parts.hostname):
+		return [
+			"Base URL must use https://; plain http:// is only for this machine "
+			"(localhost, 127.0.0.0/8 or ::1), e.g. a local simulator"
+		]
+	return []
 
 
 def backoff(attempt: int, base: float, cap: float) -> float:
@@ -72,15 +106,7 @@ class AfasConfig:
 		"""All configuration problems, each a sentence naming the field and what was expected."""
 		found: list[str] = []
 		if self.base_url:
-			parts = urlsplit(self.base_url)
-			if parts.scheme not in ("http", "https") or not parts.netloc:
-				found.append(
-					f"Base URL {self.base_url!r} must start with https:// (or http:// for a local simulator)"
-				)
-			elif parts.scheme == "http" and parts.hostname not in ("127.0.0.1", "localhost", "::1"):
-				found.append(
-					"Base URL must use https:// unless it points at this machine (a local simulator)"
-				)
+			found += base_url_problems(self.base_url)
 		else:
 			if not self.environment_id:
 				found.append("Environment ID is required (the number in https://<id>.rest.afas.online)")
@@ -109,6 +135,21 @@ class AfasConfig:
 		if not (0 <= float(self.retry.base_delay) <= 60):
 			found.append(f"Retry base delay {self.retry.base_delay} must be between 0 and 60 seconds")
 		return found
+
+	@property
+	def destination(self) -> str:
+		"""Where requests, and so the credentials, go: the root URL (scheme and host in lower case) and
+		the AFAS environment it stands for; ``""`` when the settings name no address yet. The OAuth token
+		endpoint is ``{root}/oauth/token``, so it moves with it."""
+		if not self.base_url and not self.environment_id:
+			return ""
+		if self.base_url:
+			parts = urlsplit(self.base_url)
+			root = urlunsplit((parts.scheme.lower(), parts.netloc.lower(), parts.path, parts.query, ""))
+		else:
+			host = ENVIRONMENT_HOSTS.get(self.environment_type, self.environment_type)
+			root = f"https://{self.environment_id}.{host}.afas.online/ProfitRestServices"
+		return f"{root} ({self.environment_id or '?'} {self.environment_type})"
 
 	@property
 	def root_url(self) -> str:

@@ -194,11 +194,78 @@ class AfasResponseError(AfasError):
 	retryable = True
 
 
+class AfasForeignAnswerError(AfasResponseError):
+	"""The answer is not AFAS's: not JSON where AFAS answers JSON, or JSON without AFAS's shape (another
+	service behind the Base URL, a proxy's page). It is told by a one-line description (host, status,
+	type, size) and its body is never repeated: an error message or a log would otherwise read back
+	whatever the address answers. Asking the same address again gets the same answer."""
+
+	retryable = False
+
+
+class AfasRedirectError(AfasError):
+	"""3xx: the server sends the request elsewhere. Never followed, because the credentials would go
+	along to an address nobody entered them for; ``location`` is where it pointed (as text)."""
+
+	def __init__(self, message: str, *, location: str | None = None, **kwargs: Any) -> None:
+		super().__init__(message, **kwargs)
+		self.location = location
+
+	def to_dict(self) -> dict[str, Any]:
+		return {**super().to_dict(), "location": self.location}
+
+
 class AfasPagingError(AfasResponseError):
 	"""A paging loop stopped because AFAS's pages do not move on (the same page again, a last key that
 	does not advance): repeating the scan would loop the same way."""
 
 	retryable = False
+
+
+#: The fields of AFAS's error bodies: the 5xx functional error (``externalMessage``, ``errorNumber``,
+#: ``profitLogReference``, sometimes ``internalMessage``), the ASP.NET ``{"message"}`` of 401/403/404/413,
+#: 503 maintenance (``{"error": {"code", "message"}, "retry_after"}``) and the OAuth token endpoint's
+#: ``{"error", "error_description"}`` (the contract, §1.2 and §1.7).
+AFAS_ERROR_FIELDS = frozenset(
+	{
+		"externalMessage",
+		"errorNumber",
+		"profitLogReference",
+		"internalMessage",
+		"message",
+		"Message",
+		"MessageDetail",
+		"error",
+		"error_description",
+		"error_uri",
+		"retry_after",
+	}
+)
+
+
+def is_afas_error_body(text: str) -> bool:
+	"""Whether an error answer's body is AFAS's: empty, or a JSON object of AFAS's error fields only,
+	each a plain value (``error`` may be ``{"code", "message"}``). Anything else is another service's
+	body, and is described instead of repeated."""
+	if not text or not text.strip():
+		return True
+	try:
+		data = json.loads(text)
+	except ValueError:
+		return False
+	if not isinstance(data, dict) or not data or not set(data) <= AFAS_ERROR_FIELDS:
+		return False
+	for name, value in data.items():
+		if name == "error" and isinstance(value, dict):
+			if not set(value) <= {"code", "message"} or not all(_plain(v) for v in value.values()):
+				return False
+		elif not _plain(value):
+			return False
+	return True
+
+
+def _plain(value: Any) -> bool:
+	return value is None or (isinstance(value, str | int | float) and not isinstance(value, bool))
 
 
 def parse_error_body(
@@ -236,8 +303,32 @@ def error_for_status(
 	method: str,
 	path: str,
 	secrets: tuple[str, ...] = (),
+	foreign: str | None = None,
 ) -> AfasError:
-	"""Map an HTTP error answer to the matching :class:`AfasError` subclass."""
+	"""Map an HTTP error answer to the matching :class:`AfasError` subclass.
+
+	``foreign`` describes a body that is not AFAS's (see :func:`is_afas_error_body`): the body is then
+	not read, and the description ends the message and stands in for the excerpt."""
+	error = _error_for_status(status, "" if foreign else text, headers, method, path, secrets)
+	return _described(error, foreign)
+
+
+def _described(error: AfasError, foreign: str | None) -> AfasError:
+	if foreign:
+		error.message = f"{error.message}; {foreign}"
+		error.args = (error.message,)
+		error.body_excerpt = foreign
+	return error
+
+
+def _error_for_status(
+	status: int,
+	text: str,
+	headers: dict[str, str] | None,
+	method: str,
+	path: str,
+	secrets: tuple[str, ...],
+) -> AfasError:
 	external, number, reference = parse_error_body(text, headers)
 	if external:
 		external = redact(external, secrets)
@@ -296,11 +387,13 @@ def error_for_profit_header(
 	method: str,
 	path: str,
 	secrets: tuple[str, ...] = (),
+	foreign: str | None = None,
 ) -> AfasError | None:
 	"""The functional error an ``X-Profit-Error`` header carries, whatever the status code, else None.
 
 	AFAS puts its functional message in this (deprecated, base64) header (troubleshooting.md); an
-	answer that has one did not succeed, even when its status says so.
+	answer that has one did not succeed, even when its status says so. ``foreign`` as for
+	:func:`error_for_status`.
 	"""
 	encoded = _header(headers or {}, "X-Profit-Error")
 	if not encoded or not encoded.strip():
@@ -314,9 +407,9 @@ def error_for_profit_header(
 		"external_message": external,
 		"error_number": number,
 		"profit_log_reference": reference,
-		"body_excerpt": redact(text[:500], secrets) if text else None,
+		"body_excerpt": redact(text[:500], secrets) if text and not foreign else None,
 	}
-	return _functional_error(external, method, common)
+	return _described(_functional_error(external, method, common), foreign)
 
 
 def _functional_error(message: str, method: str, common: dict[str, Any]) -> AfasError:
