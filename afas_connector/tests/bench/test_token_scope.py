@@ -60,17 +60,22 @@ class TokenScopeCase(IntegrationTestCase):
 		return requests.put(url, json=values, headers=self.headers(), timeout=30)
 
 	def save_as_the_desk(self, **values: Any) -> requests.Response:
-		"""Save as the form does: the document as loaded (the token as asterisks), ``values`` changed."""
+		"""Save as the form does: the document as loaded (the token as asterisks), ``values`` changed.
+		Loaded again when another test process saved the settings in between (one site, one settings)."""
 		url = f"{self.server.base}/api/resource/{SETTINGS}/{SETTINGS}"
-		doc = requests.get(url, headers=self.headers(), timeout=30).json()["data"]
-		self.assertEqual(set(doc["token"]), {"*"}, "the form never holds the token")
-		doc.update(values)
-		return requests.post(
-			f"{self.server.base}/api/method/frappe.desk.form.save.savedocs",
-			data={"doc": json.dumps(doc), "action": "Save"},
-			headers=self.headers(),
-			timeout=30,
-		)
+		for _attempt in range(3):
+			doc = requests.get(url, headers=self.headers(), timeout=30).json()["data"]
+			self.assertEqual(set(doc["token"]), {"*"}, "the form never holds the token")
+			doc.update(values)
+			response = requests.post(
+				f"{self.server.base}/api/method/frappe.desk.form.save.savedocs",
+				data={"doc": json.dumps(doc), "action": "Save"},
+				headers=self.headers(),
+				timeout=30,
+			)
+			if "TimestampMismatchError" not in response.text:
+				break
+		return response
 
 	def call(self, method: str, http: str = "POST") -> requests.Response:
 		frappe.cache.delete_keys("rl:")
@@ -167,7 +172,7 @@ class TestOnlyAfasIsAnswered(TokenScopeCase):
 			self.assertEqual(listed.status_code, 417, listed.text[:300])
 			self.assertIn(target, listed.text)
 			self.assertEqual(listener.received("/steal"), [], "the redirect was followed")
-			self.assertEqual(len(listener.seen), 2)
+			self.assertTrue(listener.received("/metainfo"), "the listener was asked, and answered a redirect")
 
 	def test_an_answer_that_is_not_afas_is_not_echoed(self):
 		name = "Test Token Scope " + frappe.generate_hash(length=6)
