@@ -475,6 +475,8 @@ def _retry_refusal(log: Any) -> str | None:
 		return _("AFAS may already hold this record: link it to its AFAS key or send it again on the log")
 	if log.status not in ("Failed", "Retrying"):
 		return _("it is {0}: nothing to retry").format(_(log.status))
+	if not log.mapping or not frappe.db.exists(MAPPING, log.mapping):
+		return _("mapping {0} no longer exists").format(log.mapping or "–")
 	mapping = frappe.get_cached_doc(MAPPING, log.mapping)
 	if not mapping.enabled:
 		return _("mapping {0} is disabled").format(log.mapping)
