@@ -15,7 +15,10 @@ documents an inbound mapping synced, and the files attached to a pushed document
 
 Each file is copied or sent once: an *AFAS File Link* per file and AFAS environment. A run reads
 AFAS's lists (small rows) and downloads only what is new, or changed (another file id or image id,
-whose copy then replaces the old one). Files copied from AFAS are private; files sent stay as they are.
+whose copy then replaces the old one). Files copied from AFAS are private, named without directories or
+markup, and keep their extension only when it is on an allow-list (PDF, pictures, office files, text):
+any other file (``.svg``, ``.html``, ``.xhtml`` …) gets ``.bin`` after its name and is a download, never
+a page on the site's origin (``sync/attachments.py``). Files sent stay as they are.
 """
 
 from __future__ import annotations
@@ -34,8 +37,10 @@ from afas_connector.binding.constants import FILE_LINK, LINK, MAPPING, OWN_DOCTY
 from afas_connector.binding.record_links import name_of
 from afas_connector.sync.attachments import (
 	changed,
+	image_file_name,
 	image_value,
 	safe_file_name,
+	stored_file_name,
 	too_large,
 	version_of,
 )
@@ -95,11 +100,10 @@ def _copy_images(mapping: Any, client: Any, result: dict[str, Any]) -> None:
 
 		def fetch(row: dict[str, Any] = row) -> tuple[str, bytes]:
 			kind, value = row["image"]
-			if kind == "data":
-				return f"{row['ref']}.png", value
+			if kind == "data":  # a picture by its signature (PNG, JPEG, GIF, WebP, BMP)
+				return image_file_name(row["ref"], "image/png"), value
 			image = client.image(value, 0)
-			extension = (image.mimetype or "image/png").split("/")[-1].split("+")[0]
-			return f"{row['ref']}.{extension}", image.data
+			return image_file_name(row["ref"], image.mimetype), image.data
 
 		_copy_one(mapping, "Image", row["ref"], row["version"], name, fetch, known.get(row["ref"]), result)
 
@@ -129,7 +133,8 @@ def _copy_dossier_files(mapping: Any, client: Any, result: dict[str, Any]) -> No
 
 		def fetch(row: dict[str, Any] = row) -> tuple[str, bytes]:
 			found = client.subject_attachment(row["subject_id"], row["file_id"])
-			return row.get("file_name") or found.filename or f"{row['file_id']}", found.data
+			name = row.get("file_name") or found.filename
+			return stored_file_name(name, str(row["file_id"]), found.mimetype), found.data
 
 		_copy_one(
 			mapping, "Dossier Attachment", ref, str(row["file_id"]), name, fetch, known.get(ref), result
@@ -150,8 +155,8 @@ def _copy_one(
 	field = (mapping.image_field or "").strip() if kind == "Image" else None
 	frappe.db.savepoint("afas_file")
 	try:
-		file_name, content = fetch()
-		file = _attach(doctype, name, safe_file_name(file_name, ref), content, field)
+		file_name, content = fetch()  # named by the allow-list of sync/attachments.py
+		file = _attach(doctype, name, file_name, content, field)
 		if field:
 			frappe.db.set_value(doctype, name, field, file.file_url, update_modified=False)
 		if old and old.file and old.file != file.name and frappe.db.exists("File", old.file):

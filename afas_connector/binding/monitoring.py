@@ -588,7 +588,12 @@ def _mapping_answer(m: MappingFacts, now: dt.datetime) -> dict[str, Any]:
 
 
 def background_summary() -> str:
-	"""One short line for the workspace card: ``Running``, or the first background problem."""
+	"""One short line for the workspace card: ``Running``, or the first background problem. HTML: a
+	number card puts a custom method's answer into the page as it is."""
+	return frappe.utils.escape_html(_background_line())
+
+
+def _background_line() -> str:
 	problems = background_problems(background_facts(), now_datetime())
 	if not problems:
 		return _("Running")

@@ -1,4 +1,16 @@
-"""``create_log``-style helpers for the AFAS Sync Log: one row per inbound run or outbound change."""
+"""``create_log``-style helpers for the AFAS Sync Log: one row per inbound run or outbound change.
+
+**Text from AFAS is stored as plain text, exactly as AFAS sent it, and shown as text** (design.md, trust
+model). Every field of the log that can hold AFAS's words (its keys, names, error messages,
+``externalMessage``, answers) is one the desk shows as text on Frappe 15 and 16 alike: ``Data`` for one
+line (``afas_key``, ``title``; a read-only form escapes it, and ``public/js/afas_connector.js`` does so
+in list columns and the report view) and ``Code`` for the rest (``error``, ``error_detail``,
+``record_errors``, ``payload``, the excerpts). Neither is rewritten by Frappe's sanitiser on an ORM save
+(``Code`` never, those ``Data`` fields have *Ignore XSS Filter*), so a row written here with one UPDATE
+holds the same text as one saved through the ORM, on both versions: Frappe 15's bleach would escape a
+tag, 16's nh3 drop it. Whatever turns this text into HTML (an email, a notification, a dialog) escapes
+it there; a JSON answer carries it plain.
+"""
 
 from __future__ import annotations
 
@@ -54,10 +66,16 @@ def create_log(
 
 
 def log_title(values: dict[str, Any]) -> str:
-	"""``Outbound · CUST-0001 · on_update``: what the list view shows at a glance."""
+	"""``Outbound · CUST-0001 · on_update``: what the list view shows at a glance. A label only, so an
+	AFAS key's ``<`` and ``>`` become ``‹ ›`` here: Frappe strips tags from a title it puts in the page
+	heading, which would drop part of the key (the key itself is kept whole in ``afas_key``)."""
 	subject = values.get("reference_name") or values.get("mapping") or values.get("afas_key") or ""
 	parts = (values.get("direction"), subject, values.get("event"))
-	return " · ".join(str(p) for p in parts if p)[:140] or str(values.get("status") or "")
+	title = " · ".join(str(p) for p in parts if p)[:140] or str(values.get("status") or "")
+	return title.translate(_TITLE_SAFE)
+
+
+_TITLE_SAFE = str.maketrans("<>", "‹›")
 
 
 def insert_outbox_row(**fields: Any) -> Any:
@@ -94,7 +112,9 @@ _MARKUP = re.compile(
 def readable(text: str, limit: int = 500) -> str:
 	"""A message as plain text for a log line: markup removed, entities decoded, one line, and at
 	most ``limit`` characters, shortened in the middle so the end (usually the reason, after a long
-	value) survives: ``Value too big … (max characters allowed is 140)``."""
+	value) survives: ``Value too big … (max characters allowed is 140)``. Plain text, so ``&lt;`` is
+	``<`` again: the fields it goes into show it as text (see the module's docstring), and HTML made
+	from it escapes it."""
 	plain = html.unescape(_MARKUP.sub(" ", text or ""))
 	plain = " ".join(plain.split())
 	if len(plain) <= limit:

@@ -138,7 +138,9 @@ def _check_with_afas(template: Template) -> tuple[bool, str]:
 	except AfasError as exc:
 		if exc.status in (404, 500):  # AFAS answered: the App Connector does not offer it
 			frappe.throw(  # a message dialog is HTML: AFAS's answer is text in it
-				_("AFAS does not know {0} connector {1}: {2}").format(kind, template.connector, escape_html(str(exc))),
+				_("AFAS does not know {0} connector {1}: {2}").format(
+					kind, template.connector, escape_html(str(exc))
+				),
 				title=_("Unknown AFAS connector"),
 			)
 		return False, _("AFAS did not answer, so the fields were not checked: {0}").format(str(exc))

@@ -95,6 +95,76 @@ def safe_file_name(name: Any, fallback: str) -> str:
 	return text[:140] or fallback
 
 
+#: The extensions a file copied from AFAS keeps: documents and pictures a browser shows as what they are
+#: (a PDF, an image, plain text) or downloads, never as a page. Frappe serves a file with the type its
+#: extension names, inline, on the site's own origin (``/files``, and ``/private/files`` unless the
+#: extension is one of .svg .html .htm .xml that Frappe 15 and 16 send as a download — and behind nginx
+#: not even those): an ``.xhtml``, ``.svg``, ``.html`` or ``.js`` made from AFAS's name or mimetype
+#: would run its script as the user who opens it. So the list says what may stay, not what may not.
+SAFE_EXTENSIONS = frozenset(
+	{
+		"pdf", "png", "jpg", "jpeg", "gif", "webp", "bmp", "tif", "tiff",
+		"txt", "csv", "rtf", "doc", "docx", "xls", "xlsx", "ppt", "pptx", "odt", "ods", "odp",
+		"zip", "msg", "eml",
+	}
+)  # fmt: skip
+#: What a file of any other type gets after its own name: served as ``application/octet-stream``, a
+#: download; the name still says what it was (``tekening.svg.bin``).
+UNSAFE_SUFFIX = "bin"
+#: A picture's extension by its mimetype: what a copy from the ImageConnector (which has no name) gets.
+PICTURE_TYPES = {
+	"image/png": "png",
+	"image/jpeg": "jpg",
+	"image/jpg": "jpg",
+	"image/pjpeg": "jpg",
+	"image/gif": "gif",
+	"image/webp": "webp",
+	"image/bmp": "bmp",
+	"image/tiff": "tif",
+}
+#: The extension of a file whose name has none, by the mimetype AFAS gives it.
+MIME_EXTENSIONS = {**PICTURE_TYPES, "application/pdf": "pdf", "text/plain": "txt", "text/csv": "csv"}
+#: At most this many characters in a stored file name (Frappe's ``file_name`` is a Data field).
+MAX_FILE_NAME = 140
+#: Directory separators, characters file systems or URLs give a meaning (``?#%``), quotes and markup,
+#: control characters, and the Unicode controls that make a name read backwards (``gpj.exe`` shown as
+#: ``exe.jpg``).
+_UNSAFE_CHARS = re.compile(r"[\\/:*?\"'<>|#%\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+
+
+def stored_file_name(name: Any, fallback: str, mimetype: str | None = None) -> str:
+	"""The name a file from AFAS is stored under: no directories, no control or markup characters, at
+	most :data:`MAX_FILE_NAME` characters, and an extension from :data:`SAFE_EXTENSIONS` (from the
+	name, or from ``mimetype`` when the name has none). Any other file keeps its name with ``.bin``
+	after it, so it is a download and never a page on the site's origin."""
+	text = _clean(name) or _clean(fallback) or "file"
+	stem, dot, extension = text.rpartition(".")
+	if not (dot and stem):
+		stem, extension = text, MIME_EXTENSIONS.get(_media_type(mimetype), "")
+	if extension.lower() in SAFE_EXTENSIONS:
+		return _bounded(stem, extension.lower())
+	return _bounded(text, UNSAFE_SUFFIX)
+
+
+def image_file_name(ref: Any, mimetype: str | None) -> str:
+	"""The name of a picture copied from the ImageConnector: the record's key (which may hold dots) and
+	the extension of its picture type, or ``.bin`` for any other type (``image/svg+xml`` runs script)."""
+	extension = PICTURE_TYPES.get(_media_type(mimetype or "image/png"), UNSAFE_SUFFIX)
+	return _bounded(_clean(ref) or "image", extension)
+
+
+def _clean(name: Any) -> str:
+	return " ".join(_UNSAFE_CHARS.sub("_", str(name or "")).split()).strip(". ")
+
+
+def _media_type(mimetype: str | None) -> str:
+	return (mimetype or "").split(";")[0].strip().lower()
+
+
+def _bounded(stem: str, extension: str) -> str:
+	return (stem[: MAX_FILE_NAME - len(extension) - 1].rstrip(". ") or "file") + "." + extension
+
+
 def without_file_data(data: Any) -> Any:
 	"""A body or record as plain data with every ``FileStream`` replaced by its size: what a Sync Log
 	keeps of a push with attachments (a log never holds the files themselves)."""

@@ -1,3 +1,21 @@
+// Text from AFAS is data (docs: design.md, trust model). The connector's DocTypes keep AFAS's keys and
+// names exactly as AFAS sent them, in Data fields, and longer text in Code fields. Frappe 15 and 16
+// show both as text in a form, but put a Data value into the page as HTML in list columns and the
+// report view. afas_connector.show_as_text (called by each DocType's list script, which Frappe runs
+// whenever it loads the DocType) gives those fields a formatter that turns < and > into entities: a
+// value the form escaped already has none left, so nothing is escaped twice.
+frappe.provide("afas_connector");
+
+afas_connector.as_text = (value) =>
+	value === null || value === undefined ? "" : String(value).replace(/</g, "&lt;").replace(/>/g, "&gt;");
+
+afas_connector.show_as_text = (doctype, fieldnames) => {
+	const fields = (frappe.meta.docfield_map && frappe.meta.docfield_map[doctype]) || {};
+	for (const fieldname of fieldnames) {
+		if (fields[fieldname]) fields[fieldname].formatter = afas_connector.as_text;
+	}
+};
+
 // "Push to AFAS" on the form of every document with an enabled outbound mapping (AFAS Managers
 // only): queues a push of the document as it is now, whatever changed. Which DocTypes push comes
 // from the boot info (afas_connector.binding.doc_events.boot_session); reload the desk after changing mappings.
@@ -13,7 +31,7 @@ $(document).on("form-refresh", (event, frm) => {
 					args: { doctype: frm.doctype, name: frm.doc.name },
 					freeze: true,
 				})
-				.then((r) => frappe.show_alert({ message: r.message.message, indicator: "green" })),
+				.then((r) => frappe.show_alert({ message: frappe.utils.escape_html(r.message.message), indicator: "green" })),
 		__("AFAS")
 	);
 	frm.add_custom_button(

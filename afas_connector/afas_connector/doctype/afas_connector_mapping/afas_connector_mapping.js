@@ -139,7 +139,9 @@ const afas_mapping = {
 		const apply = () => {
 			const list =
 				(frm.doc.direction === "Outbound" ? frm.afas_connectors.update_connectors : frm.afas_connectors.get_connectors) || [];
-			field.set_data(list.map((c) => ({ value: c.id, label: c.id, description: c.description || "" })));
+			// AFAS's ids and descriptions are text: the suggestions put label and description into the page as HTML
+			const esc = (v) => frappe.utils.escape_html(v === null || v === undefined ? "" : String(v));
+			field.set_data(list.map((c) => ({ value: c.id, label: esc(c.id), description: esc(c.description) })));
 		};
 		if (frm.afas_connectors) return apply();
 		frappe
@@ -213,7 +215,7 @@ const afas_mapping = {
 					const errors = (result.errors || []).map((e) => `${e.field}: ${e.message}`);
 					message =
 						`<p>${__("{0} {1} would be sent as", [__(frm.doc.erpnext_doctype), frappe.utils.escape_html(result.document)])} <b>${
-							result.http_method || __("nothing")
+							frappe.utils.escape_html(result.http_method || __("nothing"))
 						}</b>${result.note ? ": " + frappe.utils.escape_html(result.note) : ""}</p>` +
 						(errors.length ? `<p class="text-danger">${errors.map(frappe.utils.escape_html).join("<br>")}</p>` : "") +
 						`<pre>${frappe.utils.escape_html(JSON.stringify(result.body, null, 2))}</pre>`;
@@ -229,7 +231,7 @@ const afas_mapping = {
 					message =
 						`<p>${
 							result.since
-								? __("The next run reads rows modified since {0} (AFAS time).", [result.since])
+								? __("The next run reads rows modified since {0} (AFAS time).", [frappe.utils.escape_html(result.since)])
 								: __("The next run reads every row.")
 						} ${__("Each row was written and rolled back: nothing was saved.")}</p>` +
 						(rows.length

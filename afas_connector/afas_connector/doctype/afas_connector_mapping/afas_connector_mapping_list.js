@@ -38,7 +38,7 @@ const afas_mapping_list = {
 				primary_action: (values) => {
 					const chosen = by_id[values.template];
 					if (chosen.waiting_for.length) {
-						frappe.msgprint(__("Make these mappings first: {0}", [chosen.waiting_for.join(", ")]));
+						frappe.msgprint(this.esc(__("Make these mappings first: {0}", [chosen.waiting_for.join(", ")])));
 						return;
 					}
 					dialog.hide();
@@ -107,7 +107,7 @@ const afas_mapping_list = {
 						const made = r.message || {};
 						dialog.hide();
 						frappe.show_alert({
-							message: __("{0} made, switched off until you enable it", [made.mapping]) + (made.message ? `. ${made.message}` : ""),
+							message: this.esc(__("{0} made, switched off until you enable it", [made.mapping]) + (made.message ? `. ${made.message}` : "")),
 							indicator: made.checked ? "green" : "orange",
 						});
 						frappe.set_route("Form", "AFAS Connector Mapping", made.mapping);

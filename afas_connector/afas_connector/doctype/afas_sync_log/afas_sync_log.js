@@ -18,7 +18,10 @@ frappe.ui.form.on("AFAS Sync Log", {
 				frappe
 					.call({ method: "afas_connector.api.retry_log", args: { name: frm.doc.name } })
 					.then((r) => {
-						frappe.show_alert({ message: r.message.message, indicator: r.message.queued ? "green" : "orange" });
+						frappe.show_alert({
+							message: frappe.utils.escape_html(r.message.message),
+							indicator: r.message.queued ? "green" : "orange",
+						});
 						frm.reload_doc();
 					});
 			});

@@ -1,3 +1,6 @@
+// AFAS's keys are text wherever Frappe shows this DocType (public/js/afas_connector.js).
+afas_connector.show_as_text("AFAS Sync Log", ["title", "afas_key"]);
+
 frappe.listview_settings["AFAS Sync Log"] = {
 	add_fields: ["status", "direction"],
 	get_indicator(doc) {
@@ -19,7 +22,7 @@ frappe.listview_settings["AFAS Sync Log"] = {
 			if (!names.length) return;
 			frappe.call({ method: "afas_connector.api.retry_logs", args: { names } }).then((r) => {
 				const result = r.message || {};
-				frappe.show_alert({ message: result.message, indicator: result.skipped && result.skipped.length ? "orange" : "green" });
+				frappe.show_alert({ message: frappe.utils.escape_html(result.message), indicator: result.skipped && result.skipped.length ? "orange" : "green" });
 				listview.refresh();
 			});
 		});
