@@ -393,7 +393,7 @@ def on_file_attached(doc: Any, method: str | None = None) -> None:
 	]
 	if not mappings or not frappe.db.exists(doctype, name):
 		return
-	from afas_connector.binding.outbox import queue_change
+	from afas_connector.binding.outbox import queue_change_safely
 
 	target = frappe.get_doc(doctype, name)
 	if target.docstatus == 2:
@@ -401,4 +401,4 @@ def on_file_attached(doc: Any, method: str | None = None) -> None:
 	for mapping in mappings:
 		if target.docstatus == 0 and frappe.get_cached_value(MAPPING, mapping, "push_on_submit"):
 			continue  # goes with the submit
-		queue_change(target, "on_update", mapping, trigger="Attachment")
+		queue_change_safely(target, "on_update", mapping, trigger="Attachment")
