@@ -3,7 +3,8 @@
 
 Needs what a desk needs: built assets (``bench build``), Chromium, Node.js and ``playwright-core``
 (installed on first use into ~/.cache/afas_connector-ui from the npm registry). ``missing()`` says
-why a browser test cannot run here, so it skips with that reason.
+why a browser test cannot run here, so it skips with that reason; where the desk is built and Chromium
+is here but the app's assets are not, it fails instead: that skip would hide a test that never ran.
 """
 
 from __future__ import annotations
@@ -33,12 +34,16 @@ def missing() -> str | None:
 	assets = frappe.get_site_path("..", "assets")
 	if not os.path.exists(os.path.join(assets, "frappe", "dist")):
 		return "desk assets are not built (run `bench build`)"
-	if not os.path.exists(os.path.join(assets, "afas_connector", "js", "afas_connector.js")):
-		return "sites/assets/afas_connector is missing (run `bench build --app afas_connector`)"
 	if not os.path.exists(CHROMIUM):
 		return f"no Chromium at {CHROMIUM} (apt-get install chromium)"
 	if not shutil.which("node") or not shutil.which("npm"):
 		return "no Node.js"
+	if not os.path.exists(os.path.join(assets, "afas_connector", "js", "afas_connector.js")):
+		# The desk and Chromium are here: a skip would pass for a test that never ran.
+		raise AssertionError(
+			"the desk tests must run here (the desk is built, Chromium is here), but sites/assets/afas_connector "
+			"is missing: run `bench build --app afas_connector`"
+		)
 	if not os.path.isdir(os.path.join(NODE_DIR, "node_modules", "playwright-core")):
 		os.makedirs(NODE_DIR, exist_ok=True)
 		done = subprocess.run(
