@@ -87,7 +87,8 @@ def _log(name: Any) -> str:
 
 
 def _afas_error(exc: AfasError) -> None:
-	frappe.throw(str(exc), title=_("AFAS"))
+	"""A 417 with AFAS's message, as text: the desk shows a message as HTML, and AFAS's words are data."""
+	frappe.throw(frappe.utils.escape_html(str(exc)), title=_("AFAS"))
 
 
 # ------------------------------------------------------------------ connection and metainfo
@@ -478,7 +479,12 @@ def push_document(
 	if not frappe.db.exists(doctype, name):
 		_not_found(_("{0} {1} not found").format(_(doctype), name))
 	doc = frappe.get_doc(doctype, name)
-	doc.check_permission("read")
+	if not frappe.has_permission(doctype, "read", doc=doc):
+		frappe.throw(
+			_("You may not read {0} {1}, so you cannot push it to AFAS").format(_(doctype), name),
+			frappe.PermissionError,
+			title=_("Not permitted"),
+		)
 	mappings = [mapping] if mapping else outbound_doctypes().get(doctype, [])
 	if mapping:
 		m = _mapping(mapping)
@@ -487,9 +493,18 @@ def push_document(
 	if not mappings:
 		frappe.throw(_("No enabled outbound mapping covers {0}").format(doctype))
 	if doc.docstatus == 2:
-		from afas_connector.binding.record_links import afas_key_of
+		from afas_connector.binding.record_links import afas_key_of, removed_key
 
 		if not any(afas_key_of(m, name) for m in mappings):
+			removed = next((key for m in mappings if (key := removed_key(m, doctype, name))), None)
+			if removed:  # it was sent, and its cancellation deleted it from AFAS
+				frappe.throw(
+					_(
+						"{0} {1} is cancelled, and its AFAS record {2} was deleted from AFAS already: nothing "
+						"to send"
+					).format(_(doctype), name, removed),
+					title=_("Not pushed"),
+				)
 			frappe.throw(
 				_("{0} {1} is cancelled and was never sent to AFAS: nothing to create there").format(
 					_(doctype), name

@@ -13,6 +13,7 @@ from typing import Any
 
 import frappe
 from frappe import _
+from frappe.utils import escape_html
 
 #: An exported mappings file is the largest JSON argument; 2 MB holds hundreds of mappings.
 MAX_JSON_CHARS = 2_000_000
@@ -31,7 +32,9 @@ class InvalidArgument(frappe.ValidationError):
 def invalid(argument: str, expected: str) -> None:
 	"""Raise :class:`InvalidArgument`: "``argument`` must be ``expected``"."""
 	frappe.throw(
-		_("{0} must be {1}").format(argument, expected), InvalidArgument, title=_("Invalid argument")
+		_("{0} must be {1}").format(escape_html(argument), escape_html(expected)),
+		InvalidArgument,
+		title=_("Invalid argument"),
 	)
 
 

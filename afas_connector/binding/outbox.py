@@ -11,6 +11,13 @@ MariaDB), up to AFAS Settings' *Max Parallel Calls*: a drain that finds more tha
 starts helpers, each holding one of that many *push slots* in Redis. A document is pushed by one drain
 at a time (a Redis claim per document), and inside it the outbox rows keep their order (the row lock
 and Running mark of ``push.py``), so changes of one document are never sent out of order or twice.
+
+What keeps every free slot busy while documents are due: a drain starts its helpers as soon as it has
+read the due documents, before its own first push, for every free slot up to one per document beyond
+its own; only documents that can go now count as due (none waiting behind a Running, Outcome Unknown
+or not yet due row), so a blocked queue starts no helpers. A helper on its way is known by its RQ job,
+not by a note of our own: a helper whose job is gone (purged, deleted, lost with its worker) no longer
+holds back the next fan-out.
 """
 
 from __future__ import annotations
@@ -37,8 +44,10 @@ PUSHER_FLAG = "afas_outbound_pusher"
 PUSHER_FLAG_SECONDS = 300
 #: Redis flag: "a drain found no free push slot" — a drain holding one looks again before it ends.
 MORE_FLAG = "afas_push_more"
-#: Redis counter: helper drains enqueued and not yet started.
-HELPERS_WAITING = "afas_push_helpers_waiting"
+#: Redis set: RQ job ids of helper drains enqueued and not yet at their slot (see :func:`start_helpers`).
+HELPERS_WAITING = "afas_push_helpers"
+#: The job id a helper drain is enqueued under (the site's name goes in front, as frappe's ids do).
+HELPER_JOB = "afas_push_helper::"
 #: A drain job stops after this long and hands over to a fresh one (the default queue allows 300 s).
 DRAIN_SECONDS = 200
 #: A push marked Running this long ago belongs to a worker that died.
@@ -192,14 +201,24 @@ def kick_pusher() -> None:
 def due_documents(
 	now: dt.datetime, *, queued_before: dt.datetime | None = None, limit: int = DUE_BATCH
 ) -> list[Any]:
-	"""Documents with an outbox row to send now: Queued, or Retrying and due."""
+	"""Documents with an outbox row to send now (Queued, or Retrying and due), oldest first: only those
+	``push_pending`` would send, so none waits behind a row of its own that is Running (another drain
+	sends it, or its worker died), Outcome Unknown (the user decides) or Retrying and not yet due. A
+	drain starts a helper for each document it reads here, and no helper is started for a blocked one."""
 	return frappe.db.sql(
-		"""select mapping, reference_doctype, reference_name, min(creation) as first from `tabAFAS Sync Log`
+		"""select mapping, reference_doctype, reference_name,
+			min(case when (status='Queued' and creation <= %(queued)s)
+				or (status='Retrying' and (next_attempt is null or next_attempt <= %(now)s))
+				then creation end) as first
+		from `tabAFAS Sync Log`
 		where direction='Outbound' and reference_name is not null
-		and mapping in (select name from `tabAFAS Connector Mapping` where enabled=1) and (
-			(status='Queued' and creation <= %(queued)s) or (status='Retrying' and (next_attempt is null or next_attempt <= %(now)s))
-		) group by mapping, reference_doctype, reference_name order by first limit %(limit)s""",
-		{"queued": queued_before or now, "now": now, "limit": limit},
+		and mapping in (select name from `tabAFAS Connector Mapping` where enabled=1)
+		and status in ('Queued', 'Retrying', 'Running', %(unknown)s)
+		group by mapping, reference_doctype, reference_name
+		having first is not null and sum(status in ('Running', %(unknown)s)) = 0
+		and first < coalesce(min(case when status='Retrying' and next_attempt > %(now)s then creation end), '9999-12-31')
+		order by first limit %(limit)s""",
+		{"queued": queued_before or now, "now": now, "limit": limit, "unknown": OUTCOME_UNKNOWN},
 		as_dict=True,
 	)
 
@@ -255,10 +274,14 @@ class PushSlot:
 		self.key = None
 
 	@classmethod
+	def held(cls) -> list[int]:
+		"""The indexes of the slots drains hold now."""
+		return [index for index, value in enumerate(frappe.cache.mget(cls.keys())) if value is not None]
+
+	@classmethod
 	def free(cls) -> int:
 		"""Slots no drain holds now."""
-		keys = cls.keys()
-		return len(keys) - sum(1 for value in frappe.cache.mget(keys) if value is not None)
+		return len(cls.keys()) - len(cls.held())
 
 
 def _text(value: Any) -> str | None:
@@ -278,33 +301,74 @@ def claim_document(row: Any, token: str) -> str | None:
 	return key if frappe.cache.set(key, token, nx=True, ex=SLOT_SECONDS) else None
 
 
-def start_helpers(due: int) -> int:
-	"""Enqueue drains for the free push slots, one per due document beyond the first, less the helpers
-	already enqueued and not yet started (so drains looking at once do not each start a full set).
-	Returns the jobs enqueued. Helpers lost before they start are forgotten after ``SLOT_SECONDS``."""
-	waiting_key = frappe.cache.make_key(HELPERS_WAITING)
-	waiting = int(frappe.cache.get(waiting_key) or 0)
-	wanted = min(PushSlot.free() - waiting, due - 1)
+def start_helpers(due: int, free: int | None = None) -> int:
+	"""Enqueue drains for the free push slots (``free``, or as many as there are now), one per due
+	document beyond the caller's own, less the helpers already on their way (so drains looking at once
+	do not each start a full set). Returns the jobs enqueued."""
+	free = PushSlot.free() if free is None else free
+	wanted = min(free, due - 1)
 	if wanted <= 0:
 		return 0
-	frappe.cache.incrby(waiting_key, wanted)
-	frappe.cache.expire(waiting_key, SLOT_SECONDS)
-	for _i in range(wanted):
-		frappe.enqueue(
-			"afas_connector.binding.outbox.drain", queue="default", timeout=DRAIN_SECONDS + 60, helper=True
-		)
-	return wanted
+	wanted -= helpers_on_their_way()
+	for _i in range(max(0, wanted)):
+		job_id = HELPER_JOB + secrets.token_hex(8)
+		# Known as on its way before it can start: a helper quicker than this line finds itself listed.
+		frappe.cache.sadd(HELPERS_WAITING, _job_key(job_id))
+		try:
+			frappe.enqueue(
+				"afas_connector.binding.outbox.drain",
+				queue="default",
+				timeout=DRAIN_SECONDS + 60,
+				job_id=job_id,
+				helper=job_id,
+			)
+		except Exception:
+			frappe.cache.srem(HELPERS_WAITING, _job_key(job_id))
+			raise
+	return max(0, wanted)
 
 
-def drain(now: dt.datetime | None = None, helper: bool = False) -> int:
+def helpers_on_their_way() -> int:
+	"""Helper drains enqueued that have not yet reached their slot, read off their RQ jobs: queued, or
+	started less than ``SLOT_SECONDS`` ago and not yet in :func:`drain`. A helper whose job is gone
+	(``bench purge-jobs``, deleted in the desk, a queue emptied) or that died starting is dropped from
+	the list: a count of our own would go on standing for helpers that never come, and drains would
+	leave free slots idle behind it."""
+	from frappe.utils.background_jobs import get_redis_conn
+	from rq.job import Job, JobStatus
+	from rq.utils import utcnow
+
+	ids = sorted(_text(value) for value in frappe.cache.smembers(HELPERS_WAITING))
+	if not ids:
+		return 0
+	since = utcnow() - dt.timedelta(seconds=SLOT_SECONDS)
+	gone = []
+	for job_id, job in zip(ids, Job.fetch_many(ids, connection=get_redis_conn()), strict=True):
+		status = job.get_status(refresh=False) if job else None
+		if status == JobStatus.STARTED and (job.started_at is None or job.started_at < since):
+			status = None  # started long ago and never reached drain(): its worker died
+		if status not in (JobStatus.QUEUED, JobStatus.STARTED):
+			gone.append(job_id)
+	if gone:
+		frappe.cache.srem(HELPERS_WAITING, *gone)
+	return len(ids) - len(gone)
+
+
+def _job_key(job_id: str) -> str:
+	"""The RQ id of a job frappe enqueued under ``job_id`` (frappe puts the site's name in front)."""
+	from frappe.utils.background_jobs import create_job_id
+
+	return create_job_id(job_id)
+
+
+def drain(now: dt.datetime | None = None, helper: str | None = None) -> int:
 	"""The push job: send every due change, document by document, oldest first. Returns the changes
 	sent. Several run at once (see the module's docstring); one that gets no push slot leaves a note
-	("more work") for the drains that hold one, which look again before they end, and ends at once."""
+	("more work") for the drains that hold one, which look again before they end, and ends at once.
+	``helper``: the job id :func:`start_helpers` enqueued this drain under."""
 	frappe.cache.delete(frappe.cache.make_key(PUSHER_FLAG))  # changes committed from now on kick anew
-	if helper:  # started: no longer waiting
-		waiting_key = frappe.cache.make_key(HELPERS_WAITING)
-		if frappe.cache.decr(waiting_key) < 0:
-			frappe.cache.delete(waiting_key)
+	if isinstance(helper, str):  # started: no longer on its way
+		frappe.cache.srem(HELPERS_WAITING, _job_key(helper))
 	if not is_enabled():
 		return 0  # the master switch is off: changes stay queued, the sweeper sends them once it is on
 	more = frappe.cache.make_key(MORE_FLAG)
@@ -336,19 +400,24 @@ def drain(now: dt.datetime | None = None, helper: bool = False) -> int:
 def _drain_rounds(slot: PushSlot, session: PushSession, now: dt.datetime | None, started: float) -> int:
 	"""Push what is due, round after round, until a round makes no progress or time is up.
 
-	Alone, a drain walks the due documents oldest first. With others running it takes its own share
-	first (the documents whose name hashes to its place among the running drains), then the rest,
-	skipping what another drain has claimed: drains that walked one list would each look at every
-	document the others had just finished."""
+	Each round starts helpers for the free slots first (before this drain's own next push: a push
+	takes as long as AFAS does, and a slot left free that long is a call not made). Alone, a drain
+	walks the due documents oldest first. With others running it takes its own share first (the
+	documents whose name hashes to its place among the running drains), then the rest, skipping what
+	another drain has claimed: drains that walked one list would each look at every document the
+	others had just finished."""
 	sent = 0
 	while time.monotonic() - started < DRAIN_SECONDS:
 		frappe.cache.delete(frappe.cache.make_key(MORE_FLAG))  # this round sees what is queued so far
 		due = due_documents(now or now_datetime())
-		running = len(PushSlot.keys()) - PushSlot.free()  # this drain included
-		if running > 1 and len(due) > 1:
-			place = slot.index % running
-			own = [row for row in due if _share(row, running) == place]
-			due = own + [row for row in due if _share(row, running) != place]
+		if len(due) > 1:
+			held = PushSlot.held()  # this drain's slot among them
+			start_helpers(len(due), free=len(PushSlot.keys()) - len(held))
+			running = len(held)
+			if running > 1:
+				place = held.index(slot.index) if slot.index in held else slot.index % running
+				own = [row for row in due if _share(row, running) == place]
+				due = own + [row for row in due if _share(row, running) != place]
 		done, moved = _push_rows(due, slot, session, now, started)
 		sent += done
 		if not moved:
@@ -369,9 +438,7 @@ def _push_rows(
 	now: dt.datetime | None,
 	started: float,
 ) -> tuple[int, bool]:
-	"""Push the documents of ``rows`` this drain can claim; returns (changes sent, anything moved).
-	Once something moves, helpers are started for the rest: a queue blocked behind Outcome Unknown
-	rows must not start drains that find nothing to do."""
+	"""Push the documents of ``rows`` this drain can claim; returns (changes sent, anything moved)."""
 	sent = 0
 	moved = False
 	for row in rows:
@@ -387,8 +454,6 @@ def _push_rows(
 			slot.claim = None
 			frappe.cache.delete(claim)
 		sent += outcomes.count("Success")
-		if outcomes and not moved and len(rows) > 1:
-			start_helpers(len(rows))
 		moved = moved or bool(outcomes)
 		if time.monotonic() - started >= DRAIN_SECONDS:
 			break
@@ -537,7 +602,7 @@ def resolve_unknown(name: str, *, afas_key: str | None = None, resend: bool = Fa
 		afas_key = str(afas_key).strip()
 		missing = _missing_in_afas(log.mapping, afas_key)
 		if missing:
-			frappe.throw(missing, title=_("Not linked"))
+			frappe.throw(frappe.utils.escape_html(missing), title=_("Not linked"))
 		link_document(log.mapping, afas_key, log.reference_doctype, log.reference_name)
 		note = _("Linked by {0} to AFAS key {1} after the answer to the POST was lost").format(user, afas_key)
 		finish_log(log, "Success", afas_key=afas_key, error=note)

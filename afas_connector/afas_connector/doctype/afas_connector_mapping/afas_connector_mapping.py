@@ -8,13 +8,14 @@ from typing import Any
 import frappe
 from frappe import _
 from frappe.model.document import Document
+from frappe.utils import escape_html
 
 from afas_connector.afas import AfasError, FilterSet
 from afas_connector.afas.filters import normalise_filter_spec
 from afas_connector.afas.update import root_element
 from afas_connector.binding import write_rules
 from afas_connector.binding.connection import connector_fields, is_enabled, metainfo_kind
-from afas_connector.binding.constants import MAPPING
+from afas_connector.binding.constants import LOG, MAPPING
 from afas_connector.binding.doc_events import clear_outbound_cache
 from afas_connector.sync.mapping import FieldMap, content_hash
 from afas_connector.sync.mapping_errors import MappingConfigError
@@ -39,6 +40,7 @@ class AFASConnectorMapping(Document):
 				_("ERPNext DocType {0} is a child table; map its parent instead").format(self.erpnext_doctype)
 			)
 		self.check_trust()
+		self.keep_run_state()
 		if self.direction == "Outbound" and self.mapping_type == LEDGER:
 			self.validate_ledger()
 			return
@@ -86,7 +88,9 @@ class AFASConnectorMapping(Document):
 				if exc.status in (404, 500):
 					continue  # this App Connector has no such GetConnector: the values stay unchecked
 				frappe.msgprint(
-					_("Could not check the {0} values against AFAS: {1}").format(_(kind), str(exc)),
+					_("Could not check the {0} values against AFAS: {1}").format(
+						_(kind), escape_html(str(exc))
+					),
 					indicator="orange",
 					alert=True,
 				)
@@ -107,7 +111,7 @@ class AFASConnectorMapping(Document):
 		submit, a reversal on cancel. Its maps must cover what its vouchers book: every account their
 		GL Entries use, an administration per company and a journal."""
 		from afas_connector.afas_connector.doctype.afas_ledger_map.afas_ledger_map import ERPNEXT_DOCTYPE
-		from afas_connector.binding.ledger import VOUCHER_TYPES, unmapped_accounts
+		from afas_connector.binding.ledger import VOUCHER_TYPES, invoice_number_problems, unmapped_accounts
 
 		if self.erpnext_doctype not in VOUCHER_TYPES:
 			frappe.throw(
@@ -147,6 +151,19 @@ class AFASConnectorMapping(Document):
 					)
 				)
 		self.check_ledger_values_in_afas()
+		clashes = invoice_number_problems(self)
+		if clashes:
+			frappe.throw(
+				_(
+					"Invoice Number: {0} would give two naming series of {1} the same invoice numbers in AFAS "
+					"({2}). Give one of them numbers of another form, or choose Document Name"
+				).format(
+					_(self.invoice_number_rule or "Number at the End of the Name"),
+					_(self.erpnext_doctype),
+					"; ".join(clashes),
+				),
+				title=_("Invalid ledger mapping"),
+			)
 		missing = unmapped_accounts(self)
 		if missing:
 			frappe.throw(
@@ -231,7 +248,9 @@ class AFASConnectorMapping(Document):
 		try:
 			self.field_map()
 		except MappingConfigError as exc:
-			frappe.throw(_("Field Mapping: {0}").format(str(exc)), title=_("Invalid field mapping"))
+			frappe.throw(
+				_("Field Mapping: {0}").format(escape_html(str(exc))), title=_("Invalid field mapping")
+			)
 		digest = content_hash(
 			[
 				{
@@ -248,12 +267,8 @@ class AFASConnectorMapping(Document):
 				for row in self.field_mappings
 			]
 		)
-		if (
-			self.direction == "Inbound"
-			and self.field_map_hash
-			and digest != self.field_map_hash
-			and self.watermark
-		):
+		changed = bool(self.field_map_hash) and digest != self.field_map_hash
+		if self.direction == "Inbound" and changed and self.has_written():
 			self.full_sync_pending = 1
 			frappe.msgprint(
 				_(
@@ -273,6 +288,30 @@ class AFASConnectorMapping(Document):
 					).format(row.idx, frappe.bold(target)),
 					title=_("Invalid field mapping"),
 				)
+
+	#: Fields only runs write (``binding/pull.py``): a save from a form loaded before or during a run
+	#: keeps what the runs wrote since, instead of the values the form was loaded with.
+	RUN_FIELDS = ("sync_state", "watermark", "last_run", "full_sync_pending", "field_map_hash")
+
+	def keep_run_state(self) -> None:
+		if self.is_new():
+			return
+		stored = frappe.db.get_value(MAPPING, self.name, self.RUN_FIELDS, as_dict=True)
+		if stored:
+			self.update(stored)
+
+	def has_written(self) -> bool:
+		"""Whether runs have written records with the field map saved so far: a run finished or left
+		state (a first run has no watermark until it ends), or one is queued or going on now."""
+		if self.is_new():
+			return False
+		if self.watermark or json.loads(self.sync_state or "{}"):
+			return True
+		return bool(
+			frappe.db.exists(
+				LOG, {"mapping": self.name, "direction": "Inbound", "status": ["in", ("Queued", "Running")]}
+			)
+		)
 
 	def validate_erpnext_fields(self) -> None:
 		meta = frappe.get_meta(self.erpnext_doctype)
@@ -518,7 +557,7 @@ class AFASConnectorMapping(Document):
 				self.filters = json.dumps(normalise_filter_spec(json.loads(self.filters)), ensure_ascii=False)
 			except (ValueError, TypeError) as exc:
 				frappe.throw(
-					_('Filters must be JSON like [["Blocked", "=", 0]]: {0}').format(str(exc)),
+					_('Filters must be JSON like [["Blocked", "=", 0]]: {0}').format(escape_html(str(exc))),
 					title=_("Invalid filters"),
 				)
 		if self.schedule == "Every N Minutes" and not (1 <= int(self.interval_minutes or 0) <= 10080):
@@ -594,7 +633,7 @@ class AFASConnectorMapping(Document):
 					title=_("Unknown AFAS connector"),
 				)
 			frappe.msgprint(
-				_("Could not check the fields against AFAS metainfo: {0}").format(str(exc)),
+				_("Could not check the fields against AFAS metainfo: {0}").format(escape_html(str(exc))),
 				indicator="orange",
 				alert=True,
 			)
@@ -635,7 +674,9 @@ class AFASConnectorMapping(Document):
 				known = connector_fields(connector, "get")
 			except AfasError as exc:
 				frappe.throw(
-					_("AFAS does not know {0} connector {1}: {2}").format("get", connector, str(exc)),
+					_("AFAS does not know {0} connector {1}: {2}").format(
+						"get", escape_html(connector), escape_html(str(exc))
+					),
 					title=_("Unknown AFAS connector"),
 				)
 			for column in columns:
