@@ -20,6 +20,7 @@ from afas_connector.tests.bench.fixtures import (
 	api_user,
 	cleanup_mapping,
 	configure,
+	record_attack,
 	simulator,
 	site_server,
 )
@@ -109,6 +110,9 @@ class TestTheTokenStaysWithItsAddress(TokenScopeCase):
 			self.assertEqual(self.call("get_connectors", "GET").status_code, 200)
 			self.assertEqual(listener.authorizations(), [])
 			self.assertEqual(listener.seen, [])
+		record_attack(
+			"the stored token pointed at a listener (Base URL changed, token not re-entered)", refused=True
+		)
 
 	def test_the_oauth_client_secret_stays_with_its_address_too(self):
 		configure(
@@ -124,6 +128,7 @@ class TestTheTokenStaysWithItsAddress(TokenScopeCase):
 			self.assertIn("Client Secret", response.text)
 			self.call("test_connection")
 			self.assertEqual(listener.seen, [], "not even the OAuth token request")
+		record_attack("the stored OAuth client secret pointed at another address", refused=True)
 
 	def test_entering_the_token_again_in_the_same_save_works(self):
 		"""Moving to another address is one save with the token; a secret not entered for the new
@@ -154,6 +159,7 @@ class TestTheTokenStaysWithItsAddress(TokenScopeCase):
 		self.assertEqual(response.status_code, 200, response.text[:300])
 		description = frappe.get_meta(SETTINGS).get_field("base_url").description
 		self.assertIn("127.0.0.0/8", description)
+		record_attack("plain http:// Base URL to another host", refused=True)
 
 
 class TestOnlyAfasIsAnswered(TokenScopeCase):
@@ -173,6 +179,7 @@ class TestOnlyAfasIsAnswered(TokenScopeCase):
 			self.assertIn(target, listed.text)
 			self.assertEqual(listener.received("/steal"), [], "the redirect was followed")
 			self.assertTrue(listener.received("/metainfo"), "the listener was asked, and answered a redirect")
+		record_attack("a redirect that would carry the credentials", refused=True)
 
 	def test_an_answer_that_is_not_afas_is_not_echoed(self):
 		name = "Test Token Scope " + frappe.generate_hash(length=6)
@@ -211,3 +218,4 @@ class TestOnlyAfasIsAnswered(TokenScopeCase):
 				}
 				self.assertNotIn(INTERNAL, json.dumps(shown, default=str), what)
 			self.assertTrue(listener.seen)
+		record_attack("a non-AFAS answer read back through the connector", refused=True)
