@@ -159,6 +159,10 @@ class AfasClient:
 		self._columns: dict[str, int] = {}
 		self._secrets = tuple(s for s in (config.token, config.client_secret) if s)
 		self.request_count = 0
+		#: Writes (POST, PUT, DELETE) handed to the network so far. A write counted here may have
+		#: reached AFAS whatever happens next in this process (a job timeout, a signal, an error of the
+		#: caller): the caller treats its outcome as unknown unless AFAS's answer said otherwise.
+		self.writes_started = 0
 		if config.auth_method == "oauth2":
 			self._oauth: OAuthTokenCache | None = OAuthTokenCache(self._fetch_oauth_token)
 			self._token_header = None
@@ -507,6 +511,8 @@ class AfasClient:
 				headers["Content-Type"] = "application/json;charset=utf-8"
 			started = time.perf_counter()
 			self.request_count += 1
+			if method != "GET":
+				self.writes_started += 1
 			try:
 				response = self._session.request(
 					method,

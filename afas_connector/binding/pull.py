@@ -8,7 +8,12 @@ Sync Log. See :mod:`afas_connector.sync.inbound_plan` for why the cursor and wat
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import os
+import secrets
+import socket
+import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -39,11 +44,15 @@ from afas_connector.binding.sync_log import (
 	set_log,
 )
 from afas_connector.sync.inbound_plan import (
+	BRING_BACK,
+	KEEP_DELETED,
 	InboundSpec,
 	InboundState,
 	PageResult,
+	begin,
 	decide,
 	key_share,
+	resync_done,
 	run_inbound,
 	settle_retries,
 	since_filter,
@@ -55,8 +64,17 @@ from afas_connector.sync.mapping_errors import RecordError
 from afas_connector.sync.open_items import OPEN_ITEMS
 from afas_connector.sync.schedule import is_due
 
-#: A run holds its lock at most this long; a crashed worker's lock simply expires.
-LOCK_SECONDS = 1800
+#: A run's lock lives this long unless the run's heartbeat renews it (every quarter of it, for as long
+#: as the run works): a run whose process died frees its mapping within this time, or at once when
+#: that process was on this machine (:func:`run_alive`); the sweeper, every 5 minutes, closes its log.
+LOCK_SECONDS = 60
+#: The RQ job timeout of a run (on the long queue): a run still going then is stopped, and the next
+#: resumes at its cursor.
+RUN_JOB_SECONDS = 1800
+#: A run queued this long ago and never started is closed: no worker took it.
+QUEUED_SECONDS = 1800
+#: A run's job counts as started by a live worker this long after it started, before it takes the lock.
+JOB_START_SECONDS = 30
 #: At most this many per-record errors are kept in a Sync Log (the count is always exact).
 MAX_RECORD_ERRORS = 500
 #: Progress is reported after every page and every this many rows within one.
@@ -71,6 +89,79 @@ class AlreadyRunning(Exception):
 
 def lock_key(mapping: str) -> str:
 	return frappe.cache.make_key(f"afas:inbound:{mapping}")
+
+
+class RunLock:
+	"""One run of a mapping at a time: a Redis key (``SET NX``) holding a value that names this run (a
+	token, the host and the process id), for :data:`LOCK_SECONDS`. A heartbeat thread renews it while
+	the run works, however long it takes: a foreground ``bench afas sync`` of hours keeps it, so no
+	scheduled run overlaps it. A process that died renews nothing: its lock is gone within
+	``LOCK_SECONDS``, and at once when it was a process of this machine (:func:`run_alive`)."""
+
+	def __init__(self, mapping: str) -> None:
+		self.mapping = mapping
+		self.key = lock_key(mapping)
+		self.value = f"{secrets.token_hex(8)}|{socket.gethostname()}|{os.getpid()}"
+		self._stop = threading.Event()
+
+	def acquire(self) -> bool:
+		if not frappe.cache.set(self.key, self.value, nx=True, ex=LOCK_SECONDS):
+			if run_alive(self.mapping) or not frappe.cache.set(
+				self.key, self.value, nx=True, ex=LOCK_SECONDS
+			):
+				return False
+		# The thread gets the Redis client itself: frappe.local is not there in another thread.
+		threading.Thread(
+			target=self._heartbeat, args=(frappe.cache,), name="afas-run-lock", daemon=True
+		).start()
+		return True
+
+	def _heartbeat(self, redis: Any) -> None:
+		while not self._stop.wait(LOCK_SECONDS / 4):
+			if _text(redis.get(self.key)) != self.value:
+				return  # lost (this process stalled longer than the lock lives): never take another's
+			redis.expire(self.key, LOCK_SECONDS)
+
+	def release(self) -> None:
+		self._stop.set()
+		if _text(frappe.cache.get(self.key)) == self.value:
+			frappe.cache.delete(self.key)
+
+
+def run_alive(mapping: str) -> bool:
+	"""Whether a run of ``mapping`` holds its lock. A lock held by a process of this machine that no
+	longer exists (a worker killed) is dropped here, at once, instead of waiting for it to expire."""
+	key = lock_key(mapping)
+	value = _text(frappe.cache.get(key))
+	if value is None:
+		return False
+	parts = value.split("|")
+	if len(parts) == 3 and parts[1] == socket.gethostname() and parts[2].isdigit():
+		if not _process_exists(int(parts[2])):
+			if _text(frappe.cache.get(key)) == value:
+				frappe.cache.delete(key)
+			return False
+	return True  # a live process, another machine's (its lock expires unless renewed), or another lock
+
+
+def _process_exists(pid: int) -> bool:
+	"""Whether process ``pid`` of this machine still runs (a zombie, killed and not yet reaped, does not:
+	in a container whose first process reaps nothing, a killed worker's work horse stays one)."""
+	try:
+		os.kill(pid, 0)
+	except ProcessLookupError:
+		return False
+	except PermissionError:
+		return True  # a process of another user
+	try:
+		with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as stat:
+			return stat.read().rsplit(")", 1)[-1].split()[0] not in ("Z", "X")
+	except OSError:
+		return True  # no /proc (not Linux): kill(0) is all there is
+
+
+def _text(value: Any) -> str | None:
+	return value.decode() if isinstance(value, bytes) else value
 
 
 class RunStopped(Exception):
@@ -93,7 +184,7 @@ def sync_mapping(
 
 	Raises :class:`AlreadyRunning` when another run of the mapping is in progress.
 	"""
-	lock = frappe.cache.lock(lock_key(mapping), timeout=LOCK_SECONDS, blocking=False)
+	lock = RunLock(mapping)
 	if not lock.acquire():
 		raise AlreadyRunning(_("AFAS mapping {0} is already syncing").format(mapping))
 	try:
@@ -107,10 +198,7 @@ def sync_mapping(
 			prefetch=prefetch,
 		)
 	finally:
-		try:
-			lock.release()
-		except Exception:  # expired while we ran: nothing to release
-			pass
+		lock.release()
 
 
 def load_state(mapping: Any, env: str | None = None) -> InboundState:
@@ -152,6 +240,7 @@ def _run(
 		frappe.db.commit()
 	else:
 		log = create_log(mapping=mapping, direction="Inbound", trigger=trigger, status="Running", commit=True)
+	_close_dead_runs(mapping, but=log.name)  # this run holds the lock: any other "Running" one is dead
 	try:  # the trust model, again at run time: the author may have lost a role since saving it
 		write_rules.check(doc)
 	except write_rules.MappingNotAllowed as exc:
@@ -160,12 +249,14 @@ def _run(
 	if doc.mapping_type == OPEN_ITEMS:
 		return _run_open_items(doc, log)
 	writer = _Writer(doc, log, progress)
-	state = load_state(doc)
+	# The field map this run writes with, by its hash: it settles a "field mapping changed" re-sync
+	# only if the mapping still has it when the run ends (an edit made meanwhile wants a run of its own).
+	run_map = doc.field_map_hash or ""
 	if doc.full_sync_pending and not full:
 		full = True  # the field mapping changed: records already synced get the new one too
 		writer.notes.append(_("The field mapping changed, so this run read every row"))
-	if full and state.in_progress and not state.full:
-		state = InboundState(watermark=state.watermark, retry_keys=state.retry_keys)  # a full run starts over
+	state = begin(load_state(doc), full=full, field_map=run_map)  # resume, or start over
+	state.retry_keys = writer.bring_back(state.retry_keys)  # documents deleted in ERPNext to write again
 	exchanges: list[Any] = []
 	try:
 		field_map = doc.field_map()
@@ -193,6 +284,7 @@ def _run(
 				full=full,
 				max_pages=max_pages,
 				prefetch=prefetch,
+				field_map=run_map,
 			)
 			if not final.in_progress and doc.deletion_mode != "Ignore":
 				writer.handle_deletions(client, spec, state, take)
@@ -207,13 +299,43 @@ def _run(
 		_fail_run(mapping, log, exc, exchanges, writer.counts())
 		writer.notify(finished=True)
 		return log
-	if full and doc.full_sync_pending and not final.in_progress:
-		frappe.db.set_value(MAPPING, doc.name, "full_sync_pending", 0, update_modified=False)
+	current_map = frappe.db.get_value(MAPPING, doc.name, "field_map_hash") or ""
+	if resync_done(full=full, complete=not final.in_progress, run_map=run_map, current_map=current_map):
+		# Cleared only while the mapping still has the field map this run wrote with (one statement, so
+		# an edit saved at the same moment either came first and is kept, or comes after and sets it).
+		frappe.db.sql(
+			f"update `tab{MAPPING}` set full_sync_pending=0 where name=%s and ifnull(field_map_hash, '')=%s",
+			(doc.name, run_map),
+		)
+		frappe.db.commit()
+	if current_map != run_map:
+		writer.notes.append(
+			_("The field mapping was changed during this run: the next run reads every row again with it")
+		)
 	notes = list(writer.notes)
 	if final.in_progress:  # stopped at max_pages: the next run resumes after the cursor
 		notes.append(
 			_("Stopped after {0} pages; the next run resumes after AFAS key {1}").format(
 				writer.pages, final.cursor
+			)
+		)
+	if writer.left_deleted:
+		notes.append(
+			_(
+				"{0} AFAS records whose documents were deleted in ERPNext were left deleted (When Deleted in "
+				"ERPNext: Keep Deleted)"
+			).format(writer.left_deleted)
+		)
+	if writer.numbered:
+		notes.append(
+			_(
+				"{0} new {1} got a numbered name because one of that name existed ({2}), as ERPNext does in "
+				"the desk; if they are the same, set Match Existing By (e.g. {3}) to adopt the existing one"
+			).format(
+				len(writer.numbered),
+				_(writer.doctype),
+				", ".join(writer.numbered[:5]),
+				writer.title_field or "name",
 			)
 		)
 	if final.retry_keys:
@@ -383,6 +505,14 @@ class _Writer:
 		self.highest_key: Any = None
 		self.first_key: Any = None
 		self.cursor: Any = None
+		#: Documents the rows of this page have claimed (name → AFAS key): their links are inserted
+		#: with the page, so a later row of the page must not adopt one of them (one record, one document).
+		self.claimed: dict[str, str] = {}
+		#: When Deleted in ERPNext: what a tombstone (a link whose document a user deleted) means here.
+		self.deleted_choice = mapping.get("on_erpnext_delete") or KEEP_DELETED
+		self.left_deleted = 0  # rows left alone because their document was deleted in ERPNext
+		self.numbered: list[str] = []  # new documents ERPNext named "X - 1" because an "X" existed
+		self.title_field = frappe.get_meta(self.doctype).get_title_field()
 
 	@property
 	def attempted(self) -> int:
@@ -423,6 +553,7 @@ class _Writer:
 		present = self._present([link.reference_name for link in links.values()])
 		new_links: list[tuple] = []
 		failed: set[str] = set()
+		self.claimed = {}
 		frappe.flags.afas_inbound = True  # the outbound side must not echo these writes back
 		try:
 			for number, (key, row) in enumerate(zip(keys, page.rows), start=1):
@@ -464,6 +595,11 @@ class _Writer:
 			self.unchanged += 1  # merged into another document in ERPNext: this record is not synced
 			self.last["note"] = _("merged away in ERPNext: not synced")
 			return True
+		if link and link.get("deleted_in_erpnext") and self.deleted_choice == KEEP_DELETED:
+			self.unchanged += 1  # a user deleted its document: the delete stands (a tombstone)
+			self.left_deleted += 1
+			self.last["note"] = _("deleted in ERPNext: left deleted (When Deleted in ERPNext)")
+			return True
 		values, errors = self.field_map.to_erpnext(row, key=key, lookups=LOOKUPS)  # type: ignore[union-attr]
 		self.last["values"] = values
 		if errors:
@@ -471,7 +607,8 @@ class _Writer:
 			return False
 		digest = content_hash(values)
 		modified = str(row.get(self.mapping.modified_field) or "") if self.mapping.modified_field else ""
-		exists = bool(link) and link.reference_name in present
+		# A tombstone (Bring Back, or Unlink chosen after it was made) is written again as a new record.
+		exists = bool(link) and not link.get("deleted_in_erpnext") and link.reference_name in present
 		action = decide(link.content_hash if link else None, exists, digest)
 		if action == "unchanged":
 			self.unchanged += 1
@@ -499,12 +636,19 @@ class _Writer:
 				target.insert()
 				self.last["action"] = "insert"
 				self.inserted += 1
+				self._note_numbered(target, values)
 			self.last["document"] = target.name
+			self.claimed[target.name] = key
 			if self.dry_run:
 				pass
 			elif link:  # the linked document was deleted in ERPNext: point the link at the new one
+				tombstone = {"deleted_in_erpnext": 0, "note": None} if link.get("deleted_in_erpnext") else {}
 				update_link(
-					link.name, reference_name=target.name, content_hash=digest, afas_modified=modified
+					link.name,
+					reference_name=target.name,
+					content_hash=digest,
+					afas_modified=modified,
+					**tombstone,
 				)
 			else:
 				new_links.append((key, target.name, digest, modified))
@@ -514,6 +658,26 @@ class _Writer:
 			self._fail([RecordError(key, None, _row_message(exc, self.doctype, values))])
 			frappe.clear_messages()
 			return False
+
+	def _note_numbered(self, target: Any, values: dict[str, Any]) -> None:
+		"""ERPNext names a new Customer (Supplier …) whose name is taken "X - 1", as it does in the desk:
+		two AFAS records of one name can be two companies. Counted, so the log says so (the records
+		may also be one, already in ERPNext: then the mapping needs a match rule)."""
+		title = values.get(self.title_field) if self.title_field else None
+		if title and target.name != title and target.name.startswith(f"{title} - "):
+			self.numbered.append(target.name)
+
+	def bring_back(self, keys: list[str]) -> list[str]:
+		"""``keys`` (the rows to read again) and, under When Deleted in ERPNext = Bring Back, the AFAS
+		keys whose documents were deleted in ERPNext (their tombstones): the run writes them again."""
+		if self.deleted_choice != BRING_BACK:
+			return keys
+		tombstones = frappe.get_all(
+			LINK,
+			filters=link_filters(self.mapping.name, deleted_in_erpnext=1, missing_in_afas=0),
+			pluck="afas_key",
+		)
+		return list(keys) + sorted(k for k in tombstones if k not in keys)
 
 	def _done(self, savepoint: str) -> bool:
 		if self.dry_run:  # checked by a real write; nothing kept
@@ -562,11 +726,15 @@ class _Writer:
 					_(self.doctype), where, ", ".join(candidates)
 				)
 			)
-		claimed = link_of(self.mapping.name, self.doctype, candidates[0])
+		# Claimed by a link, or by a row earlier in this page (whose link is written with the page).
+		claimed = self.claimed.get(candidates[0])
+		if claimed is None:
+			link = link_of(self.mapping.name, self.doctype, candidates[0])
+			claimed = link.afas_key if link else None
 		if claimed:
 			raise MatchError(
 				_("{0} {1} matches ({2}) but is already AFAS record {3}").format(
-					_(self.doctype), candidates[0], where, claimed.afas_key
+					_(self.doctype), candidates[0], where, claimed
 				)
 			)
 		return candidates[0]
@@ -717,54 +885,60 @@ def _row_message(exc: Exception, doctype: str, values: dict[str, Any]) -> str:
 # ------------------------------------------------------------------ scheduling
 
 
+def _dead_run() -> str:
+	"""What the log of a run whose worker died says."""
+	return _(
+		"The run stopped without finishing (its worker was killed or restarted); the next run resumes "
+		"where it stopped"
+	)
+
+
 def close_stale_runs(now: Any) -> int:
-	"""Close inbound logs left Running by a worker that died: no run holds the mapping's lock any
-	more. The next run resumes at the mapping's cursor, so nothing is lost; the log says so."""
-	started_before = frappe.utils.add_to_date(now, minutes=-2)
+	"""Close inbound logs left Running by a worker that died (no live run holds the mapping's lock:
+	:func:`run_alive`), and runs queued long ago that no worker ever started. The next run resumes at
+	the mapping's cursor, so nothing is lost; the log says so."""
 	closed = 0
 	never = frappe.get_all(
 		LOG,
 		filters={
 			"direction": "Inbound",
 			"status": "Queued",
-			"creation": ["<", frappe.utils.add_to_date(now, seconds=-LOCK_SECONDS)],
+			"creation": ["<", frappe.utils.add_to_date(now, seconds=-QUEUED_SECONDS)],
 		},
 		pluck="name",
 	)
 	for name in never:
-		frappe.db.set_value(
-			LOG,
-			name,
-			{
-				"status": "Failed",
-				"finished_at": now,
-				"error": _("The run was queued but never started: is a background worker running?"),
-			},
-			update_modified=False,
+		closed += _close_log(
+			name, "Queued", now, _("The run was queued but never started: is a background worker running?")
 		)
-		closed += 1
 	for log in frappe.get_all(
-		LOG,
-		filters={"direction": "Inbound", "status": "Running", "creation": ["<", started_before]},
-		fields=["name", "mapping"],
+		LOG, filters={"direction": "Inbound", "status": "Running"}, fields=["name", "mapping"]
 	):
-		if log.mapping and frappe.cache.exists(lock_key(log.mapping), shared=True):
+		if log.mapping and run_alive(log.mapping):
 			continue  # still running
-		frappe.db.set_value(
-			LOG,
-			log.name,
-			{
-				"status": "Failed",
-				"finished_at": now,
-				"error": _(
-					"The run stopped without finishing (its worker was killed or restarted); the next run "
-					"resumes where it stopped"
-				),
-			},
-			update_modified=False,
-		)
-		closed += 1
+		closed += _close_log(log.name, "Running", now, _dead_run())
 	return closed
+
+
+def _close_log(name: str, status: str, now: Any, error: str) -> int:
+	"""Close log ``name`` as Failed if it still has ``status`` (a run that finished meanwhile keeps its
+	own outcome); returns 1 when it was closed."""
+	frappe.db.sql(
+		f"update `tab{LOG}` set status='Failed', finished_at=%s, error=%s where name=%s and status=%s",
+		(now, error, name, status),
+	)
+	return 1 if frappe.db.sql("select row_count()")[0][0] else 0
+
+
+def _close_dead_runs(mapping: str, *, but: str) -> None:
+	"""The caller holds ``mapping``'s lock: any other log of it still Running belongs to a run that died."""
+	for name in frappe.get_all(
+		LOG,
+		filters={"mapping": mapping, "direction": "Inbound", "status": "Running", "name": ["!=", but]},
+		pluck="name",
+	):
+		_close_log(name, "Running", now_datetime(), _dead_run())
+	frappe.db.commit()
 
 
 def enqueue_due_pulls() -> list[str]:
@@ -797,6 +971,8 @@ def enqueue_due_pulls() -> list[str]:
 			interval_minutes=mapping.interval_minutes,
 			cron=mapping.cron_expression,
 		):
+			if run_alive(mapping.name):
+				continue  # a run is going on (a long foreground `bench afas sync`, too): never a second
 			if defer_over_budget(mapping):
 				continue
 			if enqueue_pull(mapping.name, trigger="Scheduler") is not None:
@@ -842,20 +1018,64 @@ def defer_over_budget(mapping: Any) -> bool:
 	return True
 
 
-def enqueue_pull(mapping: str, *, trigger: str, full: bool = False, log: str | None = None) -> Any:
+def enqueue_pull(
+	mapping: str, *, trigger: str, full: bool = False, log: str | None = None, after_dead_run: bool = False
+) -> Any:
 	"""One background job per mapping on the long queue; a second request while queued is dropped
-	(RQ de-duplication by job id). Returns the job, or None when one was already queued."""
+	(RQ de-duplication by job id). Returns the job, or None when one was already queued.
+
+	RQ keeps the job of a worker that was killed "started" until its own clean-up, up to the job
+	timeout later; such a job, whose run holds no lock, is removed here so it blocks nothing
+	(``after_dead_run``: its run was seen dead, so it gets no time to take the lock)."""
+	_drop_dead_job(mapping, grace=0 if after_dead_run else JOB_START_SECONDS)
 	return frappe.enqueue(
 		"afas_connector.binding.pull.run_pull_job",
 		queue="long",
-		timeout=LOCK_SECONDS,
-		job_id=f"afas_inbound::{mapping}",
+		timeout=RUN_JOB_SECONDS,
+		job_id=job_id(mapping),
 		deduplicate=True,
 		mapping=mapping,
 		trigger=trigger,
 		full=full,
 		log=log,
 	)
+
+
+def job_id(mapping: str) -> str:
+	return f"afas_inbound::{mapping}"
+
+
+def _drop_dead_job(mapping: str, grace: float = JOB_START_SECONDS) -> bool:
+	"""Remove the mapping's RQ job when RQ says it is started but no run of it lives (its worker died):
+	returns whether it did. A job started less than ``grace`` seconds ago may not have taken the lock yet."""
+	from frappe.utils.background_jobs import get_job
+	from rq.job import JobStatus
+
+	job = get_job(job_id(mapping))
+	if not job or job.get_status() != JobStatus.STARTED or run_alive(mapping):
+		return False
+	started = job.started_at  # UTC: naive in RQ 1.x, aware in 2.x
+	if started is not None:
+		started = (
+			started.astimezone(dt.timezone.utc) if started.tzinfo else started.replace(tzinfo=dt.timezone.utc)
+		)
+		if (dt.datetime.now(dt.timezone.utc) - started).total_seconds() < grace:
+			return False
+	job.delete()
+	return True
+
+
+def _job_lost(mapping: str, queued_at: Any, now: Any) -> bool:
+	"""Whether the job of a run queued at ``queued_at`` is gone: RQ has no job of the mapping waiting
+	or running (it failed before the run started, Redis was emptied, its worker died)."""
+	from frappe.utils.background_jobs import get_job
+	from rq.job import JobStatus
+
+	if frappe.utils.time_diff_in_seconds(now, queued_at) < JOB_START_SECONDS:
+		return False  # just queued: its job may be on its way
+	_drop_dead_job(mapping)
+	job = get_job(job_id(mapping))
+	return not job or job.get_status() not in (JobStatus.QUEUED, JobStatus.STARTED)
 
 
 def run_pull_job(
@@ -878,17 +1098,34 @@ def run_pull_job(
 def queue_pull(mapping: str, *, trigger: str, full: bool = False) -> tuple[str, bool]:
 	"""A run asked for by a user: its Sync Log exists from the start (Queued), so the desk and API
 	callers can follow it. While a run is queued or going on, that run is returned instead of a
-	second one. Returns ``(log name, queued now)``."""
-	current = frappe.db.get_value(
+	second one; a run whose worker died is closed first and never answers for a live one.
+	Returns ``(log name, queued now)``."""
+	current = None
+	dead = False
+	now = now_datetime()
+	for row in frappe.get_all(
 		LOG,
-		{"mapping": mapping, "direction": "Inbound", "status": ["in", ("Queued", "Running")]},
-		"name",
+		filters={"mapping": mapping, "direction": "Inbound", "status": ["in", ("Queued", "Running")]},
+		fields=["name", "status", "creation"],
 		order_by="creation desc",
-	)
+	):
+		if row.status == "Running" and not run_alive(mapping):
+			dead = bool(_close_log(row.name, "Running", now, _dead_run()))
+		elif row.status == "Queued" and _job_lost(mapping, row.creation, now):
+			_close_log(
+				row.name,
+				"Queued",
+				now,
+				_("The run's job was lost before it started (a worker stopped, or Redis was emptied)"),
+			)
+		else:
+			current = row.name
+			break
+	frappe.db.commit()
 	if current:
 		return current, False
 	log = create_log(mapping=mapping, direction="Inbound", trigger=trigger, status="Queued", commit=True)
-	if enqueue_pull(mapping, trigger=trigger, full=full, log=log.name) is None:
+	if enqueue_pull(mapping, trigger=trigger, full=full, log=log.name, after_dead_run=dead) is None:
 		frappe.db.delete(LOG, {"name": log.name})  # RQ already holds a job for the mapping
 		frappe.db.commit()
 		return current or log.name, False

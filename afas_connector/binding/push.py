@@ -15,8 +15,15 @@ from typing import Any
 import frappe
 from frappe import _
 from frappe.utils import add_to_date, get_datetime, now_datetime
+from rq.timeouts import BaseTimeoutException
 
-from afas_connector.afas import AfasAuthError, AfasError, AfasOutcomeUnknownError, Record
+from afas_connector.afas import (
+	AfasAuthError,
+	AfasError,
+	AfasOutcomeUnknownError,
+	AfasTransportError,
+	Record,
+)
 from afas_connector.afas.update import root_element
 from afas_connector.binding import ledger, write_rules
 from afas_connector.binding.connection import connector_fields, environment, get_client, is_enabled
@@ -25,8 +32,10 @@ from afas_connector.binding.ledger import is_ledger
 from afas_connector.binding.record_links import (
 	LOOKUPS,
 	afas_key_of,
+	forget_link,
 	link_document,
 	link_of,
+	removed_key,
 	unlink,
 	update_link,
 )
@@ -122,7 +131,9 @@ def process_log(name: str, session: PushSession | None = None) -> str:
 	The call is planned and its body built first; then the row is marked Running *with* the method,
 	key and body it is about to send, and committed, before anything goes out. So a push that dies
 	mid-call (worker killed, job timeout) leaves a row that says whether a POST may have reached AFAS,
-	and the sweeper never sends such a POST again blindly.
+	and the sweeper never sends such a POST again blindly. A push interrupted in this process once its
+	write has left (a job timeout, a signal, an error after the request was sent) is recorded as such
+	at once (:func:`_send_failed`): a POST is Outcome Unknown, never a Failed that Retry sends again.
 	"""
 	log = _lock_row(name)
 	mapping = frappe.get_cached_doc(MAPPING, log.mapping)
@@ -137,6 +148,8 @@ def process_log(name: str, session: PushSession | None = None) -> str:
 		return _record_failure(log, exc, [])
 	except Exception as exc:  # a document the body cannot be built from must not stop the queue behind it
 		frappe.db.rollback()
+		if is_interruption(exc):
+			raise  # a job timeout before anything was sent: the row stays Queued for the next drain
 		log_error(
 			f"AFAS push {log.name}: body not built", exc, reference_doctype=LOG, reference_name=log.name
 		)
@@ -168,11 +181,15 @@ def process_log(name: str, session: PushSession | None = None) -> str:
 	own = session is None
 	session = session or PushSession()
 	session.exchanges.clear()
+	writes = writes_started(session.client)
 	try:
 		note = _send(session.client, mapping, log, call, link, record)
-	except Exception as exc:
-		frappe.db.rollback()
-		return _record_failure(log, exc, list(session.exchanges))
+		if files:
+			from afas_connector.binding.attachments import remember_sent
+
+			remember_sent(mapping, log.reference_doctype, log.reference_name, files, log.get("afas_key"))
+	except BaseException as exc:  # a job timeout or a signal too: see _send_failed
+		return _send_failed(log, exc, list(session.exchanges), writes_started(session.client) > writes)
 	finally:
 		if own:
 			session.close()
@@ -180,12 +197,54 @@ def process_log(name: str, session: PushSession | None = None) -> str:
 	fields["afas_key"] = log.get("afas_key")  # the key AFAS gave a POST, if any
 	if note:
 		fields["error"] = note
-	if files:
-		from afas_connector.binding.attachments import remember_sent
-
-		remember_sent(mapping, log.reference_doctype, log.reference_name, files, log.get("afas_key"))
 	finish_log(log, "Success", **fields)
 	return "Success"
+
+
+def is_interruption(exc: BaseException) -> bool:
+	"""An exception that stops the job rather than this push: RQ's job timeout (raised inside the job
+	by a signal, an ``Exception`` in RQ 1.x and 2.x), ``SystemExit``, ``KeyboardInterrupt``."""
+	return isinstance(exc, BaseTimeoutException) or not isinstance(exc, Exception)
+
+
+def writes_started(client: Any) -> int:
+	"""The writes ``client`` has handed to the network (``AfasClient.writes_started``)."""
+	return int(getattr(client, "writes_started", 0) or 0)
+
+
+def _send_failed(log: Any, exc: BaseException, exchanges: list[Any], write_left: bool) -> str:
+	"""Record a push that raised while it sent. AFAS's own answer (an :class:`AfasError`) says what
+	happened to the write. Anything else raised after the write left this process (``write_left``: a
+	job timeout while AFAS was still working, a signal, an error of ours after AFAS answered) leaves
+	its outcome unknown: AFAS may hold it. So it is recorded as a lost answer: a POST becomes Outcome
+	Unknown, a PUT or DELETE is sent again. An interruption is recorded and raised again, so the job
+	stops as RQ asked; if even the record fails, the Running mark stays for the sweeper."""
+	interrupted = is_interruption(exc)
+	recorded: BaseException = exc
+	cause = f"{type(exc).__name__}: {exc}"
+	method = log.get("http_method") or ""
+	if write_left and not isinstance(exc, AfasError):
+		recorded = AfasOutcomeUnknownError(
+			_("the push was stopped while its {0} was under way: {1}").format(method, cause), method=method
+		)
+	elif interrupted:  # stopped before anything left: simply sent again
+		recorded = AfasTransportError(
+			_("the push was stopped before its {0} was sent: {1}").format(method, cause), method=method
+		)
+	try:
+		frappe.db.rollback()
+		if recorded is not exc:
+			log_error(
+				f"AFAS push {log.name} stopped mid-call", exc, reference_doctype=LOG, reference_name=log.name
+			)
+		outcome = _record_failure(log, recorded, exchanges)  # type: ignore[arg-type]
+	except Exception:
+		if not interrupted:
+			raise
+		outcome = "Running"
+	if interrupted:
+		raise exc
+	return outcome
 
 
 #: What a push reads of its outbox row: a narrow locking read, not the whole Sync Log document.
@@ -370,12 +429,16 @@ def plan_for(mapping: Any, event: str, doctype: str, name: str) -> tuple[Call, A
 		)
 		return call, link, frappe._dict(doctype=doctype, name=name, docstatus=docstatus)
 	doc = None if event in REMOVE_EVENTS else current_document(mapping, doctype, name)
+	cancelled = doc is not None and doc.get("docstatus") == 2
 	call = plan_call(
 		event,
 		afas_key=link.afas_key if link else None,
 		document_exists=doc is not None,
 		delete_action=mapping.delete_action,
-		cancelled=doc is not None and doc.get("docstatus") == 2,
+		cancelled=cancelled,
+		removed_key=removed_key(mapping.name, doctype, name)
+		if not link and (cancelled or event in REMOVE_EVENTS)
+		else None,
 	)
 	return call, link, doc
 
@@ -412,7 +475,7 @@ def _send(client: Any, mapping: Any, log: Any, call: Call, link: Any, record: Re
 		client.update(connector, record, root=root)
 		if call.deactivate:  # the ERPNext document is gone or cancelled: its link has done its job
 			if not frappe.db.exists(log.reference_doctype, log.reference_name):
-				unlink(link.name)
+				forget_link(link.name)  # the AFAS record stays (blocked): a tombstone, where wanted
 			return None
 		update_link(link.name)
 		return None

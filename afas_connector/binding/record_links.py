@@ -10,6 +10,10 @@ Two rules make one identity per record:
 - **One pair, one set of links.** A mapping that names another in *Same AFAS Records As*
   (``link_with``: debtors in, debtors out) reads and writes the links of that mapping: a Customer
   pushed to AFAS is the debtor the pull reads back, whichever direction wrote the link first.
+
+A document deleted in ERPNext may leave its link as a *tombstone* (``deleted_in_erpnext``, by the
+inbound mapping's *When Deleted in ERPNext*): the pull reads it to leave the AFAS record alone or to
+write it again; every other reader here skips it, as it points at nothing.
 """
 
 from __future__ import annotations
@@ -20,7 +24,8 @@ import frappe
 from frappe.utils import now_datetime
 
 from afas_connector.binding.connection import environment
-from afas_connector.binding.constants import LINK, MAPPING
+from afas_connector.binding.constants import LINK, LOG, MAPPING
+from afas_connector.sync.inbound_plan import BRING_BACK, UNLINK, deletion_choice
 
 
 def scope_of(mapping: str) -> str:
@@ -38,14 +43,18 @@ def afas_key_of(mapping: str, name: str) -> str | None:
 	doctype = frappe.get_cached_value(MAPPING, mapping, "erpnext_doctype")
 	return frappe.db.get_value(
 		LINK,
-		link_filters(mapping, reference_doctype=doctype, reference_name=name, merged_away=0),
+		link_filters(
+			mapping, reference_doctype=doctype, reference_name=name, merged_away=0, deleted_in_erpnext=0
+		),
 		"afas_key",
 	)
 
 
 def name_of(mapping: str, key: str) -> str | None:
 	"""The ERPNext document that AFAS key ``key`` became in ``mapping``, if any."""
-	return frappe.db.get_value(LINK, link_filters(mapping, afas_key=key, merged_away=0), "reference_name")
+	return frappe.db.get_value(
+		LINK, link_filters(mapping, afas_key=key, merged_away=0, deleted_in_erpnext=0), "reference_name"
+	)
 
 
 def find_documents(source: dict[str, str], value: str) -> list[tuple[str, str]]:
@@ -68,21 +77,23 @@ def link_of(mapping: str, doctype: str, name: str) -> Any | None:
 	"""The link (``name``, ``afas_key``) of one ERPNext document in ``mapping``, or None."""
 	return frappe.db.get_value(
 		LINK,
-		link_filters(mapping, reference_doctype=doctype, reference_name=name, merged_away=0),
+		link_filters(
+			mapping, reference_doctype=doctype, reference_name=name, merged_away=0, deleted_in_erpnext=0
+		),
 		["name", "afas_key"],
 		as_dict=True,
 	)
 
 
 def links_by_key(mapping: str, keys: list[str]) -> dict[str, Any]:
-	"""``{afas_key: link}`` (name, afas_key, reference_name, content_hash, merged_away) for the keys
-	that have one."""
+	"""``{afas_key: link}`` (name, afas_key, reference_name, content_hash, merged_away,
+	deleted_in_erpnext) for the keys that have one, tombstones included."""
 	if not keys:
 		return {}
 	rows = frappe.get_all(
 		LINK,
 		filters=link_filters(mapping, afas_key=["in", keys]),
-		fields=["name", "afas_key", "reference_name", "content_hash", "merged_away"],
+		fields=["name", "afas_key", "reference_name", "content_hash", "merged_away", "deleted_in_erpnext"],
 	)
 	return {r.afas_key: r for r in rows}
 
@@ -142,7 +153,12 @@ def link_document(mapping: str, key: str, doctype: str, name: str) -> None:
 	existing = frappe.db.get_value(LINK, link_filters(mapping, afas_key=key), "name")
 	if existing:
 		update_link(
-			existing, reference_doctype=doctype, reference_name=name, missing_in_afas=0, merged_away=0
+			existing,
+			reference_doctype=doctype,
+			reference_name=name,
+			missing_in_afas=0,
+			merged_away=0,
+			deleted_in_erpnext=0,
 		)
 		return
 	frappe.get_doc(
@@ -167,30 +183,94 @@ def unlink(link: str) -> None:
 
 
 def links_of_document(doctype: str, name: str) -> list[Any]:
-	"""Every link of one document, in every environment and mapping."""
+	"""Every link of one document, in every environment and mapping (tombstones of a deleted document
+	of the same name left out)."""
 	return frappe.get_all(
 		LINK,
-		filters={"reference_doctype": doctype, "reference_name": name},
+		filters={"reference_doctype": doctype, "reference_name": name, "deleted_in_erpnext": 0},
 		fields=["name", "mapping", "environment", "afas_key", "merged_away"],
 	)
+
+
+def deletion_choice_of(scope: str) -> str:
+	"""*When Deleted in ERPNext* for the links of ``scope``: the choice of the inbound mapping(s) that
+	read them (``sync/inbound_plan.deletion_choice``)."""
+	rows = frappe.get_all(
+		MAPPING,
+		filters={"direction": "Inbound"},
+		or_filters={"name": scope, "link_with": scope},
+		pluck="on_erpnext_delete",
+	)
+	return deletion_choice(rows)
 
 
 def forget_document(
 	doctype: str, name: str, *, keep_mappings: set[str] | frozenset[str] = frozenset()
 ) -> int:
-	"""The document is deleted in ERPNext: drop its links, so none points at nothing. Links of the
-	mappings in ``keep_mappings`` stay for the queued push that deletes the record in AFAS (it drops
-	them once sent). Returns how many were dropped."""
+	"""The document is deleted in ERPNext: each of its links is dropped, or kept as a tombstone where
+	the inbound mapping that reads it says so (*When Deleted in ERPNext*: Keep Deleted, Bring Back), so
+	no live link points at nothing. Links of the mappings in ``keep_mappings`` stay for the queued push
+	that deletes the record in AFAS (it drops them once sent). Returns how many were dropped or kept
+	as tombstones."""
 	keep_scopes = {scope_of(m) for m in keep_mappings}
 	env = environment() if keep_scopes else None
-	drop = [
-		link.name
+	links = [
+		link
 		for link in links_of_document(doctype, name)
 		if not (link.mapping in keep_scopes and link.environment == env)
 	]
-	if drop:
-		frappe.db.delete(LINK, {"name": ["in", drop]})
-	return len(drop)
+	for link in links:
+		forget_link(link.name, link.mapping, doctype, name)
+	return len(links)
+
+
+def forget_link(
+	link: str, scope: str | None = None, doctype: str | None = None, name: str | None = None
+) -> None:
+	"""One link's document is gone from ERPNext while its AFAS record stays: a tombstone or nothing, as
+	the scope's *When Deleted in ERPNext* says (see :func:`forget_document`)."""
+	if scope is None or doctype is None or name is None:
+		row = frappe.db.get_value(
+			LINK, link, ["mapping", "reference_doctype", "reference_name"], as_dict=True
+		)
+		if not row:
+			return
+		scope, doctype, name = row.mapping, row.reference_doctype, row.reference_name
+	choice = deletion_choice_of(scope)
+	if choice == UNLINK:
+		unlink(link)
+		return
+	when = now_datetime().strftime("%Y-%m-%d %H:%M")
+	if choice == BRING_BACK:
+		note = frappe._(
+			"{0} {1} was deleted in ERPNext by {2} on {3}: the next run writes its AFAS record again "
+			"(When Deleted in ERPNext: Bring Back)"
+		).format(frappe._(doctype), name, frappe.session.user, when)
+	else:
+		note = frappe._(
+			"{0} {1} was deleted in ERPNext by {2} on {3}: runs leave its AFAS record alone (When Deleted "
+			"in ERPNext: Keep Deleted). To have it back, set the mapping to Bring Back, or delete this link"
+		).format(frappe._(doctype), name, frappe.session.user, when)
+	update_link(link, deleted_in_erpnext=1, note=note)
+
+
+def removed_key(mapping: str, doctype: str, name: str) -> str | None:
+	"""The AFAS key of the record a push of this document deleted in AFAS (its latest successful
+	DELETE), for a document with no link now: it *was* sent, and its record is gone from AFAS."""
+	return frappe.db.get_value(
+		LOG,
+		{
+			"mapping": mapping,
+			"reference_doctype": doctype,
+			"reference_name": name,
+			"direction": "Outbound",
+			"status": "Success",
+			"http_method": "DELETE",
+			"environment": environment(),
+		},
+		"afas_key",
+		order_by="creation desc",
+	)
 
 
 def settle_merge(doctype: str, old: str, into: str, merged: list[str]) -> list[Any]:

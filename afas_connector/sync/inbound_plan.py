@@ -53,6 +53,9 @@ class InboundState:
 	cursor: Any = None  # last committed AFAS key of the run in progress
 	full: bool = False
 	retry_keys: list[str] = field(default_factory=list)  # rows that failed: read again until they succeed
+	#: The field map (its hash) the run in progress writes with: a run resumed after the field map
+	#: changed would leave its first pages written with the old one (:func:`begin`).
+	field_map: str | None = None
 
 	def to_dict(self) -> dict[str, Any]:
 		return asdict(self)
@@ -66,6 +69,7 @@ class InboundState:
 			cursor=data.get("cursor"),
 			full=bool(data.get("full")),
 			retry_keys=[str(k) for k in data.get("retry_keys") or []],
+			field_map=data.get("field_map"),
 		)
 
 	@property
@@ -110,13 +114,40 @@ def since_filter(watermark: str, overlap_seconds: int, until: str | None = None)
 	return to_afas_datetime(earliest)
 
 
-def start_run(state: InboundState, *, full: bool = False, now: dt.datetime | None = None) -> InboundState:
+def start_run(
+	state: InboundState, *, full: bool = False, now: dt.datetime | None = None, field_map: str | None = None
+) -> InboundState:
 	"""Begin a run, or resume the one a crash left behind (same start time, same cursor)."""
 	if state.in_progress:
 		return state
 	return InboundState(
-		watermark=state.watermark, run_started=stamp(now), cursor=None, full=full, retry_keys=state.retry_keys
+		watermark=state.watermark,
+		run_started=stamp(now),
+		cursor=None,
+		full=full,
+		retry_keys=state.retry_keys,
+		field_map=field_map,
 	)
+
+
+def begin(state: InboundState, *, full: bool, field_map: str | None) -> InboundState:
+	"""The state a run starts from. A run in progress (a crash, ``max_pages``) is resumed at its cursor
+	only if this run reads as it did: not a full run resuming an incremental one, and with the same
+	field map: the pages before the cursor were written with the field map of that run, so a changed
+	one starts over from the first row (else those rows would never get it). A state saved before the
+	field map was kept resumes."""
+	changed = state.field_map is not None and field_map is not None and state.field_map != field_map
+	if state.in_progress and ((full and not state.full) or changed):
+		return InboundState(watermark=state.watermark, retry_keys=state.retry_keys)
+	return state
+
+
+def resync_done(*, full: bool, complete: bool, run_map: str | None, current_map: str | None) -> bool:
+	"""Whether a run settles the "field mapping changed" re-sync: it read every row (``full``) to the
+	end (``complete``), written with the field map the mapping has *now*. A field map edited while the
+	run went on (``current_map`` is not the ``run_map`` it started with) wants a re-sync of its own:
+	the rows this run wrote have the old one."""
+	return full and complete and (run_map or "") == (current_map or "")
 
 
 def page_filter(spec: InboundSpec, state: InboundState) -> FilterSet:
@@ -155,7 +186,12 @@ def after_page(state: InboundState, rows: list[dict[str, Any]], key_field: str) 
 	if not rows:
 		return state
 	return InboundState(
-		state.watermark, state.run_started, rows[-1].get(key_field), state.full, state.retry_keys
+		state.watermark,
+		state.run_started,
+		rows[-1].get(key_field),
+		state.full,
+		state.retry_keys,
+		state.field_map,
 	)
 
 
@@ -167,6 +203,7 @@ def finish_run(state: InboundState) -> InboundState:
 		cursor=None,
 		full=False,
 		retry_keys=state.retry_keys,
+		field_map=state.field_map,
 	)
 
 
@@ -177,6 +214,31 @@ def settle_retries(state: InboundState, failed: set[str], succeeded: set[str]) -
 	keys += sorted(k for k in failed if k not in keys)
 	state.retry_keys = keys
 	return state
+
+
+#: What happens to an AFAS record whose ERPNext document a user deleted (the mapping's *When Deleted in
+#: ERPNext*): its link stays as a tombstone and runs leave the record alone (the default: the user's
+#: delete stands, nothing comes back by itself); the tombstone stays and the next run writes the
+#: record again; or the link is dropped and the record is as one never seen: it comes back, as a new
+#: document or adopted by Match Existing By, when a run reads it (AFAS changed it, or a full run).
+KEEP_DELETED = "Keep Deleted"
+BRING_BACK = "Bring Back"
+UNLINK = "Unlink"
+DELETED_IN_ERPNEXT_CHOICES = (KEEP_DELETED, BRING_BACK, UNLINK)
+
+
+def deletion_choice(choices: list[str | None]) -> str:
+	"""The choice that holds for one set of links, from the choices of the inbound mappings that read
+	it (usually one): Keep Deleted when any says so or none is set (nothing comes back unasked), else
+	Bring Back when any says so, else Unlink. No inbound mapping: Unlink (nothing would read a
+	tombstone)."""
+	if not choices:
+		return UNLINK
+	chosen = {c or KEEP_DELETED for c in choices}
+	for choice in (KEEP_DELETED, BRING_BACK):
+		if choice in chosen:
+			return choice
+	return UNLINK
 
 
 def decide(existing_hash: str | None, exists: bool, new_hash: str) -> str:
@@ -238,6 +300,7 @@ def run_inbound(
 	now: dt.datetime | None = None,
 	max_pages: int | None = None,
 	prefetch: bool = True,
+	field_map: str | None = None,
 ) -> InboundState:
 	"""Drive one inbound run: fetch a page, hand it to ``commit_page(page, state_after)``, repeat.
 
@@ -246,9 +309,10 @@ def run_inbound(
 	``client`` is an :class:`afas_connector.afas.AfasClient` (duck-typed to keep this module light).
 	With ``prefetch`` the next page is fetched in a thread while ``commit_page`` runs (at most one page
 	ahead, so memory stays bounded by two pages); ``commit_page`` always runs in the calling thread.
+	``field_map`` (its hash) is kept in the state of the run it starts (see :func:`begin`).
 	"""
 	check_paging(spec, take)
-	state = start_run(state, full=full, now=now)
+	state = start_run(state, full=full, now=now, field_map=field_map)
 	pending = set(state.retry_keys)  # failed before and not yet read again in this run
 	number = 0
 	passed: set[Any] = {state.cursor} - {None, ""}

@@ -75,16 +75,30 @@ class Call:
 
 
 def plan_call(
-	event: str, *, afas_key: str | None, document_exists: bool, delete_action: str, cancelled: bool = False
+	event: str,
+	*,
+	afas_key: str | None,
+	document_exists: bool,
+	delete_action: str,
+	cancelled: bool = False,
+	removed_key: str | None = None,
 ) -> Call:
 	"""Decide the call for one change from what AFAS already knows (``afas_key``: the key on the
 	document's Record Link, or None) and the ERPNext document as it is now: gone, or ``cancelled``.
+	``removed_key``: the AFAS record a push of this document deleted there, when it has no link now
+	(it *was* sent, so the message must not say it never was).
 
 	A push sends the document as it is now, however it was started (a save, the button, the API,
 	Retry): a cancelled document is sent as its cancellation, and a cancelled or deleted one is never
 	created in AFAS.
 	"""
 	if event in REMOVE_EVENTS or cancelled:
+		if not afas_key and removed_key:
+			return Call(
+				"",
+				reason="Sent to AFAS before, and its AFAS record {0} was deleted there already: nothing to send",
+				reason_args=(str(removed_key),),
+			)
 		if not afas_key:
 			if event in REMOVE_EVENTS:
 				return Call("", reason="Never sent to AFAS, so nothing to delete there")

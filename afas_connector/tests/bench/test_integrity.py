@@ -59,7 +59,15 @@ def links(scope: str, **filters) -> list:
 	return frappe.get_all(
 		LINK,
 		filters={"mapping": scope, **filters},
-		fields=["name", "afas_key", "reference_name", "merged_away", "environment", "note"],
+		fields=[
+			"name",
+			"afas_key",
+			"reference_name",
+			"merged_away",
+			"environment",
+			"note",
+			"deleted_in_erpnext",
+		],
 	)
 
 
@@ -101,15 +109,17 @@ class DebtorPair(IntegrationTestCase):
 		return [r for r in self.sim.requests if r.connector == DEBTOR and r.method == method]
 
 	def record(self, scenario: str) -> None:
-		"""Every AFAS debtor is one Customer, with one link; every link points at a Customer."""
+		"""Every AFAS debtor is one Customer, with one link, or a tombstone (its Customer deleted by a
+		user, left deleted); every other link points at a Customer."""
 		debtors = {str(r["DebtorId"]) for r in self.sim.rows(DEBTORS)}
-		active = [link for link in links(self.inbound) if not link.merged_away]
-		keys = [link.afas_key for link in active]
-		lost = len(debtors - set(keys))
-		duplicated = (len(keys) - len(set(keys))) + max(0, len(self.customers()) - len(debtors))
-		dangling = [
-			link for link in links(self.inbound) if not frappe.db.exists("Customer", link.reference_name)
+		tombstones = {link.afas_key for link in links(self.inbound) if link.deleted_in_erpnext}
+		active = [
+			link for link in links(self.inbound) if not link.merged_away and not link.deleted_in_erpnext
 		]
+		keys = [link.afas_key for link in active]
+		lost = len(debtors - set(keys) - tombstones)
+		duplicated = (len(keys) - len(set(keys))) + max(0, len(self.customers()) - len(debtors - tombstones))
+		dangling = [link for link in active if not frappe.db.exists("Customer", link.reference_name)]
 		record_scenario(scenario, len(debtors), lost, duplicated + len(dangling))
 		self.assertEqual((lost, duplicated, dangling), (0, 0, []), scenario)
 
@@ -206,9 +216,15 @@ class TestMergeRenameDelete(DebtorPair):
 		restore_outbound(isolate)
 		frappe.db.sql("delete from `tabCustomer` where name=%s", hard.reference_name)  # behind the app's back
 		frappe.db.commit()
-		self.assertEqual(links(self.inbound, reference_name=gone.reference_name), [])
+		# When Deleted in ERPNext = Keep Deleted (the default): the link stays only as a tombstone.
+		left = links(self.inbound, reference_name=gone.reference_name)
+		self.assertEqual([(link.afas_key, link.deleted_in_erpnext) for link in left], [(gone.afas_key, 1)])
 		log = pull(self.inbound, full=True)
-		self.assertEqual((log.inserted, log.unchanged), (2, self.ROWS - 2), "recreated, not 'unchanged'")
+		self.assertEqual(
+			(log.inserted, log.unchanged),
+			(1, self.ROWS - 1),
+			"the one deleted behind the app's back is recreated, not 'unchanged'; the user's delete stands",
+		)
 		self.record("deleted in ERPNext, full run")
 
 

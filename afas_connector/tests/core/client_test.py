@@ -456,3 +456,17 @@ def test_data_connectors(sim, client):
 	assert report.mimetype == "application/pdf" and report.data.startswith(b"%PDF")
 	with pytest.raises(AfasNotFoundError):
 		client.file("00000000-0000-0000-0000-000000000000", "nope.txt")
+
+
+def test_writes_handed_to_the_network_are_counted_before_any_answer(sim, client):
+	"""Issue 24 §4: a caller interrupted during a write (a job timeout while AFAS works) can tell that
+	the write left: it is counted before the request goes out, reads are not."""
+	list(client.iter_rows(DEBTORS, order_by="DebtorId", take=5))
+	assert client.writes_started == 0
+	sim.faults.add(connector="KnSalesRelationOrg", kind="drop", times=1, method="POST")
+	record = Record(fields={"CuId": "EUR"}, objects={"KnOrganisation": Record(fields={"Nm": "Teller B.V."})})
+	with pytest.raises(AfasTransportError):
+		client.insert("KnSalesRelationOrg", record)
+	assert client.writes_started == 1
+	client.insert("KnSalesRelationOrg", record)
+	assert client.writes_started == 2

@@ -12,11 +12,17 @@ import pytest
 from afas_connector.afas import FilterSet
 from afas_connector.afas.dates import amsterdam_now, to_afas_datetime
 from afas_connector.sync.inbound_plan import (
+	BRING_BACK,
+	KEEP_DELETED,
+	UNLINK,
 	InboundSpec,
 	InboundState,
 	after_page,
+	begin,
+	deletion_choice,
 	finish_run,
 	page_filter,
+	resync_done,
 	run_inbound,
 	settle_retries,
 	since_filter,
@@ -301,3 +307,63 @@ def test_share_done_and_time_left_come_from_the_key_range():
 	assert time_left(0.25, 30.0) == 90.0
 	assert time_left(None, 30.0) is None and time_left(0.0, 3.0) is None
 	assert time_left(1.0, 12.0) == 0.0
+
+
+def test_a_run_keeps_the_field_map_it_writes_with(sim, client):
+	"""Issue 24 §6: the state of a run says which field map its pages were written with."""
+	sim.generate_rows(DEBTORS, n=120, seed=31)
+	store = Store(crash_on_page=2)
+	with pytest.raises(Crash):
+		store.run(client, field_map="map-1")
+	assert store.state.in_progress and store.state.field_map == "map-1"
+	assert InboundState.from_dict(store.state.to_dict()).field_map == "map-1"
+	store.crash_on_page = None
+	assert store.run(client, field_map="map-1").field_map == "map-1"  # resumed, then finished
+
+
+def test_a_run_resumes_only_with_the_field_map_it_started_with():
+	"""A run in progress resumes at its cursor with the same field map; with another (edited since)
+	it starts over, so the rows before the cursor get the new one too."""
+	crashed = InboundState(
+		watermark="w", run_started="s", cursor=40, full=True, retry_keys=["7"], field_map="a"
+	)
+	assert begin(crashed, full=True, field_map="a") is crashed
+	again = begin(crashed, full=True, field_map="b")
+	assert (again.in_progress, again.cursor, again.watermark, again.retry_keys) == (False, None, "w", ["7"])
+	incremental = InboundState(watermark="w", run_started="s", cursor=40, field_map="a")
+	assert not begin(incremental, full=True, field_map="a").in_progress  # a full run starts over
+	assert begin(incremental, full=False, field_map="a") is incremental
+	legacy = InboundState(watermark="w", run_started="s", cursor=40, full=True)  # saved before field_map
+	assert begin(legacy, full=True, field_map="a") is legacy
+
+
+@pytest.mark.parametrize(
+	"full,complete,run_map,current_map,done",
+	[
+		(True, True, "a", "a", True),  # every row rewritten with the field map the mapping has
+		(True, True, "a", "b", False),  # edited during the run: its rows have the old one
+		(True, False, "a", "a", False),  # stopped before the end
+		(False, True, "a", "a", False),  # an incremental (or first) run read only some rows
+		(True, True, None, "", True),
+	],
+)
+def test_a_resync_is_done_only_when_every_row_has_the_current_field_map(
+	full, complete, run_map, current_map, done
+):
+	assert resync_done(full=full, complete=complete, run_map=run_map, current_map=current_map) is done
+
+
+@pytest.mark.parametrize(
+	"choices,expected",
+	[
+		([], UNLINK),
+		([None], KEEP_DELETED),
+		([""], KEEP_DELETED),
+		([BRING_BACK], BRING_BACK),
+		([UNLINK], UNLINK),
+		([UNLINK, BRING_BACK], BRING_BACK),
+		([BRING_BACK, KEEP_DELETED], KEEP_DELETED),
+	],
+)
+def test_when_deleted_in_erpnext_defaults_to_keeping_the_delete(choices, expected):
+	assert deletion_choice(choices) == expected

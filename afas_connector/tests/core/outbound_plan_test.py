@@ -129,3 +129,19 @@ def test_the_ledger_books_once_and_reverses_once():
 	ledger = {"mapping_type": LEDGER, "push_on_submit": 1, "push_on_cancel": 1, "delete_action": DO_NOTHING}
 	assert wants_change("on_submit", ledger) and wants_change("on_cancel", ledger)
 	assert not wants_change("on_update", {**ledger, "push_on_update": 1})
+
+
+@pytest.mark.parametrize("event", ["on_update", "on_cancel"])
+def test_a_document_whose_afas_record_was_deleted_is_not_called_never_sent(event):
+	"""Issue 24 §6: sent, then cancelled (AFAS record deleted): pushing it again says so."""
+	call = plan_call(
+		event,
+		afas_key=None,
+		document_exists=True,
+		delete_action=DELETE_IN_AFAS,
+		cancelled=True,
+		removed_key="10007",
+	)
+	assert not call.sends
+	assert "10007" in call.message() and "deleted there already" in call.message()
+	assert "never" not in call.message().lower() and "before it reached" not in call.message()
