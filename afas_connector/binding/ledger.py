@@ -4,8 +4,9 @@ Journal Entry) → its GL Entries → one balanced AFAS financial entry, built b
 It reads what the builder needs from ERPNext (GL Entries, the invoice's items and taxes for the VAT
 split, the party numbers AFAS holds through the customer and supplier mappings' Record Links) and
 from AFAS (the administration's period table, cached), and looks a voucher up in AFAS's financial
-mutations (``Profit_Transactions``, by voucher number) before it books: a booking whose answer was
-lost is found there instead of booked twice.
+mutations (``Profit_Transactions``, by voucher number, in the voucher's administration) before it
+books: a booking whose answer was lost is found there instead of booked twice, and only if it is this
+booking (``sync/ledger.find_booking``). A booking is known by ``administration/entry number``.
 """
 
 from __future__ import annotations
@@ -19,16 +20,23 @@ from frappe import _
 from frappe.utils import getdate
 
 from afas_connector.binding.connection import environment, get_client
-from afas_connector.binding.constants import MAPPING
-from afas_connector.binding.record_links import afas_key_of
+from afas_connector.binding.constants import LINK, LOG, MAPPING
+from afas_connector.binding.record_links import afas_key_of, link_filters, scope_of, update_link
 from afas_connector.sync.ledger import (
+	DOCUMENT_NAME,
+	ERPNEXT_NUMBER,
+	BookedEntry,
 	GLLine,
 	InvoiceLine,
 	LedgerMaps,
 	Voucher,
 	build_entry,
+	entries_from_rows,
 	invoice_number,
+	invoice_number_clashes,
 	item_vat_code,
+	parse_entry_key,
+	supplier_invoice_number,
 )
 from afas_connector.sync.mapping_errors import RecordError
 from afas_connector.sync.outbound_plan import LEDGER
@@ -56,6 +64,8 @@ def maps_of(mapping: Any) -> tuple[LedgerMaps, dict[str, str], dict[str, str], d
 		value = (row.afas_value or "").strip()
 		if row.kind == "Account":
 			maps.accounts[row.erpnext_value] = value
+			if row.get("dimension"):
+				maps.dimensions[row.erpnext_value] = row.dimension
 		elif row.kind == "VAT Code":
 			maps.vat_codes[row.erpnext_value] = value
 		elif row.kind == "Cost Centre":
@@ -90,6 +100,7 @@ def voucher_of(mapping: Any, doctype: str, name: str, *, reverse: bool = False) 
 			"debit_in_account_currency",
 			"credit_in_account_currency",
 			"against_voucher",
+			"against_voucher_type",
 			"posting_date",
 			"remarks",
 		],
@@ -107,6 +118,7 @@ def voucher_of(mapping: Any, doctype: str, name: str, *, reverse: bool = False) 
 			debit_in_account_currency=Decimal(str(r.debit_in_account_currency or 0)),
 			credit_in_account_currency=Decimal(str(r.credit_in_account_currency or 0)),
 			against_voucher=r.against_voucher or None,
+			against_voucher_type=r.against_voucher_type or None,
 			posting_date=str(r.posting_date),
 		)
 		for r in rows
@@ -122,7 +134,7 @@ def voucher_of(mapping: Any, doctype: str, name: str, *, reverse: bool = False) 
 		description=_description(doc),
 	)
 	if doctype in INVOICES:
-		number, _why = invoice_number(name, mapping.invoice_number_rule or "")
+		number, _why = invoice_number_of(mapping, doctype, name, bill_no=doc.get("bill_no"))
 		voucher.invoice_number = number
 		voucher.due_date = str(doc.due_date) if doc.get("due_date") else None
 		voucher.invoice_lines = _invoice_lines(doc, maps_of(mapping)[0])
@@ -132,7 +144,7 @@ def voucher_of(mapping: Any, doctype: str, name: str, *, reverse: bool = False) 
 #: The header fields a voucher's entry reads, per voucher type.
 HEADER = {
 	"Sales Invoice": ["creation", "company", "posting_date", "due_date", "customer_name"],
-	"Purchase Invoice": ["creation", "company", "posting_date", "due_date", "supplier_name"],
+	"Purchase Invoice": ["creation", "company", "posting_date", "due_date", "supplier_name", "bill_no"],
 	"Payment Entry": ["creation", "company", "posting_date", "party_name", "paid_to", "paid_from", "remarks"],
 	"Journal Entry": ["creation", "company", "posting_date", "user_remark"],
 }
@@ -197,6 +209,7 @@ def build(
 
 	voucher, doc = voucher_of(mapping, doctype, name, reverse=reverse)
 	maps, journals, units, _codes = maps_of(mapping)
+	maps.profit_and_loss = profit_and_loss_accounts({line.account for line in voucher.lines})
 	errors: list[RecordError] = []
 	waiting: list[str] = []
 	unit = units.get(voucher.company)
@@ -224,11 +237,12 @@ def build(
 	invoice_numbers = {}
 	for line in voucher.lines:
 		if line.against_voucher and line.against_voucher != name:
-			number, _why = invoice_number(line.against_voucher, mapping.invoice_number_rule or "")
+			number, _why = invoice_number_of(mapping, line.against_voucher_type, line.against_voucher)
 			if number:
 				invoice_numbers[line.against_voucher] = number
 	if doctype in INVOICES and not voucher.invoice_number:
-		errors.append(RecordError(name, "InId", invoice_number(name, mapping.invoice_number_rule or "")[1]))
+		why = invoice_number_of(mapping, doctype, name, bill_no=doc.get("bill_no"))[1]
+		errors.append(RecordError(name, "InId", why))
 	year = period = 0
 	if unit:
 		try:
@@ -274,16 +288,147 @@ def period_of(unit: int, day: Any) -> tuple[int, int]:
 	raise LookupError(_("{0} is in no period of AFAS administration {1}").format(text, unit))
 
 
-def booked_entries(client: Any, voucher_no: str) -> list[str]:
-	"""The AFAS entry numbers booked with voucher number ``voucher_no``, oldest first: the booking,
-	then its reversal."""
-	rows = client.iter_rows(TRANSACTIONS, order_by=["EntryNo"], filters=[["VoucherNo", "=", voucher_no]])
-	numbers: list[str] = []
-	for row in rows:
-		number = str(row.get("EntryNo"))
-		if number not in numbers:
-			numbers.append(number)
-	return numbers
+def profit_and_loss_accounts(accounts: set[str]) -> set[str]:
+	"""Which of ``accounts`` are on ERPNext's profit and loss statement (``report_type``)."""
+	if not accounts:
+		return set()
+	return set(
+		frappe.get_all(
+			"Account",
+			filters={"name": ["in", sorted(accounts)], "report_type": "Profit and Loss"},
+			pluck="name",
+		)
+	)
+
+
+def naming_series_of(doctype: str) -> list[str]:
+	"""The naming series a DocType offers (its Naming Series options, the first the default)."""
+	field = frappe.get_meta(doctype).get_field("naming_series")
+	options = (field.options or "") if field else ""
+	return [line.strip() for line in options.split("\n") if line.strip()]
+
+
+def invoice_number_of(
+	mapping: Any, doctype: str | None, name: str, *, bill_no: str | None = None
+) -> tuple[str | None, str | None]:
+	"""The invoice number (``InId``) AFAS gets for invoice ``name``: a Purchase Invoice's supplier's
+	own number (``bill_no``) where it has one and the mapping's Purchase Invoice Number says so
+	(the default: what AFAS's creditor items and payments are matched on); else the number by the
+	mapping's Invoice Number rule, unique per naming series (``sync/ledger.invoice_number``). Returns
+	``(number, None)`` or ``(None, why not)``. The Open Items read asks AFAS for the same number."""
+	rule = mapping.get("invoice_number_rule") or ""
+	if doctype == "Purchase Invoice" and (mapping.get("purchase_invoice_number") or "") != ERPNEXT_NUMBER:
+		if bill_no is None:
+			bill_no = frappe.db.get_value("Purchase Invoice", name, "bill_no")
+		number, why = supplier_invoice_number(bill_no)
+		if number or why:
+			return number, why
+	series = naming_series_of(doctype) if doctype in INVOICES and rule != DOCUMENT_NAME else []
+	return invoice_number(name, rule, series)
+
+
+def invoice_number_problems(mapping: Any) -> list[str]:
+	"""Why the mapping's Invoice Number rule cannot give its invoices numbers of their own in AFAS
+	(per administration and party kind: a Sales Invoice's debtor item, a Purchase Invoice's creditor
+	item), for the mapping's save to refuse; empty when it can."""
+	doctype = mapping.get("erpnext_doctype")
+	rule = mapping.get("invoice_number_rule") or ""
+	if doctype not in INVOICES or rule == DOCUMENT_NAME:
+		return []
+	return invoice_number_clashes(naming_series_of(doctype))
+
+
+def booked_entries(client: Any, voucher_no: str, unit: int) -> list[BookedEntry]:
+	"""The entries AFAS holds with voucher number ``voucher_no`` in administration ``unit``, oldest
+	first (AFAS numbers entries per administration: another administration's are another voucher's)."""
+	rows = client.iter_rows(
+		TRANSACTIONS,
+		order_by=["EntryNo", "SeqNo"],
+		filters=[["VoucherNo", "=", voucher_no], ["UnitId", "=", unit]],
+	)
+	return entries_from_rows(rows)
+
+
+def claimed_entries(mapping: Any, doctype: str, name: str, unit: int, entries: list[BookedEntry]) -> set[str]:
+	"""Which of ``entries`` are another document's: linked (as its booking or reversal) to another
+	document of the mapping in this AFAS environment, or booked for an earlier document of the same
+	name (Frappe gives a deleted last name out again; its Sync Logs stay)."""
+	if not entries:
+		return set()
+	keys = {e.key for e in entries}
+	spelled = sorted(keys | {e.number for e in entries if e.unit == unit})  # and links made before
+	created = frappe.db.get_value(doctype, name, "creation")
+	claimed: set[str] = set()
+	for field in ("afas_key", "reversal_key"):
+		for link in frappe.get_all(
+			LINK,
+			filters=link_filters(mapping.name, **{field: ["in", spelled]}),
+			fields=[field, "reference_doctype", "reference_name", "creation"],
+		):
+			same = (link.reference_doctype, link.reference_name) == (doctype, name)
+			if not same or (created and link.creation < created):
+				claimed.add(parse_entry_key(link[field], unit) or "")
+	if created:
+		for key in frappe.get_all(
+			LOG,
+			filters={
+				"mapping": mapping.name,
+				"reference_doctype": doctype,
+				"reference_name": name,
+				"status": "Success",
+				"afas_key": ["in", spelled],
+				"creation": ["<", created],
+			},
+			pluck="afas_key",
+		):
+			claimed.add(parse_entry_key(key, unit) or "")
+	return claimed & keys
+
+
+#: Appended to the key of a link whose AFAS entry number AFAS gave to another voucher: the link stays
+#: on its document (never moved), with a note, and its key is free for the booking AFAS answered.
+GIVEN_OUT_AGAIN = " (given out again)"
+
+
+def link_booking(mapping: Any, key: str, doctype: str, name: str, unit: int) -> str | None:
+	"""Link booking ``key`` (``administration/entry``) to the voucher. A link that holds the same entry
+	for another document (an AFAS environment restored from a copy gives a number out again) is never
+	moved: it stays on its document, marked Missing in AFAS, with a note and its key marked
+	:data:`GIVEN_OUT_AGAIN`. Returns a note naming that document, if any."""
+	number = key.split("/", 1)[1]
+	spelled = [key, number] if key.startswith(f"{unit}/") else [key]
+	note = None
+	for other in frappe.get_all(
+		LINK,
+		filters=link_filters(mapping.name, afas_key=["in", spelled]),
+		fields=["name", "afas_key", "reference_doctype", "reference_name"],
+	):
+		if (other.reference_doctype, other.reference_name) == (doctype, name):
+			update_link(other.name, afas_key=key, missing_in_afas=0)
+			return None
+		note = _(
+			"AFAS gave entry {0} again, to {1} {2}; it was the booking of {3} {4}, whose link is kept, marked "
+			"Missing in AFAS: look {4} up in AFAS (an environment restored from an older copy?)"
+		).format(key, _(doctype), name, _(other.reference_doctype), other.reference_name)
+		update_link(other.name, afas_key=f"{key}{GIVEN_OUT_AGAIN}", missing_in_afas=1, note=note)
+	frappe.get_doc(
+		{
+			"doctype": LINK,
+			"mapping": scope_of(mapping.name),
+			"environment": environment(),
+			"afas_key": key,
+			"reference_doctype": doctype,
+			"reference_name": name,
+			"last_synced": frappe.utils.now_datetime(),
+		}
+	).insert(ignore_permissions=True, ignore_links=True)
+	return note
+
+
+def unit_of(mapping: Any, company: str) -> int | None:
+	"""The AFAS administration the mapping books ``company``'s vouchers in."""
+	unit = maps_of(mapping)[2].get(company)
+	return int(unit) if unit else None
 
 
 def unmapped_accounts(mapping: Any) -> list[str]:

@@ -18,8 +18,7 @@ from frappe.utils import flt, now_datetime
 from afas_connector.binding import app_fields
 from afas_connector.binding.connection import environment, get_client
 from afas_connector.binding.constants import LINK, MAPPING
-from afas_connector.binding.ledger import maps_of
-from afas_connector.sync.ledger import invoice_number
+from afas_connector.binding.ledger import invoice_number_of, maps_of
 from afas_connector.sync.open_items import SIDES, SentInvoice, invoice_filter, order_of, settle
 
 #: The invoice fields this writes: read-only, not copied, shown once they have a value.
@@ -95,7 +94,7 @@ def sent_invoices(mapping: Any) -> tuple[list[SentInvoice], list[str]]:
 	invoices = frappe.get_all(
 		doctype,
 		filters={"name": ["in", booked], "docstatus": 1, "afas_paid": 0},
-		fields=["name", "company", party_field],
+		fields=["name", "company", party_field, *(["bill_no"] if doctype == "Purchase Invoice" else [])],
 	)
 	parties = dict(
 		frappe.get_all(
@@ -112,7 +111,7 @@ def sent_invoices(mapping: Any) -> tuple[list[SentInvoice], list[str]]:
 	units = maps_of(ledger)[2]
 	sent, skipped = [], []
 	for invoice in invoices:
-		number, why = invoice_number(invoice.name, ledger.invoice_number_rule or "")
+		number, why = invoice_number_of(ledger, doctype, invoice.name, bill_no=invoice.get("bill_no") or "")
 		party = parties.get(invoice[party_field])
 		unit = units.get(invoice.company)
 		if number and party and unit:

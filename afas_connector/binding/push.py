@@ -47,6 +47,13 @@ from afas_connector.binding.sync_log import (
 	log_error,
 	set_log,
 )
+from afas_connector.sync.ledger import (
+	entry_key,
+	entry_of_record,
+	find_booking,
+	parse_entry_key,
+	party_accounts,
+)
 from afas_connector.sync.mapping import FieldMap
 from afas_connector.sync.mapping_errors import RecordError
 from afas_connector.sync.outbound_checks import check_record, rounding_from_rows
@@ -497,31 +504,91 @@ def _send(client: Any, mapping: Any, log: Any, call: Call, link: Any, record: Re
 def _book(
 	client: Any, mapping: Any, log: Any, call: Call, link: Any, record: Record, root: str | None
 ) -> str | None:
-	"""Book a voucher, or its reversal, exactly once: AFAS's financial mutations are looked up by
-	voucher number first, so a booking whose answer was lost is found, not booked again."""
+	"""Book a voucher, or its reversal, exactly once. AFAS's financial mutations are looked up first,
+	by voucher number in the voucher's administration, and an entry found there counts as this
+	booking only if it is (``sync/ledger.find_booking``: not a reversal nor reversed, the same date
+	and lines, not another document's); so a booking whose answer was lost is linked, not booked again,
+	and a name ERPNext gave out again is booked as the new voucher it is. What cannot be told apart
+	becomes Outcome Unknown (:class:`BookingUndecided`), for the user to link; never a silent Success.
+	A booking is known by ``administration/entry number`` (AFAS numbers entries per administration)."""
 	doctype, name = log.reference_doctype, log.reference_name
-	entries = ledger.booked_entries(client, name)
-	if not call.reverse and entries:
-		link_document(mapping.name, entries[0], doctype, name)
-		log.afas_key = entries[0]
-		return _("Already in AFAS as entry {0} (found by voucher number {1}); not booked again").format(
-			entries[0], name
+	unit = int(record.fields.get("UnId") or 1)
+	own = parse_entry_key(link.afas_key, unit) if call.reverse and link else None
+	entries = ledger.booked_entries(client, name, unit)
+	if entries:
+		found = find_booking(
+			entry_of_record(record, unit),
+			entries,
+			parties=party_accounts(record),
+			claimed=ledger.claimed_entries(mapping, doctype, name, unit, entries),
+			own=own,
 		)
-	if call.reverse and len(entries) > 1:
-		update_link(link.name, reversal_key=entries[-1])
-		log.afas_key = entries[-1]
-		return _("The reversal is already in AFAS as entry {0}; not booked again").format(entries[-1])
+		note = _found_booking(mapping, log, call, link, found, unit)
+		if note:
+			return note
 	result = client.insert(mapping.afas_connector, record, root=root)
 	number = result.key("EnNo")
-	if number in (None, ""):
-		number = (ledger.booked_entries(client, name) or [None])[-1]
-	if number in (None, ""):
-		return _("AFAS booked the entry but returned no entry number")
+	if number not in (None, ""):
+		key = entry_key(result.keys.get("UnId") or unit, number)
+	else:  # AFAS answered without the number: the entry just booked is the one found now
+		entries = ledger.booked_entries(client, name, unit)
+		claimed = ledger.claimed_entries(mapping, doctype, name, unit, entries)
+		found = find_booking(entry_of_record(record, unit), entries, claimed=claimed, own=own)
+		if found.action != "link":
+			return _("AFAS booked the entry but returned no entry number")
+		key = found.key
+	log.afas_key = key
 	if call.reverse:
-		update_link(link.name, reversal_key=str(number))
-	else:
-		link_document(mapping.name, str(number), doctype, name)
-	log.afas_key = str(number)
+		update_link(link.name, reversal_key=key)
+		return None
+	return ledger.link_booking(mapping, key, doctype, name, unit)
+
+
+class BookingUndecided(AfasOutcomeUnknownError):
+	"""AFAS holds entries under the voucher's number that could each be its booking: nothing is sent,
+	the user links the right one (Outcome Unknown)."""
+
+	def __init__(self, message: str) -> None:
+		super().__init__(message)
+		self.user_message = message
+
+
+class BookingMissing(AfasError):
+	"""The booking a cancellation would reverse is not in AFAS under the voucher's number: no reversal
+	is booked blindly (Failed, for the accountant to look at)."""
+
+	retryable = False
+
+
+def _found_booking(mapping: Any, log: Any, call: Call, link: Any, found: Any, unit: int) -> str | None:
+	"""Act on what the look-up found: link it and return the log's note, or None to book."""
+	doctype, name = log.reference_doctype, log.reference_name
+	if found.action == "link" and call.reverse:
+		update_link(link.name, reversal_key=found.key)
+		log.afas_key = found.key
+		return _("The reversal is already in AFAS as entry {0}; not booked again").format(found.key)
+	if found.action == "link":
+		log.afas_key = found.key
+		ledger.link_booking(mapping, found.key, doctype, name, unit)
+		return _(
+			"Already in AFAS as entry {0} (administration/entry, found by voucher number {1}: same date, "
+			"lines and party); not booked again"
+		).format(found.key, name)
+	if found.action == "missing":
+		raise BookingMissing(
+			_(
+				"Not reversed: the booking this cancellation reverses, AFAS entry {0}, is not in AFAS under "
+				"voucher number {1}. Look it up in AFAS and book the reversal there if it is needed"
+			).format(found.key, name)[:1000]
+		)
+	if found.action == "undecided":
+		raise BookingUndecided(
+			_(
+				"Not booked: AFAS holds entries under voucher number {0} that could each be this voucher's "
+				"booking ({1}), and none is linked to another document. Look them up in AFAS, then on this "
+				"log link the one that is this booking (its key, administration/entry)"
+			).format(name, ", ".join(found.candidates))[:1000]
+		)
 	return None
 
 
@@ -571,9 +638,11 @@ def _record_failure(log: Any, exc: Exception, exchanges: list[Any]) -> str:
 	fields = {**attempted, **_exchange_fields(log, exchanges), **error_fields(exc)}
 	unknown = isinstance(exc, AfasOutcomeUnknownError)
 	mapping = frappe.get_cached_doc(MAPPING, log.mapping)
-	# A ledger booking is looked up by voucher number before it is sent again: safe to retry.
-	if unknown and log.http_method == "POST" and not is_ledger(mapping):
-		fields["error"] = outcome_unknown_message(str(exc))
+	# A ledger booking is looked up by voucher number before it is sent again: safe to retry, unless
+	# the look-up could not decide (the user does).
+	undecided = isinstance(exc, BookingUndecided)
+	if unknown and log.http_method == "POST" and (undecided or not is_ledger(mapping)):
+		fields["error"] = exc.user_message if undecided else outcome_unknown_message(str(exc))
 		finish_log(log, OUTCOME_UNKNOWN, next_attempt=None, **fields)
 		return OUTCOME_UNKNOWN
 	# A PUT or DELETE whose answer was lost is safe to send again: it sets the same values.

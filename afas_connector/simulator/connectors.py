@@ -770,6 +770,8 @@ UPDATE_CONNECTORS = (
 		key="EnNo",
 		result_keys=("EnNo", "UnId", "InID"),
 		autonumber={"EnNo": "EnNo"},
+		# AFAS numbers journal entries per administration: EnNo is answered with its UnId
+		numbered_per=("UnId", 1),
 		methods=("POST", "DELETE"),
 		check=ledger.check_entry,
 		after_insert=ledger.book_entry,

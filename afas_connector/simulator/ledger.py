@@ -13,7 +13,17 @@ lines under ``FiEntries``. Before anything is stored, as AFAS does (``endpoint/{
 * the period of each line's voucher date (``BpDa``, which decides the period) and the entry's own period
   must be open: "Date '1-11-2024' belongs to a blocked period | For this administration, period 8 of the
   year 2024 is blocked.";
-* debit and credit must balance (AFAS validates "balanced journal entries"; the wording is ours).
+* debit and credit must balance (AFAS validates "balanced journal entries"; the wording is ours);
+* a line in a foreign currency (``CuId``) with a ``Rate`` and a currency amount (``AmDc``/``AmCc``): the
+  amount in the administration's currency × ``Rate`` is the currency amount, within the rounding of a
+  rate of 6 decimals. AFAS's ``Rate`` is foreign units per unit of the administration's currency: its
+  example "Purchase with Currency" books 10,000 as NOK 75,000 with ``Rate`` 7.5, and the connector
+  computes a currency amount "uit AmSe, Rate en valuta-afronding" (``endpoint/nl/fientries-post.md``).
+  A rate given the other way round fails here (the wording is ours);
+* a dimension (``FiDimEntries``) only on an account that takes one: a profit-and-loss account
+  (``Profit_Accounts.Type`` W), or a balance-sheet account set up for axis 1 (``DimAx1``), never a
+  debtor or creditor line: a strict administration, as AFAS's own examples book ("Sales
+  Specialization": the dimension on the revenue line only). The wording is ours.
 
 English messages are AFAS's own where it publishes them (Accept-Language en-*); the Dutch ones, the
 default, are ours where AFAS publishes only English. A booking layout held by another user is a fault:
@@ -105,6 +115,9 @@ def check_entry(store: Store, record: dict[str, Any], english: bool) -> None:
 		for row in found + header:
 			if row["Blocked"]:
 				raise FunctionalError(say.blocked_period(day, row["Period"], row["Year"]))
+	for line in lines:
+		_check_rate(line, say)
+		_check_dimension(store, line, say)
 	debit = sum((_amount(line.get("AmDe")) for line in lines), Decimal(0))
 	credit = sum((_amount(line.get("AmCr")) for line in lines), Decimal(0))
 	if debit != credit:
@@ -221,6 +234,55 @@ def _check_account(store: Store, line: dict[str, Any], say: _Messages) -> None:
 		known = False
 	if not known:
 		raise FunctionalError(say.does_not_exist("Rekeningnummer", "Account Number"))
+
+
+#: A rate of 6 decimals is off by at most half a millionth; a currency amount by half a cent.
+_RATE_ROUNDING = Decimal("0.0000005")
+
+
+def _check_rate(line: dict[str, Any], say: _Messages) -> None:
+	"""amount × ``Rate`` = currency amount (module docstring), for a line that gives all three."""
+	from afas_connector.simulator.store import FunctionalError
+
+	if line.get("CuId") in (None, "") or line.get("Rate") in (None, ""):
+		return
+	if all(line.get(name) in (None, "") for name in ("AmDc", "AmCc")):
+		return  # AFAS computes the currency amount itself
+	rate = _amount(line.get("Rate"))
+	amount = _amount(line.get("AmDe")) - _amount(line.get("AmCr"))
+	currency = _amount(line.get("AmDc")) - _amount(line.get("AmCc"))
+	tolerance = Decimal("0.01") * max(Decimal(1), rate) + abs(amount) * _RATE_ROUNDING * 2
+	if abs(amount * rate - currency) > tolerance:
+		product = (amount * rate).quantize(Decimal("0.01"))
+		raise FunctionalError(
+			say.pick(
+				f"Het valutabedrag {abs(currency):.2f} {line['CuId']} is niet het bedrag {abs(amount):.2f} maal "
+				f"de koers {rate} ({abs(product):.2f}).",
+				f"The currency amount {abs(currency):.2f} {line['CuId']} is not the amount {abs(amount):.2f} "
+				f"times the rate {rate} ({abs(product):.2f}).",
+			)
+		)
+
+
+def _check_dimension(store: Store, line: dict[str, Any], say: _Messages) -> None:
+	"""A dimension only on an account that takes one (module docstring)."""
+	from afas_connector.simulator.store import FunctionalError
+
+	dims = line.get("FiDimEntries")
+	dims = dims if isinstance(dims, list) else [dims] if isinstance(dims, dict) else []
+	if not any(str(d.get(f"DiC{axis}") or "") for d in dims for axis in range(1, 6)):
+		return
+	kind, number = str(line.get("VaAs") or ""), str(line.get("AcNr") or "")
+	account = next(iter(_rows(store, ACCOUNTS, Account=number)), None) if kind == "1" else None
+	if account is not None and (account.get("Type") != "B" or account.get("DimAx1")):
+		return
+	raise FunctionalError(
+		say.pick(
+			f"Op rekening {number} mag geen verbijzondering worden geboekt: het is een balansrekening "
+			"zonder verbijzonderingsas.",
+			f"Account {number} takes no dimension: it is a balance sheet account without a dimension axis.",
+		)
+	)
 
 
 def _rows(store: Store, connector: str, **equal: Any) -> list[dict[str, Any]]:

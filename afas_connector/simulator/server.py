@@ -462,6 +462,33 @@ class AfasSimulator:
 				row.wire["Blocked"] = blocked
 			table.changed()
 
+	def add_administration(self, unit: int, name: str) -> None:
+		"""A second administration in this environment (two companies booking into one AFAS
+		environment), with the journals and periods of administration 1."""
+		store = self.store
+		with store.lock:
+			store.add_rows(
+				"Profit_Administrations", [{"AdminId": unit, "AdminNm": name, "AdminCd": str(unit)}]
+			)
+			journals = [
+				dict(r.values, UnitId=unit)
+				for r in store.table("Profit_Journals").rows
+				if r.values["UnitId"] == 1
+			]
+			periods = [
+				dict(r.values, Unit=unit)
+				for r in store.table("Profit_periods_per_administration").rows
+				if r.values["Unit"] == 1
+			]
+			store.add_rows("Profit_Journals", journals)
+			store.add_rows("Profit_periods_per_administration", periods)
+
+	def number_entries_from(self, unit: int, number: int) -> None:
+		"""The next journal entry of administration ``unit`` gets entry number ``number``, as after
+		the environment was restored from an older copy: AFAS gives numbers out again."""
+		with self.store.lock:
+			self.store.counters[f"EnNo@{unit}"] = number - 1
+
 	def lock_booking_layout(self, times: int | None = 1) -> Fault:
 		"""Another user holds the FiEntries booking layout: the next ``times`` POSTs (None: all until
 		``faults.clear()``) get AFAS's lock message, the one 500 AFAS says to retry (troubleshooting.md)."""

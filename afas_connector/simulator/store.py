@@ -196,6 +196,17 @@ class UpdateConnectorSpec:
 	shares_keys_with: tuple[str, ...] = ()
 	#: Sub-objects a PUT adds lines to instead of replacing them (a dossier item's attachments).
 	appends: tuple[str, ...] = ()
+	#: A root field the key is numbered within, with its default (FiEntries: entry numbers per
+	#: administration, ``("UnId", 1)``): each value has its own counter, and records are stored under
+	#: ``"<value>/<key>"``.
+	numbered_per: tuple[str, Any] | None = None
+
+	def stored_key(self, record: dict[str, Any]) -> str:
+		"""The key a record is stored under: its key, within its ``numbered_per`` value if any."""
+		if self.numbered_per is None:
+			return str(record[self.key])
+		field, default = self.numbered_per
+		return f"{record.get(field) or default}/{record[self.key]}"
 
 
 @dataclass
@@ -456,8 +467,8 @@ class Store:
 				)
 			for path, counter in spec.autonumber.items():
 				if _get_path(record, path) in (None, "") or (counter != "key" and _always_new(record, path)):
-					_set_path(record, path, self._next_number(spec, counter))
-			key_value = str(record[spec.key])
+					_set_path(record, path, self._next_number(spec, counter, self._scope_of(spec, record)))
+			key_value = spec.stored_key(record)
 			records[key_value] = record
 		else:
 			if key_value is None:
@@ -536,20 +547,36 @@ class Store:
 				return True
 		return False
 
-	def _next_number(self, spec: UpdateConnectorSpec, counter: str) -> str:
-		# connectors that share a key range share one counter
+	def _scope_of(self, spec: UpdateConnectorSpec, record: dict[str, Any]) -> str | None:
+		if spec.numbered_per is None:
+			return None
+		field, default = spec.numbered_per
+		return str(record.get(field) or default)
+
+	def _next_number(self, spec: UpdateConnectorSpec, counter: str, scope: str | None = None) -> str:
+		# connectors that share a key range share one counter; a key numbered per value, one per value
 		name = f"{min((spec.id, *spec.shares_keys_with))}:key" if counter == "key" else counter
+		if scope is not None:
+			name = f"{name}@{scope}"
 		if name not in self.counters:
-			self.counters[name] = self._highest(spec, counter)
+			self.counters[name] = self._highest(spec, counter, scope)
 		while True:
 			self.counters[name] += 1
 			candidate = str(self.counters[name])
 			if counter != "key" or not self._key_taken(spec, candidate):
 				return candidate
 
-	def _highest(self, spec: UpdateConnectorSpec, counter: str) -> int:
+	def _highest(self, spec: UpdateConnectorSpec, counter: str, scope: str | None = None) -> int:
 		values: list[Any] = []
-		if counter == "key":
+		if scope is not None:  # numbered per value: this value's own records only
+			values = [
+				_get_path(r, path)
+				for path, name in spec.autonumber.items()
+				if name == counter
+				for r in self.records_by_connector.get(spec.id, {}).values()
+				if self._scope_of(spec, r) == scope
+			]
+		elif counter == "key":
 			for one in (spec, *(self.update_spec(other) for other in spec.shares_keys_with)):
 				values += list(self.records_by_connector.get(one.id, {}))
 				for connector in [one.get_connector, *(c for c, _ in one.surfaces)]:

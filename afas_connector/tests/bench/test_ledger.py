@@ -258,7 +258,10 @@ class TestLedger(IntegrationTestCase):
 		number = frappe.db.get_value(
 			LINK, {"mapping": self.ledgers["Sales Invoice"], "reference_name": doc.name}, "afas_key"
 		)
-		booked = [r for r in self.sim.rows("Profit_Transactions") if str(r["EntryNo"]) == number]
+		self.assertRegex(number, r"^1/\d+$", "administration/entry: AFAS numbers entries per administration")
+		booked = [
+			r for r in self.sim.rows("Profit_Transactions") if f"{r['UnitId']}/{r['EntryNo']}" == number
+		]
 		self.assertEqual({r["VoucherNo"] for r in booked}, {doc.name})
 		record_scenario("ledger: sales invoice booked once", 1, 0, len(self.entries()) - 1)
 
@@ -301,8 +304,10 @@ class TestLedger(IntegrationTestCase):
 		)
 		_header, lines = self.lines()
 		party = next(line for line in lines if line["VaAs"] == "2")
+		# AFAS's Rate is foreign units per unit of the administration's currency (its example "Purchase
+		# with Currency": 10,000 = NOK 75,000 at 7.5): USD per EUR, the inverse of ERPNext's 0.9
 		self.assertEqual(
-			(party["CuId"], party["AmDc"], party["AmDe"], party["Rate"]), ("USD", 100.0, 90.0, 0.9)
+			(party["CuId"], party["AmDc"], party["AmDe"], party["Rate"]), ("USD", 100.0, 90.0, 1.111111)
 		)
 
 	def test_a_credit_note_and_a_cancel_reverse_what_was_booked(self):

@@ -30,6 +30,7 @@ MAPS = LedgerMaps(
 	},
 	vat_codes={"VAT 21% - T": "1", "VAT 9% - T": "2", "VAT RC - T": "4", "VAT Reclaim - T": "5"},
 	cost_centres={"Main - T": "WEST"},
+	profit_and_loss={"Sales - T", "Sales Low - T", "Rent - T"},
 )
 DEBTOR = {("Customer", "Jansen B.V."): "10004"}
 
@@ -155,7 +156,8 @@ def test_a_foreign_currency_debtor_gets_currency_amounts_and_rate():
 	)
 	assert errors == []
 	line = lines_of(record)[0]
-	assert (line["CuId"], line["AmDc"], line["AmCc"], line["Rate"]) == ("USD", 100.0, 0.0, 0.92)
+	# AFAS's Rate: foreign units per unit of the administration's currency (92 × 1.086957 = 100)
+	assert (line["CuId"], line["AmDc"], line["AmCc"], line["Rate"]) == ("USD", 100.0, 0.0, 1.086957)
 	valid(record)
 
 

@@ -86,7 +86,7 @@ def test_a_journal_entry_under_its_root_is_booked_whole(ledger):
 		list(sent) == ["FiEntryPar"]
 		and len(sent["FiEntryPar"]["Element"]["Objects"][0]["FiEntries"]["Element"]) == 2
 	)
-	stored = ledger.records("FiEntries")["48227"]
+	stored = ledger.records("FiEntries")["1/48227"]  # entry numbers are per administration
 	assert [line["AcNr"] for line in stored["FiEntries"]] == ["4000", "1100"]
 	assert (stored["Year"], stored["Peri"], stored["JoCo"]) == (2026, 2, "90")
 	with client_for(ledger) as client:
@@ -219,3 +219,66 @@ def test_what_afas_takes_one_of_per_call(ledger):
 		with pytest.raises(AfasValidationError, match="POST"):
 			client.update("FiEntries", entry())
 	assert ledger.records("FiEntries") == {}
+
+
+def test_entry_numbers_are_per_administration_and_answered_with_it(ledger):
+	"""AFAS numbers journal entries per administration (UnId) and answers EnNo with its UnId: two
+	administrations of one environment give out the same number; a restored copy gives one out again."""
+	ledger.add_administration(2, "Dochter B.V.")
+	with client_for(ledger) as client:
+		first = client.insert("FiEntries", entry())
+		second = client.insert("FiEntries", entry(UnId=2))
+		ledger.number_entries_from(1, int(first.key("EnNo")))
+		again = client.insert("FiEntries", entry())
+	assert (first.keys["EnNo"], str(first.keys["UnId"])) == ("48227", "1")
+	assert (second.keys["EnNo"], str(second.keys["UnId"])) == ("48227", "2")
+	assert again.keys["EnNo"] == "48227"
+	booked = {(r["UnitId"], r["EntryNo"]) for r in ledger.rows("Profit_Transactions")}
+	assert booked == {(1, 48227), (2, 48227)}
+
+
+def currency_entry(rate, debit=90.0, currency=100.0):
+	return entry(
+		[
+			line("2", "10001", debit=debit, CuId="USD", Rate=rate, AmDc=currency, AmCc=0.0),
+			line("1", "8000", credit=debit),
+		],
+		Peri=3,
+	)
+
+
+@pytest.mark.parametrize("language", ["en-us", "nl-nl"])
+def test_a_rate_is_foreign_units_per_unit_of_the_administration_currency(ledger, language):
+	"""AFAS's "Purchase with Currency": 10,000 (EUR) = NOK 75,000 at Rate 7.5, so amount × Rate =
+	currency amount. EUR 90 for USD 100 is Rate 1.111111; ERPNext's 0.9 (EUR per USD) is refused."""
+	with client_for(ledger, language) as client:
+		assert client.insert("FiEntries", currency_entry(1.111111)).key("EnNo")
+		assert client.insert("FiEntries", currency_entry(7.5, debit=10000.0, currency=75000.0)).key("EnNo")
+		with pytest.raises(AfasValidationError) as info:
+			client.insert("FiEntries", currency_entry(0.9))
+	says = {"en-us": "is not the amount 90.00 times the rate 0.9", "nl-nl": "maal de koers 0.9"}
+	assert says[language] in info.value.external_message
+
+
+def test_a_dimension_only_on_an_account_that_takes_one(ledger):
+	"""A strict administration: a dimension on the revenue line books; on the VAT account (balance
+	sheet, no dimension axis) or a debtor line it is refused; an account set up for axis 1 takes one."""
+	dim = {"FiDimEntries": {"Element": {"Fields": {"DiC1": "WEST"}}}}
+
+	def body(dimension_on):
+		lines = [line("2", "10001", debit=121.0), line("1", "8000", credit=100.0), line("1", "1510", credit=21.0)]
+		elements = [
+			{"Fields": fields, "Objects": [dim]} if fields["AcNr"] in dimension_on else {"Fields": fields}
+			for fields in lines
+		]
+		data = entry(lines, Peri=3)
+		data["FiEntryPar"]["Element"]["Objects"][0]["FiEntries"]["Element"] = elements
+		return data
+
+	with client_for(ledger, "en-us") as client:
+		assert client.insert("FiEntries", body({"8000"})).key("EnNo")
+		for refused in ("1510", "10001"):
+			with pytest.raises(AfasValidationError, match=f"Account {refused} takes no dimension"):
+				client.insert("FiEntries", body({"8000", refused}))
+		ledger.update_row("Profit_Accounts", "1510", {"DimAx1": "1"})
+		assert client.insert("FiEntries", body({"1510"})).key("EnNo")
