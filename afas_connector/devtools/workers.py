@@ -1,5 +1,9 @@
 """Real RQ worker processes of this bench, for the tests and benchmarks of parallel pushes: the same
-``frappe worker`` a bench's Procfile or supervisor starts, on the same Redis queue and database."""
+``frappe worker`` a bench's Procfile or supervisor starts, on the same Redis queue and database.
+
+A bench's queues are shared by all its sites, and ``frappe worker`` has no way to serve one site only:
+workers started here also run other sites' jobs, and other workers may run this site's. So the tests
+and benchmarks count what reaches their own simulator, and never drop another site's jobs."""
 
 from __future__ import annotations
 
@@ -69,11 +73,45 @@ def _forget(pid: int) -> None:
 			worker.register_death()
 
 
-def empty_queue(queue: str = "default") -> None:
-	"""Drop the jobs waiting in ``queue`` (left by earlier tests whose workers never ran)."""
-	from frappe.utils.background_jobs import get_queue
+def empty_queue(queue: str = "default") -> int:
+	"""Drop this site's jobs waiting in ``queue`` (left by earlier tests whose workers never ran), as
+	``bench --site S purge-jobs --queue Q`` does; other sites' jobs stay. Returns the jobs dropped."""
+	from frappe.utils.doctor import purge_pending_jobs
 
-	get_queue(queue).empty()
+	return purge_pending_jobs(site=frappe.local.site, queue=queue)
+
+
+def wait_listening(procs: list[subprocess.Popen], timeout: float = 60) -> None:
+	"""Wait until the started workers are registered in Redis and so listen on their queue (a
+	benchmark does not time their start-up; a test does not race it). Raises if they do not."""
+	from frappe.utils.background_jobs import get_redis_conn
+	from rq import Worker
+
+	pids = {proc.pid for proc in procs}
+
+	def listening() -> bool:
+		return pids <= {worker.pid for worker in Worker.all(connection=get_redis_conn())}
+
+	if not wait_until(listening, timeout, 0.2):
+		raise RuntimeError(f"{len(procs)} workers did not start in {timeout} s\n{worker_output(procs)}")
+
+
+def wait_idle(procs: list[subprocess.Popen], queue: str = "default", timeout: float = 120) -> bool:
+	"""Wait until ``queue`` holds no job and none of ``procs`` runs one: the jobs other sites left in
+	the bench's shared queue run first (a queue is first in, first out), and a test or benchmark should
+	not time them. Returns whether it got there (other sites may keep the queue busy)."""
+	from frappe.utils.background_jobs import get_queue, get_redis_conn
+	from rq import Worker
+
+	pids = {proc.pid for proc in procs}
+
+	def idle() -> bool:
+		if get_queue(queue).count:
+			return False
+		workers = [w for w in Worker.all(connection=get_redis_conn()) if w.pid in pids]
+		return all(worker.get_state() != "busy" for worker in workers)
+
+	return wait_until(idle, timeout, 0.2)
 
 
 def wait_until(check: Callable[[], bool], timeout: float, step: float = 0.2) -> bool:

@@ -4,6 +4,7 @@ supervisor runs them), against the simulator with AFAS-like latency.
 What must hold however many drains run at once: changes of one document go out strictly in order, no
 change is sent twice, a document whose linked one has not reached AFAS still waits for it, at most Max
 Parallel Calls calls are in flight, and a worker killed mid-push loses nothing and sends no POST twice.
+And the other way round (issue 25): with W workers and at least W documents due, W calls are in flight.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from afas_connector.devtools.workers import (
 	kill_worker,
 	start_workers,
 	stop_workers,
+	wait_idle,
+	wait_listening,
 	wait_until,
 	worker_output,
 )
@@ -35,6 +38,12 @@ DEBTOR = "KnSalesRelationOrg"
 ORDER = "FbSales"
 DRAIN = "afas_connector.binding.outbox.drain"
 PENDING = ("Queued", "Retrying", "Running")
+#: Why a killed-worker test is skipped: a bench's queue is shared by its sites and frappe's worker serves
+#: them all, so a worker of another test run may take this site's push; it can be neither killed here
+#: nor relied on.
+ELSEWHERE = "a worker of another test run made this site's push"
+#: AFAS's answer time in the fan-out tests: longer than a helper drain takes to start on a busy machine.
+FAN_OUT_LATENCY = 3
 
 
 class TestParallelPush(IntegrationTestCase):
@@ -60,9 +69,10 @@ class TestParallelPush(IntegrationTestCase):
 		self.addCleanup(lambda: stop_workers(self.started))
 		empty_queue()  # jobs earlier tests left without a worker to run them
 		# Slots of drains an earlier test killed free themselves within a minute: do not wait for it.
-		from afas_connector.binding.outbox import HELPERS_WAITING, PushSlot
+		# (Helpers purged above need no clearing: they are known by their jobs, which are gone.)
+		from afas_connector.binding.outbox import PushSlot
 
-		frappe.cache.delete(*PushSlot.keys(), frappe.cache.make_key(HELPERS_WAITING))
+		frappe.cache.delete(*PushSlot.keys())
 
 	# ------------------------------------------------------------------ helpers
 
@@ -117,6 +127,30 @@ class TestParallelPush(IntegrationTestCase):
 			self.fail(
 				f"the outbox did not drain in {timeout} s: {self.logs()}\n{worker_output(self.workers)}"
 			)
+
+	def fan_out(self, workers, docs):
+		"""Start ``workers`` workers and wait until they listen, then queue ``docs`` new customers in one
+		commit, whose kick is the only drain (it must fan out by itself), at Max Parallel Calls 8; returns
+		the peak of parallel calls once every change is sent, each once."""
+		from afas_connector.binding.outbox import PUSHER_FLAG
+
+		configure(self.sim, max_parallel_calls=8)
+		self.sim.faults.clear()
+		self.sim.faults.add(connector=DEBTOR, kind="latency", delay=FAN_OUT_LATENCY, times=None)
+		self.sim.clear_requests()  # also resets the peak of parallel calls
+		self.workers = start_workers(workers)
+		self.started.extend(self.workers)
+		wait_listening(self.workers)
+		wait_idle(self.workers)  # other sites' jobs left in the shared queue go first
+		# The queue was purged: no drain is on its way, whatever the last kick's note says.
+		frappe.cache.delete(frappe.cache.make_key(PUSHER_FLAG))
+		for i in range(docs):
+			self.customer(f"-fan{workers}x{i}")
+		frappe.db.commit()
+		self.wait_drained()
+		stop_workers(self.workers)
+		self.assertEqual(len(self.sent(method="POST")), docs, "each change sent once")
+		return self.sim.concurrency["peak"]
 
 	def linked_with_two_changes(self, suffix):
 		"""A customer in AFAS with two changes pending in order: an update that failed (Retrying, due
@@ -190,6 +224,34 @@ class TestParallelPush(IntegrationTestCase):
 		self.assertLessEqual(peak, 3, "Max Parallel Calls is the most calls in flight")
 		self.assertGreaterEqual(peak, 2, f"the pushes ran one at a time\n{worker_output(self.workers)}")
 
+	def test_every_free_slot_takes_a_due_document(self):
+		"""Issue 25: W workers and W documents due (the fewest that can fill W slots) make W calls at
+		once, at W = 2 and 3 (Max Parallel Calls 8). The drain used to send its first document alone
+		and start helpers only after it: by then it had taken the next document itself, and a helper
+		found nothing left (two workers pushed one at a time)."""
+		for workers in (2, 3):
+			with self.subTest(workers=workers):
+				peak = self.fan_out(workers, docs=workers)
+				self.assertEqual(peak, workers, f"a free slot stayed idle\n{worker_output(self.workers)}")
+
+	def test_helpers_purged_before_they_started_hold_no_slot_back(self):
+		"""Issue 25: helpers enqueued by an earlier burst and then purged (``bench purge-jobs``, the
+		queue emptied, as the benchmark and these tests do) do not count as on their way: W workers and
+		2W documents due make W calls at once, at W = 2 and 3. A count of helpers "waiting to start"
+		went on standing for jobs that were gone, so the next drain started none and pushed alone."""
+		from afas_connector.binding.outbox import start_helpers
+
+		configure(self.sim, max_parallel_calls=8)
+		for workers in (2, 3):
+			with self.subTest(workers=workers):
+				start_helpers(8)  # a burst's helpers, while no worker runs…
+				self.assertGreater(empty_queue(), 0)  # …purged before they started
+				peak = self.fan_out(workers, docs=2 * workers)
+				# (more when a worker of another test run took a helper: the queue is the bench's)
+				self.assertGreaterEqual(
+					peak, workers, f"a free slot stayed idle\n{worker_output(self.workers)}"
+				)
+
 	def test_an_order_still_waits_for_its_customer(self):
 		customer = self.customer("-wait")
 		order = new_sales_order(customer.name, [(ITEMS[0], 10, 1.5)])
@@ -227,6 +289,8 @@ class TestParallelPush(IntegrationTestCase):
 		wait_until(lambda: self.sim.concurrency["in_flight"] > 0, 10)
 		kill_worker(self.workers[0])
 		wait_until(lambda: len(self.sent(method="POST")) == 1, 10)  # AFAS stores it all the same
+		if [log.status for log in self.logs()] == ["Success"]:  # only a worker not killed finishes it
+			self.skipTest(ELSEWHERE)
 		self.assertEqual([log.status for log in self.logs()], ["Running"], "a killed push stays Running")
 		self.sim.faults.clear()
 		sweep(now=add_to_date(now_datetime(), minutes=31), inline=True)
@@ -241,8 +305,12 @@ class TestParallelPush(IntegrationTestCase):
 		from afas_connector.binding.push import push_pending
 
 		doc = self.customer("-killput")
-		frappe.db.commit()
-		self.assertEqual(push_pending(self.customers, "Customer", doc.name), ["Success"])
+		frappe.db.commit()  # kicks a drain, which a worker of another test run may take
+		outcomes = push_pending(self.customers, "Customer", doc.name)
+		if outcomes:
+			self.assertEqual(outcomes, ["Success"])
+		elif not wait_until(lambda: [log.status for log in self.logs()] == ["Success"], 30):
+			self.skipTest(ELSEWHERE)  # that drain has it, and its worker runs other code or is gone
 		doc.reload()
 		doc.customer_details = "changed while the worker dies"
 		doc.save()
