@@ -100,7 +100,11 @@ const flows = {
 		facts.message = await fieldText(page, "message");
 		await injected(page, "alert form");
 		await shot(page, "alert");
-		await page.locator(".dropdown-notifications .nav-link, .notifications-icon").first().click();
+		// the bell: in the navbar on Frappe 15, a sidebar item on Frappe 16
+		await page
+			.locator(".dropdown-notifications .nav-link:visible, .notifications-icon:visible, .sidebar-notification:visible")
+			.first()
+			.click();
 		await page.waitForSelector(".notification-item, .notifications-list .recent-item", { timeout: 30000 });
 		await page.waitForTimeout(800);
 		facts.bell = (await page.locator(".notifications-list, .dropdown-notifications .dropdown-menu").first().innerText()).trim();
