@@ -24,7 +24,8 @@ class TestDemo(IntegrationTestCase):
 		self.assertRegex(output, r"POST KnSalesRelationOrg: Success, AFAS DbId \d+")
 		self.assertRegex(output, r"POST FbSales: Success, AFAS OrNu \d+")
 		self.assertRegex(
-			output, r"POST FiEntries: Success, AFAS entry \d+/\d+ \(debtor \d+ D 37.50, account 8000 C 37.50\)"
+			output,
+			r"POST FiEntries: Success, AFAS entry \d+/\d+ \(debtor \d+ D 37.50, account 8000 C 37.50\)",
 		)
 		order = frappe.get_all(
 			"AFAS Sync Log",

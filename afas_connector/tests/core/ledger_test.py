@@ -266,7 +266,11 @@ def test_a_dimension_only_on_an_account_that_takes_one(ledger):
 	dim = {"FiDimEntries": {"Element": {"Fields": {"DiC1": "WEST"}}}}
 
 	def body(dimension_on):
-		lines = [line("2", "10001", debit=121.0), line("1", "8000", credit=100.0), line("1", "1510", credit=21.0)]
+		lines = [
+			line("2", "10001", debit=121.0),
+			line("1", "8000", credit=100.0),
+			line("1", "1510", credit=21.0),
+		]
 		elements = [
 			{"Fields": fields, "Objects": [dim]} if fields["AcNr"] in dimension_on else {"Fields": fields}
 			for fields in lines
