@@ -10,6 +10,9 @@ setup(
 	description="Sync ERPNext with AFAS Profit through AFAS's REST API",
 	packages=find_packages(),
 	include_package_data=True,
+	# data the app reads at run time (the simulator's spec_facts.json, DocType JSON): flit ships every file in
+	# the package; setuptools only what is named here
+	package_data={"afas_connector": ["**/*.json"]},
 	zip_safe=False,
 	install_requires=["requests>=2.28", "croniter>=1.3"],
 	extras_require={"test": ["pytest>=7", "jsonschema>=4"]},
