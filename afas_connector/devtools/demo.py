@@ -15,11 +15,13 @@ from typing import Any
 import frappe
 
 from afas_connector.binding.constants import LINK, LOG
+from afas_connector.binding.outbox import queue_change
 from afas_connector.binding.pull import sync_mapping
 from afas_connector.binding.push import push_pending
 from afas_connector.devtools.samples import (
 	INBOUND,
 	OUTBOUND,
+	income_account,
 	new_customer,
 	new_sales_invoice,
 	new_sales_order,
@@ -76,6 +78,11 @@ def add_generated_debtors(sim: AfasSimulator, n: int) -> None:
 LEDGER_MAPPING = "Sales Invoice → AFAS Ledger"
 
 
+#: The Customer the demo pushes: found again on a rerun, so reruns add no Customer, Sales Order or
+#: Sales Invoice of their own (a new simulator has none of them: they are pushed again).
+DEMO_CUSTOMER = "Demo Push B.V."
+
+
 def _demo_item() -> str | None:
 	"""An item the sync brought in that can be sold (AFAS blocks some: those come in disabled)."""
 	linked = frappe.get_all(LINK, filters={"mapping": INBOUND[2]["mapping_name"]}, pluck="reference_name")
@@ -85,25 +92,77 @@ def _demo_item() -> str | None:
 	return found[0] if found else None
 
 
-def _book_demo_invoice(customer: str) -> str:
+def demo_company() -> str | None:
+	"""The Company the demo sells from: the site's default, else any; None before ERPNext's setup wizard."""
+	return frappe.defaults.get_global_default("company") or frappe.db.get_value("Company", {}, "name")
+
+
+def _earlier(doctype: str, filters: dict[str, Any]) -> Any | None:
+	"""The document an earlier demo run made (the latest that matches), or None."""
+	name = frappe.db.get_value(doctype, filters, "name", order_by="creation desc")
+	return frappe.get_doc(doctype, name) if name else None
+
+
+def _push_again(doc: Any, mapping: str) -> None:
+	"""Queue a change of a document an earlier run made (the new simulator does not know it yet)."""
+	queue_change(doc, "on_update", mapping, trigger="Manual")
+	frappe.db.commit()
+
+
+def _push_demo_customer() -> str:
+	"""Push the demo's Customer (made on the first run) to KnSalesRelationOrg; returns the line to print."""
+	mapping = OUTBOUND["mapping_name"]
+	customer = _earlier("Customer", {"customer_name": DEMO_CUSTOMER})
+	if customer:
+		_push_again(customer, mapping)
+	else:
+		customer = new_customer(DEMO_CUSTOMER)
+		frappe.db.commit()
+	push_pending(mapping, "Customer", customer.name)
+	log = _last_log(mapping, "Customer", customer.name)
+	if not log:
+		return f"push: Customer {customer.name!r} skipped (the mapping {mapping!r} did not queue it)"
+	return f"push: Customer {customer.name!r} → {log.http_method} KnSalesRelationOrg: {log.status}" + (
+		f", AFAS DbId {log.afas_key}" if log.afas_key else f" ({log.error})"
+	)
+
+
+def _last_log(mapping: str, doctype: str, name: str) -> Any | None:
+	logs = frappe.get_all(
+		LOG,
+		filters={"mapping": mapping, "reference_doctype": doctype, "reference_name": name},
+		fields=["status", "http_method", "afas_key", "error", "payload"],
+		order_by="creation desc",  # a rerun pushes the same document again: its latest push
+		limit=1,
+	)
+	return logs[0] if logs else None
+
+
+NO_COMPANY = "this site has no Company yet: finish ERPNext's setup wizard"
+
+
+def _book_demo_invoice(customer: str, company: str | None) -> str:
 	"""Submit a Sales Invoice for the pushed customer and book it into AFAS's general ledger (FiEntries);
-	returns the lines to print. Needs a Company (ERPNext's setup wizard)."""
-	company = frappe.defaults.get_global_default("company") or frappe.db.get_value("Company", {}, "name")
+	returns the lines to print. Needs a Company (ERPNext's setup wizard) whose chart has an income
+	account; the invoice of an earlier run is booked again rather than a new one made."""
 	item = _demo_item()
 	if not company or not item:
-		return "ledger: Sales Invoice skipped (this site has no Company yet: finish ERPNext's setup wizard)"
+		return f"ledger: Sales Invoice skipped ({NO_COMPANY if not company else 'no item came in from AFAS'})"
+	if not income_account(company):
+		return f"ledger: Sales Invoice skipped (the chart of accounts of {company} has no income account)"
 	upsert_mapping(sales_ledger_mapping(LEDGER_MAPPING, company, OUTBOUND["mapping_name"]))
-	invoice = new_sales_invoice(customer, company, item, 3, 12.5)
-	invoice.submit()
 	frappe.db.commit()
+	invoice = _earlier("Sales Invoice", {"customer": customer, "company": company, "docstatus": 1})
+	if invoice:
+		_push_again(invoice, LEDGER_MAPPING)
+	else:
+		invoice = new_sales_invoice(customer, company, item, 3, 12.5)
+		invoice.submit()
+		frappe.db.commit()
 	push_pending(LEDGER_MAPPING, "Sales Invoice", invoice.name)
-	log = frappe.get_all(
-		LOG,
-		filters={"mapping": LEDGER_MAPPING, "reference_name": invoice.name},
-		fields=["status", "afas_key", "error", "payload"],
-		order_by="creation desc",  # a deleted last invoice's name is given out again, with its old logs
-		limit=1,
-	)[0]
+	log = _last_log(LEDGER_MAPPING, "Sales Invoice", invoice.name)
+	if not log:
+		return f"ledger: Sales Invoice {invoice.name!r} skipped (the mapping {LEDGER_MAPPING!r} did not queue it)"
 	if log.status != "Success":
 		return f"ledger: Sales Invoice {invoice.name!r} → FiEntries: {log.status} ({log.error})"
 	import json
@@ -117,27 +176,86 @@ def _book_demo_invoice(customer: str) -> str:
 	return f"ledger: Sales Invoice {invoice.name!r} → POST FiEntries: Success, AFAS entry {log.afas_key} ({shown})"
 
 
-def _push_demo_order(customer: str) -> str:
+def _push_demo_order(customer: str, company: str | None) -> str:
 	"""Submit a Sales Order for the pushed customer, with an item the inbound sync brought in, and
-	push it to FbSales; returns the line to print. Needs a Company (ERPNext's setup wizard)."""
-	company = frappe.defaults.get_global_default("company") or frappe.db.get_value("Company", {}, "name")
+	push it to FbSales; returns the line to print. Needs a Company (ERPNext's setup wizard); the order
+	of an earlier run is pushed again rather than a new one made."""
 	item = _demo_item()
 	if not company or not item:
-		return "push: Sales Order skipped (this site has no Company yet: finish ERPNext's setup wizard)"
-	order = new_sales_order(customer, company, [(item, 3, 12.5)])
-	frappe.db.commit()
+		return f"push: Sales Order skipped ({NO_COMPANY if not company else 'no item came in from AFAS'})"
 	mapping = sales_order_mapping(OUTBOUND["mapping_name"])["mapping_name"]
+	order = _earlier("Sales Order", {"customer": customer, "company": company, "docstatus": 1})
+	if order:
+		_push_again(order, mapping)
+	else:
+		order = new_sales_order(customer, company, [(item, 3, 12.5)])
+		frappe.db.commit()
 	push_pending(mapping, "Sales Order", order.name)
-	log = frappe.get_all(
-		LOG,
-		filters={"mapping": mapping, "reference_name": order.name},
-		fields=["status", "http_method", "afas_key", "error"],
-		limit=1,
-	)[0]
+	log = _last_log(mapping, "Sales Order", order.name)
+	if not log:
+		return f"push: Sales Order {order.name!r} skipped (the mapping {mapping!r} did not queue it)"
 	return (
 		f"push: Sales Order {order.name!r} ({len(order.items)} line) → {log.http_method} FbSales: {log.status}"
 		+ (f", AFAS OrNu {log.afas_key}" if log.afas_key else f" ({log.error})")
 	)
+
+
+def _step(what: str, run: Callable[[], str]) -> str:
+	"""Run one demo step; a step that fails is undone and said in one line, never as a traceback, and
+	the demo goes on (``--serve`` keeps serving whatever the steps did)."""
+	try:
+		return run()
+	except Exception as exc:
+		frappe.db.rollback()
+		message = frappe.utils.strip_html(str(exc)).strip().splitlines()
+		return f"{what} skipped ({type(exc).__name__}: {message[0] if message else ''})"
+
+
+def _sync(name: str, echo: Callable[[str], None]) -> dict[str, Any]:
+	started = time.perf_counter()
+
+	def progress(data: dict[str, Any]) -> None:
+		echo(f"\r  {name}: page {data['pages']}, {data['description']}" + ("\n" if data["finished"] else ""))
+
+	try:
+		log = sync_mapping(name, trigger="Manual", progress=progress)
+	except Exception as exc:
+		frappe.db.rollback()
+		return {
+			"mapping": name,
+			"status": "Failed",
+			"read": 0,
+			"inserted": 0,
+			"updated": 0,
+			"unchanged": 0,
+			"failed": 0,
+			"seconds": round(time.perf_counter() - started, 2),
+			"error": str(exc).splitlines()[0],
+		}
+	log.reload()
+	return {
+		"mapping": name,
+		"status": log.status,
+		"read": log.rows_read,
+		"inserted": log.inserted,
+		"updated": log.updated,
+		"unchanged": log.unchanged,
+		"failed": log.failed,
+		"seconds": round(time.perf_counter() - started, 2),
+		"error": log.error or "",
+	}
+
+
+def serve_until_interrupted(base_url: str, echo: Callable[[str], None]) -> None:
+	"""Keep the simulator serving (``--serve``) without a database transaction open: whatever the demo
+	read or wrote is committed first, so a demo left running for hours holds no locks nor a snapshot."""
+	frappe.db.commit()
+	echo(f"Simulator still serving on {base_url}; Ctrl-C to stop.")
+	try:
+		while True:
+			time.sleep(3600)
+	except KeyboardInterrupt:
+		pass
 
 
 def run_demo(
@@ -157,41 +275,7 @@ def run_demo(
 			add_generated_debtors(sim, rows)
 		echo(f"AFAS Profit simulator on {sim.base_url} (AFAS environment 99999 Test, kept in memory only)")
 		configure(sim.base_url)
-		summary = []
-		for spec in INBOUND:
-			name = spec["mapping_name"]
-			started = time.perf_counter()
-
-			def progress(data: dict[str, Any], name: str = name) -> None:
-				echo(
-					f"\r  {name}: page {data['pages']}, {data['description']}"
-					+ ("\n" if data["finished"] else "")
-				)
-
-			log = sync_mapping(name, trigger="Manual", progress=progress)
-			log.reload()
-			summary.append(
-				{
-					"mapping": name,
-					"status": log.status,
-					"read": log.rows_read,
-					"inserted": log.inserted,
-					"updated": log.updated,
-					"unchanged": log.unchanged,
-					"failed": log.failed,
-					"seconds": round(time.perf_counter() - started, 2),
-					"error": log.error or "",
-				}
-			)
-		customer = new_customer(f"Demo Push {frappe.generate_hash(length=5)} B.V.")
-		frappe.db.commit()
-		push_pending(OUTBOUND["mapping_name"], "Customer", customer.name)
-		push = frappe.get_all(
-			LOG,
-			filters={"mapping": OUTBOUND["mapping_name"], "reference_name": customer.name},
-			fields=["status", "http_method", "afas_key", "error"],
-			limit=1,
-		)
+		summary = [_sync(spec["mapping_name"], echo) for spec in INBOUND]
 		echo("")
 		echo(
 			f"{'mapping':<28} {'status':<8} {'read':>6} {'new':>6} {'upd':>6} {'same':>6} {'fail':>6} {'sec':>6}"
@@ -202,18 +286,12 @@ def run_demo(
 				f"{row['unchanged']:>6} {row['failed']:>6} {row['seconds']:>6}"
 				+ (f"  {row['error']}" if row["error"] else "")
 			)
-		if push:
-			echo(
-				f"push: Customer {customer.name!r} → {push[0].http_method} KnSalesRelationOrg: {push[0].status}"
-				+ (f", AFAS DbId {push[0].afas_key}" if push[0].afas_key else f" ({push[0].error})")
-			)
-		echo(_push_demo_order(customer.name))
-		echo(_book_demo_invoice(customer.name))
+		company = demo_company()
+		echo(_step("push: Customer", _push_demo_customer))
+		customer = frappe.db.get_value("Customer", {"customer_name": DEMO_CUSTOMER}, "name")
+		if customer:
+			echo(_step("push: Sales Order", lambda: _push_demo_order(customer, company)))
+			echo(_step("ledger: Sales Invoice", lambda: _book_demo_invoice(customer, company)))
 		if serve:
-			echo(f"Simulator still serving on {sim.base_url}; Ctrl-C to stop.")
-			try:
-				while True:
-					time.sleep(3600)
-			except KeyboardInterrupt:
-				pass
+			serve_until_interrupted(sim.base_url, echo)
 		return summary

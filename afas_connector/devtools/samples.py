@@ -116,29 +116,80 @@ def new_sales_order(
 
 
 def upsert_mapping(spec: dict[str, Any]) -> Any:
+	"""Create the mapping of ``spec``, or bring an existing one in line with it. A mapping that already
+	says what ``spec`` says is left untouched (no save, no Version), and a child table is replaced only
+	when its rows differ: a rerun of the demo does not churn the mappings' history."""
 	name = spec["mapping_name"]
-	doc = frappe.get_doc(MAPPING, name) if frappe.db.exists(MAPPING, name) else frappe.new_doc(MAPPING)
-	doc.update(
-		{
-			"enabled": 1,
-			"direction": "Inbound",
-			"schedule": "Every N Minutes",
-			"interval_minutes": 15,
-			**{k: v for k, v in spec.items() if k != "field_mappings"},
-		}
-	)
-	doc.set("field_mappings", [])
-	for row in spec["field_mappings"]:
-		doc.append("field_mappings", row)
-	doc.save(ignore_permissions=True)
+	exists = frappe.db.exists(MAPPING, name)
+	doc = frappe.get_doc(MAPPING, name) if exists else frappe.new_doc(MAPPING)
+	values = {
+		"enabled": 1,
+		"direction": "Inbound",
+		"schedule": "Every N Minutes",
+		"interval_minutes": 15,
+		**spec,
+	}
+	changed = not exists
+	for field, value in values.items():
+		if isinstance(value, list):
+			if changed or not _same_rows(doc.get(field) or [], value):
+				doc.set(field, [])
+				for row in value:
+					doc.append(field, row)
+				changed = True
+		elif not exists or not _same_value(doc.get(field), value):
+			doc.set(field, value)
+			changed = True
+	if changed:
+		doc.save(ignore_permissions=True)
 	return doc
+
+
+def _same_value(stored: Any, wanted: Any) -> bool:
+	if isinstance(wanted, bool | int | float):
+		return frappe.utils.flt(stored) == frappe.utils.flt(wanted)
+	return frappe.utils.cstr(stored) == frappe.utils.cstr(wanted)
+
+
+def _same_rows(rows: list[Any], wanted: list[dict[str, Any]]) -> bool:
+	return len(rows) == len(wanted) and all(
+		_same_value(row.get(field), value) for row, spec in zip(rows, wanted) for field, value in spec.items()
+	)
+
+
+def income_account(company: str) -> str | None:
+	"""The account a sample Sales Invoice line books its revenue on: the Company's Default Income
+	Account, else a leaf income account of its chart (an "Income Account" by type first). ERPNext's
+	standard chart fills the default; "Netherlands - Grootboekschema" leaves it empty and types none of
+	its revenue accounts, so the chart is asked by root type. None when the chart has none."""
+	return frappe.get_cached_value("Company", company, "default_income_account") or _leaf_account(
+		company, {"root_type": "Income"}, prefer_type="Income Account"
+	)
+
+
+def receivable_account(company: str) -> str | None:
+	"""The Company's Default Receivable Account, else a leaf account of type Receivable."""
+	return frappe.get_cached_value("Company", company, "default_receivable_account") or _leaf_account(
+		company, {"account_type": "Receivable"}
+	)
+
+
+def _leaf_account(company: str, filters: dict[str, Any], prefer_type: str | None = None) -> str | None:
+	found = frappe.get_all(
+		"Account",
+		filters={"company": company, "is_group": 0, "disabled": 0, "freeze_account": "No", **filters},
+		fields=["name", "account_type"],
+		order_by="lft asc",
+	)
+	preferred = [a.name for a in found if prefer_type and a.account_type == prefer_type]
+	return (preferred or [a.name for a in found] or [None])[0]
 
 
 def sales_ledger_mapping(name: str, company: str, customer_mapping: str) -> dict[str, Any]:
 	"""A Ledger (FiEntries) mapping for the company's Sales Invoices on the simulator's chart: income
 	account → 8000, the company → administration 1, Sales Invoices → journal 20; debtors through
 	``customer_mapping``. The demo's and the ledger benchmark's."""
-	income = frappe.get_cached_value("Company", company, "default_income_account")
+	income = income_account(company)
 	return {
 		"mapping_name": name,
 		"direction": "Outbound",
@@ -163,15 +214,15 @@ def sales_ledger_mapping(name: str, company: str, customer_mapping: str) -> dict
 
 def new_sales_invoice(customer: str, company: str, item: str, qty: float, rate: float) -> Any:
 	"""Insert (not submit) a Sales Invoice of one line on the company's income account, in its currency."""
-	income, currency = frappe.get_cached_value(
-		"Company", company, ["default_income_account", "default_currency"]
-	)
+	currency = frappe.get_cached_value("Company", company, "default_currency")
+	income = income_account(company)
 	return frappe.get_doc(
 		{
 			"doctype": "Sales Invoice",
 			"customer": customer,
 			"company": company,
 			"currency": currency,
+			"debit_to": receivable_account(company),
 			"conversion_rate": 1,
 			"disable_rounded_total": 1,
 			"items": [{"item_code": item, "qty": qty, "rate": rate, "income_account": income}],
