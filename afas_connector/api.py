@@ -272,21 +272,43 @@ def sync_now(mapping: str | None = None, full: int | str = 0) -> dict[str, Any]:
 	"""Queue an inbound run of a mapping on the long queue, once: while one is queued or running, a
 	second request returns that one. ``log`` is the run's Sync Log (follow it with ``sync_status``)."""
 	require_manager()
-	from afas_connector.binding.pull import queue_pull
+	from afas_connector.binding.pull import queue_pull, switched_off
 
 	doc = _mapping(mapping)
 	if doc.direction != "Inbound":
 		frappe.throw(_("{0} is an outbound mapping; use push_document").format(doc.name))
+	off = switched_off(doc.name)
+	if off:
+		frappe.throw(off, title=_("Not queued"))
 	trigger = "API" if frappe.request and not _from_desk() else "Manual"
 	log, queued = queue_pull(doc.name, trigger=trigger, full=arguments.flag(full, "full"))
-	return {
-		"mapping": doc.name,
-		"queued": queued,
-		"log": log,
-		"message": _("Sync of {0} queued").format(doc.name)
-		if queued
-		else _("A sync of {0} is already queued or running").format(doc.name),
-	}
+	status = frappe.db.get_value(LOG, log, "status")
+	return _with_waiting(
+		{
+			"mapping": doc.name,
+			"queued": queued,
+			"log": log,
+			"message": _("Sync of {0} queued").format(doc.name)
+			if queued
+			else _("A sync of {0} is already queued or running").format(doc.name),
+		},
+		_waiting_notice(status, "Inbound", doc.name) if status else None,
+	)
+
+
+def _waiting_notice(status: str, direction: str, mapping: str | None = None) -> str | None:
+	from afas_connector.binding.monitoring import log_waiting_notice
+
+	return log_waiting_notice(status, direction, mapping)
+
+
+def _with_waiting(answer: dict[str, Any], notice: str | None) -> dict[str, Any]:
+	"""``waiting``: what stops the queued work from running, and what to do (None: it will run);
+	said in ``message`` too, for callers that show only that."""
+	answer["waiting"] = notice
+	if notice:
+		answer["message"] += ". " + notice
+	return answer
 
 
 def _from_desk() -> bool:
@@ -328,9 +350,11 @@ def sync_status(mapping: str | None = None, log: str | None = None) -> dict[str,
 		from afas_connector.binding.pull import progress_key
 
 		name = _log(log)
+		row = frappe.db.get_value(LOG, name, fields, as_dict=True)
 		return {
-			"log": frappe.db.get_value(LOG, name, fields, as_dict=True),
+			"log": row,
 			"progress": frappe.cache.get_value(progress_key(name)),
+			"waiting": _waiting_notice(row.status, row.direction, row.mapping),
 			**zone,
 		}
 	if mapping:
@@ -407,14 +431,24 @@ def _retry(names: list[str]) -> dict[str, Any]:
 	"""Outbound logs go back in the queue where that still makes sense; an inbound log re-runs its
 	mapping, which reads the rows that failed again. Says what it skipped, and why."""
 	from afas_connector.binding.outbox import retry
-	from afas_connector.binding.pull import queue_pull
+	from afas_connector.binding.pull import queue_pull, switched_off
 
 	outbound = [n for n in names if frappe.db.get_value(LOG, n, "direction") == "Outbound"]
-	inbound = {frappe.db.get_value(LOG, n, "mapping") for n in names if n not in outbound}
+	inbound = {
+		frappe.db.get_value(LOG, n, "mapping"): n for n in reversed(names) if n not in outbound
+	}  # a mapping's first log named, for a skip
 	result = retry(outbound)
-	for mapping in filter(None, inbound):
+	notices = [_waiting_notice("Queued", "Outbound")] if result["queued"] else []
+	for mapping, name in inbound.items():
+		if not mapping:
+			continue
+		off = switched_off(mapping) if frappe.db.exists(MAPPING, mapping) else None
+		if off:
+			result["skipped"].append({"log": name, "reason": off})
+			continue
 		if queue_pull(mapping, trigger="Manual")[1]:
 			result["queued"] += 1
+			notices.append(_waiting_notice("Queued", "Inbound", mapping))
 	skipped = result["skipped"]
 	result["message"] = _("{0} queued again").format(result["queued"]) + (
 		"; "
@@ -424,7 +458,7 @@ def _retry(names: list[str]) -> dict[str, Any]:
 		if skipped
 		else ""
 	)
-	return result
+	return _with_waiting(result, " ".join(dict.fromkeys(filter(None, notices))) or None)
 
 
 @frappe.whitelist(methods=["POST"])
@@ -520,7 +554,9 @@ def push_document(
 			),
 			title=_("Not pushed"),
 		)
-	return {"queued": queued, "message": _("Push to AFAS queued")}
+	return _with_waiting(
+		{"queued": queued, "message": _("Push to AFAS queued")}, _waiting_notice("Queued", "Outbound")
+	)
 
 
 # ------------------------------------------------------------------ ledger

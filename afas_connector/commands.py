@@ -35,7 +35,11 @@ def sync(context, mapping: str, full: bool = False) -> None:
 	frappe.init(site=site)
 	frappe.connect()
 	try:
-		from afas_connector.binding.pull import AlreadyRunning, sync_mapping
+		from afas_connector.binding.pull import AlreadyRunning, switched_off, sync_mapping
+
+		if frappe.db.exists("AFAS Connector Mapping", mapping) and (off := switched_off(mapping)):
+			click.echo(off, err=True)  # not a run that stopped after 0 pages
+			sys.exit(1)
 
 		def progress(data: dict) -> None:
 			end = "\n" if data["finished"] else ""

@@ -349,6 +349,49 @@ def workers_per_queue() -> dict[str, int]:
 	return counts
 
 
+def waiting_notice(queue: str, *, mapping: str | None = None, needs_scheduler: bool = False) -> str | None:
+	"""What stops work just queued on ``queue`` from running, and what to do, for the place the user
+	queued it (Sync Now, Push to AFAS, Retry, a Queued or Retrying Sync Log, the API answers); None when
+	a worker takes jobs from the queue (and, with ``needs_scheduler``, the scheduler is on: a push that
+	waits for its next attempt is picked up by the scheduler's sweep). ``mapping``: an inbound run, which
+	can also run now in a terminal. The same facts as the health answer's."""
+	notices = []
+	try:
+		workers = workers_per_queue().get(queue, 0)
+	except Exception:  # Redis down: nothing runs in the background either
+		workers = 0
+	if not workers:
+		notices.append(
+			_(
+				"No background worker takes jobs from the {0} queue, so this waits until one does. Start the "
+				"workers: bench start in development; in production the workers that bench setup supervisor "
+				"(or systemd) sets up."
+			).format(queue)
+		)
+		if mapping:
+			notices.append(
+				_('To run it now instead: bench --site {0} afas sync "{1}"').format(
+					frappe.local.site, mapping
+				)
+			)
+	if needs_scheduler:
+		enabled, reason = scheduler_state()
+		if not enabled:
+			notices.append(_scheduler_advice({"reason": reason}))
+	return " ".join(notices) or None
+
+
+def log_waiting_notice(status: str, direction: str, mapping: str | None = None) -> str | None:
+	""":func:`waiting_notice` for a Sync Log: a Queued inbound run waits for the long queue, a Queued
+	push for the default queue, a Retrying push also for the scheduler (its sweep sends it again)."""
+	if status == "Queued":
+		inbound = direction == "Inbound"
+		return waiting_notice("long" if inbound else "default", mapping=mapping if inbound else None)
+	if status == "Retrying":
+		return waiting_notice("default", needs_scheduler=True)
+	return None
+
+
 def oldest_job(queue: str) -> dt.datetime | None:
 	"""When the job at the head of ``queue`` (the next to start, of any site of the bench: they wait
 	in one line) was queued, in site time; None for an empty queue."""

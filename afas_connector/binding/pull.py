@@ -1095,6 +1095,19 @@ def run_pull_job(
 		return None
 
 
+def switched_off(mapping: str) -> str | None:
+	"""Why a run of ``mapping`` asked for now would do nothing (the connector or the mapping is
+	switched off), or None. Sync Now, Retry and ``bench afas sync`` say so instead of queueing a run
+	that stops after 0 pages."""
+	if not is_enabled():
+		return _("The AFAS connector is switched off: tick Enabled in AFAS Settings to sync {0}").format(
+			mapping
+		)
+	if not frappe.db.get_value(MAPPING, mapping, "enabled"):
+		return _("AFAS mapping {0} is switched off: tick Enabled on the mapping to sync it").format(mapping)
+	return None
+
+
 def queue_pull(mapping: str, *, trigger: str, full: bool = False) -> tuple[str, bool]:
 	"""A run asked for by a user: its Sync Log exists from the start (Queued), so the desk and API
 	callers can follow it. While a run is queued or going on, that run is returned instead of a

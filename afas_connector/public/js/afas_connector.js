@@ -69,7 +69,16 @@ $(document).on("form-refresh", (event, frm) => {
 					args: { doctype: frm.doctype, name: frm.doc.name },
 					freeze: true,
 				})
-				.then((r) => frappe.show_alert({ message: frappe.utils.escape_html(r.message.message), indicator: "green" })),
+				.then((r) =>
+					// A push no worker will send is said where the user is, not in a passing toast.
+					r.message.waiting
+						? frappe.msgprint({
+								title: __("Push to AFAS queued, but not sent yet"),
+								message: frappe.utils.escape_html(r.message.waiting),
+								indicator: "orange",
+						  })
+						: frappe.show_alert({ message: frappe.utils.escape_html(r.message.message), indicator: "green" })
+				),
 		__("AFAS")
 	);
 	frm.add_custom_button(

@@ -4,14 +4,26 @@ work that says when nothing will run it; the CLI on a mapping that is switched o
 
 from __future__ import annotations
 
+import datetime as dt
+import os
+import subprocess
+from types import SimpleNamespace
 from unittest.mock import patch
 
 import frappe
 
+from afas_connector import api
 from afas_connector.devtools import demo
 from afas_connector.devtools.demo import DEMO_CUSTOMER, LEDGER_MAPPING, run_demo
-from afas_connector.devtools.samples import INBOUND, OUTBOUND, sales_order_mapping
-from afas_connector.tests.bench.fixtures import IntegrationTestCase
+from afas_connector.devtools.samples import DEBTOR_TO_CUSTOMER, INBOUND, OUTBOUND, sales_order_mapping
+from afas_connector.tests.bench.fixtures import (
+	IntegrationTestCase,
+	cleanup_mapping,
+	configure,
+	make_mapping,
+	push_mapping,
+	simulator,
+)
 
 #: ERPNext's name of the Dutch chart (verified/nl_grootboekschema.json), which the setup wizard offers
 #: a company in the Netherlands; it leaves the Company's Default Income Account empty.
@@ -159,3 +171,180 @@ class TestDemoOnEveryChart(IntegrationTestCase):
 		self.assertEqual(
 			[frappe.db.count(d, {"customer": customer}) for d in ("Sales Order", "Sales Invoice")], counts
 		)
+
+
+INBOUND_MAPPING = "First Hour Debtors"
+PUSH_MAPPING = "First Hour Customer Push"
+NO_WORKER = {"default": 0, "long": 0}
+WORKERS = {"default": 1, "long": 1}
+
+
+def workers(counts: dict[str, int]):
+	return patch("afas_connector.binding.monitoring.workers_per_queue", return_value=counts)
+
+
+class TestQueuedWorkSaysWhatIsMissing(IntegrationTestCase):
+	"""Wherever work is queued, the answer says when no worker serves its queue (or the scheduler is
+	off) and what to do; a switched-off mapping is said to be off instead of queued."""
+
+	@classmethod
+	def setUpClass(cls):
+		super().setUpClass()
+		configure(simulator())
+		make_mapping(
+			INBOUND_MAPPING,
+			direction="Inbound",
+			afas_connector="ERP_Debtors",
+			erpnext_doctype="Customer",
+			afas_key_field="DebtorId",
+			field_mappings=DEBTOR_TO_CUSTOMER,
+		)
+
+	@classmethod
+	def tearDownClass(cls):
+		cleanup_mapping(INBOUND_MAPPING)
+		cleanup_mapping(PUSH_MAPPING)
+		super().tearDownClass()
+
+	def setUp(self):
+		frappe.db.set_value("AFAS Connector Mapping", INBOUND_MAPPING, "enabled", 1)
+		frappe.db.delete("AFAS Sync Log", {"mapping": INBOUND_MAPPING})
+		# No real job: the queue is the bench's, shared with other sites and other test runs.
+		self.enqueue = patch(
+			"afas_connector.binding.pull.enqueue_pull", return_value=SimpleNamespace(id="job")
+		)
+		self.enqueue.start()
+		self.addCleanup(self.enqueue.stop)
+
+	def test_sync_now_without_a_worker_says_so_and_how_to_run_it_now(self):
+		with workers(NO_WORKER):
+			first = api.sync_now(INBOUND_MAPPING)
+			again = api.sync_now(INBOUND_MAPPING)
+			status = api.sync_status(log=first["log"])
+		self.assertTrue(first["queued"])
+		for answer in (first, again, status):
+			self.assertIn("No background worker takes jobs from the long queue", answer["waiting"])
+			self.assertIn("bench start", answer["waiting"])
+			self.assertIn(f'afas sync "{INBOUND_MAPPING}"', answer["waiting"])
+		self.assertIn(first["waiting"], first["message"], "said where the caller shows only the message")
+		self.assertFalse(again["queued"])
+		with workers(WORKERS):
+			self.assertIsNone(api.sync_status(log=first["log"])["waiting"])
+
+	def test_a_queued_log_says_it_in_the_form(self):
+		with workers(NO_WORKER):
+			log = frappe.get_doc("AFAS Sync Log", api.sync_now(INBOUND_MAPPING)["log"])
+			log.run_method("onload")
+		self.assertIn("long queue", log.get_onload().waiting)
+
+	def test_a_retrying_push_says_when_the_scheduler_is_off(self):
+		from afas_connector.binding.monitoring import log_waiting_notice
+
+		with (
+			workers(WORKERS),
+			patch("afas_connector.binding.monitoring.scheduler_state", return_value=(False, "disabled")),
+		):
+			notice = log_waiting_notice("Retrying", "Outbound")
+			self.assertIsNone(log_waiting_notice("Queued", "Outbound"), "a queued push needs only a worker")
+		self.assertIn("enable-scheduler", notice)
+
+	def test_push_to_afas_without_a_worker_says_so(self):
+		push_mapping(PUSH_MAPPING)
+		customer = frappe.get_doc(
+			{
+				"doctype": "Customer",
+				"customer_name": f"First Hour {frappe.generate_hash(length=5)}",
+				"customer_group": "All Customer Groups",
+				"territory": "All Territories",
+			}
+		).insert(ignore_permissions=True)
+		with workers(NO_WORKER):
+			answer = api.push_document("Customer", customer.name, PUSH_MAPPING)
+		self.assertIn("No background worker takes jobs from the default queue", answer["waiting"])
+		self.assertNotIn("afas sync", answer["waiting"], "a push has no sync command to run")
+		with workers(WORKERS):
+			self.assertIsNone(api.push_document("Customer", customer.name, PUSH_MAPPING)["waiting"])
+
+	def test_sync_now_and_retry_of_a_switched_off_mapping_say_so(self):
+		failed = frappe.get_doc(
+			{
+				"doctype": "AFAS Sync Log",
+				"mapping": INBOUND_MAPPING,
+				"direction": "Inbound",
+				"status": "Failed",
+			}
+		).insert(ignore_permissions=True)
+		frappe.db.set_value("AFAS Connector Mapping", INBOUND_MAPPING, "enabled", 0)
+		with self.assertRaisesRegex(frappe.ValidationError, "is switched off"):
+			api.sync_now(INBOUND_MAPPING)
+		answer = api.retry_log(failed.name)
+		self.assertEqual(answer["queued"], 0)
+		self.assertIn("is switched off", answer["skipped"][0]["reason"])
+		self.assertFalse(frappe.db.exists("AFAS Sync Log", {"mapping": INBOUND_MAPPING, "status": "Queued"}))
+
+	def test_a_queued_run_whose_job_is_gone_does_not_block_sync_now(self):
+		orphan = frappe.get_doc(
+			{
+				"doctype": "AFAS Sync Log",
+				"mapping": INBOUND_MAPPING,
+				"direction": "Inbound",
+				"status": "Queued",
+			}
+		).insert(ignore_permissions=True)
+		seven_minutes_ago = frappe.utils.now_datetime() - dt.timedelta(minutes=7)
+		frappe.db.set_value(
+			"AFAS Sync Log", orphan.name, "creation", seven_minutes_ago, update_modified=False
+		)
+		with patch("frappe.utils.background_jobs.get_job", return_value=None):
+			answer = api.sync_now(INBOUND_MAPPING)
+		self.assertTrue(answer["queued"])
+		self.assertNotEqual(answer["log"], orphan.name)
+		self.assertEqual(frappe.db.get_value("AFAS Sync Log", orphan.name, "status"), "Failed")
+
+
+class TestCliOnASwitchedOffMapping(IntegrationTestCase):
+	def test_bench_afas_sync_says_the_mapping_is_switched_off(self):
+		configure(simulator())
+		make_mapping(
+			INBOUND_MAPPING,
+			enabled=0,
+			direction="Inbound",
+			afas_connector="ERP_Debtors",
+			erpnext_doctype="Customer",
+			afas_key_field="DebtorId",
+			field_mappings=DEBTOR_TO_CUSTOMER,
+		)
+		self.addCleanup(cleanup_mapping, INBOUND_MAPPING)
+		done = subprocess.run(
+			["bench", "--site", frappe.local.site, "afas", "sync", INBOUND_MAPPING],
+			cwd=frappe.utils.get_bench_path(),
+			capture_output=True,
+			text=True,
+			timeout=120,
+		)
+		self.assertEqual(done.returncode, 1, done.stdout + done.stderr)
+		self.assertIn(f"AFAS mapping {INBOUND_MAPPING} is switched off", done.stderr)
+		self.assertNotIn("Stopped after 0 pages", done.stdout + done.stderr)
+		self.assertFalse(frappe.db.exists("AFAS Sync Log", {"mapping": INBOUND_MAPPING}))
+
+
+class TestReadmeAsANewcomerReadsIt(IntegrationTestCase):
+	def readme(self) -> list[str]:
+		app = os.path.dirname(frappe.get_app_path("afas_connector"))  # get_app_path lowercases its parts
+		with open(os.path.join(app, "README.md"), encoding="utf-8") as f:
+			return f.read().splitlines()
+
+	def test_every_code_fence_closes_before_the_prose_goes_on(self):
+		inside, opened, prose_in_code = False, 0, []
+		for number, line in enumerate(self.readme(), 1):
+			if line.startswith("```"):
+				inside, opened = not inside, number
+			elif inside and (line.startswith("## ") or line.startswith("**")):
+				prose_in_code.append(f"{number}: {line[:60]} (in the fence opened at line {opened})")
+		self.assertFalse(inside, f"the fence opened at line {opened} never closes")
+		self.assertEqual(prose_in_code, [])
+
+	def test_install_says_the_setup_wizard_and_bench_build(self):
+		text = "\n".join(self.readme())
+		self.assertIn("setup wizard", text[: text.index("## Try it")])
+		self.assertIn("bench build --app afas_connector", text)

@@ -258,13 +258,17 @@ const afas_mapping = {
 	sync_now(frm, full) {
 		frappe.call({ method: `${AFAS_MAPPING_API}.sync_now`, args: { mapping: frm.doc.name, full } }).then((r) => {
 			const started = r.message || {};
-			afas_mapping.follow(frm, started.log, started.message);
+			// What stops the run from starting (no worker) is shown apart, and kept up to date.
+			const waiting = started.waiting || "";
+			const message = waiting ? (started.message || "").replace(". " + waiting, "") : started.message;
+			afas_mapping.follow(frm, started.log, message, waiting);
 		});
 	},
 
-	follow(frm, log, message) {
+	follow(frm, log, message, waiting) {
 		// A dialog that follows one run to its end: realtime progress when the socket is up, and
-		// polling of the run's Sync Log either way.
+		// polling of the run's Sync Log either way. ``waiting``: why the run does not start (no worker
+		// takes jobs from its queue) and what to do, as sync_status says while the run is queued.
 		const dialog = new frappe.ui.Dialog({
 			title: __("AFAS sync: {0}", [frm.doc.name]),
 			fields: [{ fieldtype: "HTML", fieldname: "body" }],
@@ -291,6 +295,9 @@ const afas_mapping = {
 			const indicator = { Success: "green", Partial: "orange", Failed: "red" }[status] || "blue";
 			dialog.fields_dict.body.$wrapper.html(
 				`<p>${frappe.utils.escape_html(message || "")}</p>` +
+					(waiting && !finished
+						? `<div class="alert alert-warning afas-waiting">${frappe.utils.escape_html(waiting)}</div>`
+						: "") +
 					`<div class="progress" style="height: 10px"><div class="progress-bar afas-progress" role="progressbar" style="width: ${percent}%"></div></div>` +
 					`<p class="afas-progress-text" style="margin-top: 10px">${frappe.utils.escape_html(counts(p))}` +
 					(p.rows_per_second && !finished ? ` · ${__("{0} rows/s", [p.rows_per_second])}` : "") +
@@ -312,6 +319,7 @@ const afas_mapping = {
 				.then((r) => {
 					const s = r.message || {};
 					const status = (s.log || {}).status;
+					waiting = s.waiting || "";
 					const progress = s.progress || {
 						description: __("{0} read, {1} inserted, {2} updated, {3} unchanged, {4} failed", [
 							s.log.rows_read || 0,

@@ -18,13 +18,26 @@ frappe.ui.form.on("AFAS Sync Log", {
 				frappe
 					.call({ method: "afas_connector.api.retry_log", args: { name: frm.doc.name } })
 					.then((r) => {
-						frappe.show_alert({
-							message: frappe.utils.escape_html(r.message.message),
-							indicator: r.message.queued ? "green" : "orange",
-						});
+						if (r.message.waiting) {
+							frappe.msgprint({
+								title: __("Queued, but nothing runs it yet"),
+								message: frappe.utils.escape_html(r.message.message),
+								indicator: "orange",
+							});
+						} else {
+							frappe.show_alert({
+								message: frappe.utils.escape_html(r.message.message),
+								indicator: r.message.queued ? "green" : "orange",
+							});
+						}
 						frm.reload_doc();
 					});
 			});
+		}
+		// A Queued or Retrying log that no worker (or, for a retry, no scheduler) will pick up says so.
+		const waiting = (frm.doc.__onload || {}).waiting;
+		if (waiting && ["Queued", "Retrying"].includes(frm.doc.status)) {
+			frm.dashboard.set_headline(frappe.utils.escape_html(waiting), "orange");
 		}
 		if (frm.doc.status === "Outcome Unknown") {
 			// The POST's answer was lost: AFAS may hold the record. Never resent without a decision.

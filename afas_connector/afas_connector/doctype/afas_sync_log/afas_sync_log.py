@@ -13,6 +13,12 @@ class AFASSyncLog(Document):
 		if not self.title:
 			self.title = log_title(self.as_dict())
 
+	def onload(self) -> None:
+		if self.status in ("Queued", "Retrying"):
+			from afas_connector.binding.monitoring import log_waiting_notice
+
+			self.set_onload("waiting", log_waiting_notice(self.status, self.direction, self.mapping))
+
 	@staticmethod
 	def clear_old_logs(days: int = 30) -> int:
 		"""Frappe's Log Settings call this daily (hook ``default_log_clearing_doctypes``): successful
