@@ -336,16 +336,18 @@ def helpers_on_their_way() -> int:
 	leave free slots idle behind it."""
 	from frappe.utils.background_jobs import get_redis_conn
 	from rq.job import Job, JobStatus
-	from rq.utils import utcnow
 
 	ids = sorted(_text(value) for value in frappe.cache.smembers(HELPERS_WAITING))
 	if not ids:
 		return 0
-	since = utcnow() - dt.timedelta(seconds=SLOT_SECONDS)
+	since = dt.datetime.now(dt.timezone.utc) - dt.timedelta(seconds=SLOT_SECONDS)
 	gone = []
 	for job_id, job in zip(ids, Job.fetch_many(ids, connection=get_redis_conn()), strict=True):
 		status = job.get_status(refresh=False) if job else None
-		if status == JobStatus.STARTED and (job.started_at is None or job.started_at < since):
+		started = job.started_at if job else None
+		if started is not None and started.tzinfo is None:  # RQ 1 (Frappe 15): naive UTC; RQ 2: aware
+			started = started.replace(tzinfo=dt.timezone.utc)
+		if status == JobStatus.STARTED and (started is None or started < since):
 			status = None  # started long ago and never reached drain(): its worker died
 		if status not in (JobStatus.QUEUED, JobStatus.STARTED):
 			gone.append(job_id)
