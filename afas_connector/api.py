@@ -12,6 +12,7 @@ for the desk gets a short deadline and no retries (``get_client(interactive=True
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -88,7 +89,7 @@ def _log(name: Any) -> str:
 
 def _afas_error(exc: AfasError) -> None:
 	"""A 417 with AFAS's message, as text: the desk shows a message as HTML, and AFAS's words are data."""
-	frappe.throw(frappe.utils.escape_html(str(exc)), title=_("AFAS"))
+	frappe.throw(html.escape(str(exc), quote=False), title=_("AFAS"))
 
 
 # ------------------------------------------------------------------ connection and metainfo

@@ -9,11 +9,11 @@ where a name belongs. Sizes are bounded before anything is parsed. Unknown recor
 from __future__ import annotations
 
 import json
+from html import escape
 from typing import Any
 
 import frappe
 from frappe import _
-from frappe.utils import escape_html
 
 #: An exported mappings file is the largest JSON argument; 2 MB holds hundreds of mappings.
 MAX_JSON_CHARS = 2_000_000
@@ -32,7 +32,7 @@ class InvalidArgument(frappe.ValidationError):
 def invalid(argument: str, expected: str) -> None:
 	"""Raise :class:`InvalidArgument`: "``argument`` must be ``expected``"."""
 	frappe.throw(
-		_("{0} must be {1}").format(escape_html(argument), escape_html(expected)),
+		_("{0} must be {1}").format(escape(argument, quote=False), escape(expected, quote=False)),
 		InvalidArgument,
 		title=_("Invalid argument"),
 	)

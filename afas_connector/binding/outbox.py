@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import html
 import secrets
 import threading
 import time
@@ -604,7 +605,7 @@ def resolve_unknown(name: str, *, afas_key: str | None = None, resend: bool = Fa
 		afas_key = str(afas_key).strip()
 		missing = _missing_in_afas(log.mapping, afas_key)
 		if missing:
-			frappe.throw(frappe.utils.escape_html(missing), title=_("Not linked"))
+			frappe.throw(html.escape(missing, quote=False), title=_("Not linked"))
 		link_document(log.mapping, afas_key, log.reference_doctype, log.reference_name)
 		note = _("Linked by {0} to AFAS key {1} after the answer to the POST was lost").format(user, afas_key)
 		finish_log(log, "Success", afas_key=afas_key, error=note)
