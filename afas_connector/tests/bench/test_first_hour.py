@@ -8,6 +8,7 @@ import datetime as dt
 import os
 import subprocess
 from types import SimpleNamespace
+from typing import ClassVar
 from unittest.mock import patch
 
 import frappe
@@ -16,6 +17,7 @@ from afas_connector import api
 from afas_connector.devtools import demo
 from afas_connector.devtools.demo import DEMO_CUSTOMER, LEDGER_MAPPING, run_demo
 from afas_connector.devtools.samples import DEBTOR_TO_CUSTOMER, INBOUND, OUTBOUND, sales_order_mapping
+from afas_connector.tests.bench.desk_browser import DeskTestCase, run_flow
 from afas_connector.tests.bench.fixtures import (
 	IntegrationTestCase,
 	cleanup_mapping,
@@ -173,6 +175,12 @@ class TestDemoOnEveryChart(IntegrationTestCase):
 		)
 
 
+#: Desk users and labels of the browser flows (tests/bench/desk/flows.cjs).
+FLOW_USERS = {"en": "afas-first-hour@example.com", "nl": "afas-first-hour-nl@example.com"}
+FLOW_LABELS = {
+	"en": {"afas_group": "AFAS", "sync_item": "Sync Now"},
+	"nl": {"afas_group": "AFAS", "sync_item": "Nu synchroniseren"},
+}
 INBOUND_MAPPING = "First Hour Debtors"
 PUSH_MAPPING = "First Hour Customer Push"
 NO_WORKER = {"default": 0, "long": 0}
@@ -348,3 +356,49 @@ class TestReadmeAsANewcomerReadsIt(IntegrationTestCase):
 		text = "\n".join(self.readme())
 		self.assertIn("setup wizard", text[: text.index("## Try it")])
 		self.assertIn("bench build --app afas_connector", text)
+
+
+class TestDeskSaysNoWorker(DeskTestCase):
+	"""Sync Now in the desk with no worker on the long queue, in English and Dutch (screenshots
+	``sync_no_worker-<language>-dialog.png`` and ``sync_no_worker-<language>.png``)."""
+
+	desk_users: ClassVar = {
+		user: (["AFAS Manager", "System Manager"], language) for language, user in FLOW_USERS.items()
+	}
+
+	def test_sync_now_and_the_queued_log_say_no_worker_takes_the_run(self):
+		expected = {
+			"en": "No background worker takes jobs from the long queue",
+			"nl": "Geen achtergrondworker neemt taken uit de wachtrij long",
+		}
+		for language in ("en", "nl"):
+			name = f"First Hour Desk {language}"
+			make_mapping(
+				name,
+				direction="Inbound",
+				afas_connector="ERP_Debtors",
+				erpnext_doctype="Customer",
+				afas_key_field="DebtorId",
+				field_mappings=DEBTOR_TO_CUSTOMER,
+			)
+			self.addCleanup(cleanup_mapping, name)
+			# The desk's server runs in this process: no worker, and no real job on the bench's queue.
+			with (
+				workers(NO_WORKER),
+				patch("afas_connector.binding.pull.enqueue_pull", return_value=SimpleNamespace(id="job")),
+			):
+				facts = run_flow(
+					self,
+					self.server,
+					FLOW_USERS[language],
+					language,
+					"sync_no_worker",
+					{**FLOW_LABELS[language], "name": name},
+				)
+			for shown in (facts["waiting"], facts["headline"]):
+				self.assertIn(expected[language], shown)
+				self.assertIn(f'afas sync "{name}"', shown)
+				self.assertNotIn("&quot;", shown)
+			self.assertEqual(
+				facts["status"], {"en": "Queued", "nl": "In wachtrij"}[language]
+			)

@@ -18,16 +18,19 @@ frappe.ui.form.on("AFAS Sync Log", {
 				frappe
 					.call({ method: "afas_connector.api.retry_log", args: { name: frm.doc.name } })
 					.then((r) => {
-						if (r.message.waiting) {
+						const waiting = r.message.waiting || "";
+						frappe.show_alert({
+							message: frappe.utils.escape_html(
+								waiting ? r.message.message.replace(". " + waiting, "") : r.message.message
+							),
+							indicator: r.message.queued ? "green" : "orange",
+						});
+						if (waiting) {
+							// Queued where no worker (or scheduler) runs it: a dialog, not only a passing toast.
 							frappe.msgprint({
 								title: __("Queued, but nothing runs it yet"),
-								message: frappe.utils.escape_html(r.message.message),
+								message: frappe.utils.escape_html(waiting),
 								indicator: "orange",
-							});
-						} else {
-							frappe.show_alert({
-								message: frappe.utils.escape_html(r.message.message),
-								indicator: r.message.queued ? "green" : "orange",
 							});
 						}
 						frm.reload_doc();
@@ -37,7 +40,8 @@ frappe.ui.form.on("AFAS Sync Log", {
 		// A Queued or Retrying log that no worker (or, for a retry, no scheduler) will pick up says so.
 		const waiting = (frm.doc.__onload || {}).waiting;
 		if (waiting && ["Queued", "Retrying"].includes(frm.doc.status)) {
-			frm.dashboard.set_headline(frappe.utils.escape_html(waiting), "orange");
+			// in a tag: the desk shows a headline without one as text, which would show the escapes
+			frm.dashboard.set_headline(`<span class="afas-waiting">${frappe.utils.escape_html(waiting)}</span>`, "orange");
 		}
 		if (frm.doc.status === "Outcome Unknown") {
 			// The POST's answer was lost: AFAS may hold the record. Never resent without a decision.

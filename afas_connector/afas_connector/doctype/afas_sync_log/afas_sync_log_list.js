@@ -31,11 +31,12 @@ frappe.listview_settings["AFAS Sync Log"] = {
 			if (!names.length) return;
 			frappe.call({ method: "afas_connector.api.retry_logs", args: { names } }).then((r) => {
 				const result = r.message || {};
-				if (result.waiting) {
-					// Queued where no worker (or scheduler) runs it: said in a dialog, not a passing toast.
-					frappe.msgprint({ title: __("Queued, but nothing runs it yet"), message: frappe.utils.escape_html(result.message), indicator: "orange" });
-				} else {
-					frappe.show_alert({ message: frappe.utils.escape_html(result.message), indicator: result.skipped && result.skipped.length ? "orange" : "green" });
+				const waiting = result.waiting || "";
+				const message = waiting ? (result.message || "").replace(". " + waiting, "") : result.message;
+				frappe.show_alert({ message: frappe.utils.escape_html(message), indicator: result.skipped && result.skipped.length ? "orange" : "green" });
+				if (waiting) {
+					// Queued where no worker (or scheduler) runs it: said in a dialog, not only a passing toast.
+					frappe.msgprint({ title: __("Queued, but nothing runs it yet"), message: frappe.utils.escape_html(waiting), indicator: "orange" });
 				}
 				listview.refresh();
 			});

@@ -208,6 +208,25 @@ const flows = {
 		facts.running_status = (await progress.locator(".afas-status").innerText()).trim();
 	},
 
+	// Sync Now with no worker on the long queue (issue 26): the dialog says so and what to do, and so
+	// does the run's Queued Sync Log.
+	async sync_no_worker(page, facts) {
+		await openForm(page, "AFAS Connector Mapping", args.name);
+		await menu(page, args.afas_group, args.sync_item);
+		const modal = await dialog(page);
+		await modal.locator(".afas-waiting").waitFor({ state: "visible", timeout: 30000 });
+		await page.waitForTimeout(1500); // a poll or two: the notice stays while the run waits
+		facts.waiting = (await modal.locator(".afas-waiting").innerText()).trim();
+		facts.status = (await modal.locator(".afas-status").innerText()).trim();
+		facts.log_link = await modal.locator('a[href*="/app/afas-sync-log/"]').getAttribute("href");
+		await page.screenshot({ path: screenshot.replace(/\.png$/, "-dialog.png"), fullPage: true });
+		await closeDialogs(page);
+		await openForm(page, "AFAS Sync Log", decodeURIComponent(facts.log_link.split("/").pop()));
+		const headline = page.locator(".form-message .afas-waiting");
+		await headline.waitFor({ state: "visible", timeout: 20000 });
+		facts.headline = (await headline.innerText()).trim();
+	},
+
 	// The AFAS workspace: three number cards and two charts, no server error.
 	async workspace(page, facts) {
 		await page.goto(`${base}/app/afas`, { waitUntil: "domcontentloaded" });
