@@ -293,7 +293,8 @@ def sync_now(mapping: str | None = None, full: int | str = 0) -> dict[str, Any]:
 			if queued
 			else _("A sync of {0} is already queued or running").format(doc.name),
 		},
-		_waiting_notice(status, "Inbound", doc.name) if status else None,
+		# no status: RQ already held the mapping's job (a scheduled run not started yet), so it waits too
+		_waiting_notice(status or "Queued", "Inbound", doc.name),
 	)
 
 
