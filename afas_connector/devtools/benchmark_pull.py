@@ -1,9 +1,14 @@
 """Benchmark: inbound sync into ERPNext Customers vs a bare ``frappe.get_doc(...).insert()`` loop.
 
-Run: ``bench --site test.localhost afas benchmark inbound --rows 10000``. Prints, from one run:
-documents/s of the sync vs the bare loop (target ≥ 0.8×), the second (unchanged, full re-read) run
-vs the first (target ≥ 10× faster), HTTP requests vs ceil(N / take), and peak Python memory of a
-run at N vs N/5 (flat in N: pages are streamed, never loaded whole).
+Run: ``bench --site test.localhost afas benchmark inbound --rows 10000``. Prints documents/s of the
+sync vs the bare loop (target ≥ 0.8×), the second (unchanged, full re-read) run vs the first (target
+≥ 10× faster), HTTP requests vs ceil(N / take), and peak Python memory of a run at N vs N/5 (flat in
+N: pages are streamed, never loaded whole).
+
+The two first runs go page by page in turn (the side that goes first changes every page), and each
+pair of pages is one round of ``benchmark_stats``: the ratio is printed as the median of the pages'
+ratios with its spread, so a busy moment of a shared machine weighs one page, not the figure. Once the
+ratio is steady (after five pages) the bare loop stops and the sync finishes alone.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ import frappe
 
 from afas_connector.afas import AfasClient
 from afas_connector.binding.connection import config_from_settings
+from afas_connector.devtools.benchmark_stats import Ratio, order, rounds
 from afas_connector.devtools.samples import (
 	DEBTOR_TO_CUSTOMER,
 	isolate_outbound,
@@ -96,40 +102,68 @@ def run(rows: int = 10_000) -> dict[str, float]:
 		# grow the same tables at the same time, and each goes first every other page.
 		bare_client = AfasClient(dataclasses.replace(config_from_settings(), base_url=bare_sim.base_url))
 		bare_pages = bare_client.iter_pages("ERP_Debtors", order_by="DebtorId", take=take)
-		bare = first = 0.0
-		inserted = failed = done = 0
+		first = 0.0
+		counts = {"inserted": 0, "failed": 0, "done": 0, "bare_rows": 0}
 		sim.clear_requests()
-		bare_done = sync_done = False
-		page_no = 0
-		while not (bare_done and sync_done):
-			for side in ("bare", "sync") if page_no % 2 == 0 else ("sync", "bare"):
-				started = time.perf_counter()
-				if side == "bare" and not bare_done:
-					page = next(bare_pages, None)
-					bare_done = page is None
-					for row in page.rows if page else []:
-						values, _errors = field_map.to_erpnext(row)
-						frappe.get_doc({"doctype": "Customer", **values}).insert(ignore_permissions=True)
-					frappe.db.commit()
-					bare += time.perf_counter() - started
-				elif side == "sync" and not sync_done:
-					log = sync_mapping(mapping.name, trigger="Manual", max_pages=1)
-					first += time.perf_counter() - started
-					inserted += log.inserted or 0
-					failed += log.failed or 0
-					done += log.rows_read or 0
-					sync_done = not load_state(
-						frappe.get_doc("AFAS Connector Mapping", mapping.name)
-					).in_progress
-			page_no += 1
+		state = {"bare_done": False, "sync_done": False}
+
+		def bare_page() -> tuple[float, int]:
+			started = time.perf_counter()
+			page = next(bare_pages, None)
+			state["bare_done"] = page is None
+			for row in page.rows if page else []:
+				values, _errors = field_map.to_erpnext(row)
+				frappe.get_doc({"doctype": "Customer", **values}).insert(ignore_permissions=True)
+			frappe.db.commit()
+			return time.perf_counter() - started, len(page.rows) if page else 0
+
+		def sync_page() -> tuple[float, int]:
+			started = time.perf_counter()
+			log = sync_mapping(mapping.name, trigger="Manual", max_pages=1)
+			elapsed = time.perf_counter() - started
+			counts["inserted"] += log.inserted or 0
+			counts["failed"] += log.failed or 0
+			counts["done"] += log.rows_read or 0
+			state["sync_done"] = not load_state(
+				frappe.get_doc("AFAS Connector Mapping", mapping.name)
+			).in_progress
+			return elapsed, log.rows_read or 0
+
+		def measure(round_no: int) -> dict[str, float]:
+			"""One page of each side, in turn: the sync's throughput over the bare loop's."""
+			seconds = {"bare": 0.0, "sync": 0.0}
+			rows_of = {"bare": 0, "sync": 0}
+			for side in order(("bare", "sync"), round_no):
+				if not state[f"{side}_done"]:
+					seconds[side], rows_of[side] = bare_page() if side == "bare" else sync_page()
+			counts["bare_rows"] += rows_of["bare"]
 			print(
-				f"\r  bare loop and first sync, page by page: {done:,} rows",
+				f"\r  bare loop and first sync, page by page: {counts['done']:,} rows",
 				end="",
 				file=sys.stderr,
-				flush=True,
 			)
-		bare_client.close()
+			if not rows_of["bare"] or not rows_of["sync"]:  # the last, empty pages: nothing to compare
+				return {"bare s": seconds["bare"], "sync s": seconds["sync"]}
+			throughput = (rows_of["sync"] / seconds["sync"]) / (rows_of["bare"] / seconds["bare"])
+			return {"sync/bare": throughput, "bare s": seconds["bare"], "sync s": seconds["sync"]}
+
+		pages = math.ceil(rows / take) + 1
+		ratios = rounds(
+			measure,
+			budget_s=math.inf,
+			min_rounds=5,
+			max_rounds=pages,
+			watch=("sync/bare",),
+			echo=lambda _l: None,
+		)
 		print(file=sys.stderr)
+		first = sum(ratios["sync s"].values)
+		bare = sum(ratios["bare s"].values)
+		compared = len(ratios["sync/bare"].values)
+		while not state["sync_done"]:  # steady: the sync finishes alone
+			first += sync_page()[0]
+		bare_client.close()
+		inserted, failed = counts["inserted"], counts["failed"]
 		requests_used = len([r for r in sim.requests if r.connector == "ERP_Debtors"])
 		_drop(_customers_named(token + "bare"))
 
@@ -160,19 +194,27 @@ def run(rows: int = 10_000) -> dict[str, float]:
 		restore_outbound(paused)
 
 	minimum = math.ceil(rows / take) + (1 if rows % take == 0 else 0)
+	throughput: Ratio = ratios["sync/bare"]
 	result = {
-		"bare_docs_per_s": rows / bare,
+		"bare_docs_per_s": counts["bare_rows"] / bare,
 		"sync_docs_per_s": rows / first,
-		"throughput_ratio": bare / first,
+		"throughput_ratio": throughput.median,
+		"throughput_spread": throughput.spread,
 		"unchanged_speedup": first / second,
 		"requests": requests_used,
 		"min_requests": minimum,
 		"memory_ratio": peak_full / max(1, peak_small),
 	}
 	print(f"rows: {rows:,}  take: {take}  first run: {inserted:,} inserted, {failed} failed")
-	print(f"bare get_doc().insert() loop: {result['bare_docs_per_s']:>8,.0f} docs/s  ({bare:.1f} s)")
+	print(
+		f"bare get_doc().insert() loop: {result['bare_docs_per_s']:>8,.0f} docs/s  "
+		f"({counts['bare_rows']:,} rows, {bare:.1f} s)"
+	)
 	print(f"connector sync, first run   : {result['sync_docs_per_s']:>8,.0f} docs/s  ({first:.1f} s)")
-	print(f"sync vs bare loop           : {result['throughput_ratio']:.2f}x  (target >= 0.8)")
+	print(
+		f"sync vs bare loop           : {throughput.text()} of the bare loop's throughput, page by page "
+		f"({compared} pages compared; target: median >= 0.8)"
+	)
 	print(
 		f"unchanged second run        : {second:.2f} s, {result['unchanged_speedup']:.1f}x faster than the first ({second_log.unchanged:,} unchanged; target >= 10)"
 	)
@@ -183,66 +225,96 @@ def run(rows: int = 10_000) -> dict[str, float]:
 	return result
 
 
-def run_page_latency(rows: int = 10_000, page_latency_ms: int = 1000, page: int = PAGE) -> dict[str, float]:
+def run_page_latency(
+	rows: int = 10_000,
+	page_latency_ms: int = 1000,
+	page: int = PAGE,
+	*,
+	budget_s: float = 1200,
+	min_rounds: int = 3,
+) -> dict[str, float]:
 	"""Inbound throughput when AFAS answers every page ``page_latency_ms`` late vs at once (target
 	≥ 0.9×): the next page is fetched while one is written, so the latency hides behind the writing.
 	First runs of ``rows`` debtors each (named apart), one simulator each, ``page`` rows a page: without
-	latency, with it, and with it but without fetching ahead (what the prefetch gains)."""
+	latency, with it, and with it but without fetching ahead (what the prefetch gains). A round runs
+	the three, in an order that turns each round (a later run writes into a larger Customer table);
+	rounds repeat until the ratio is steady or ``budget_s`` is spent, and the medians are printed with
+	their spread (``benchmark_stats``)."""
 	from afas_connector.binding.pull import sync_mapping
 
 	frappe.set_user("Administrator")
 	token = frappe.generate_hash(length=6)
-	timings: dict[str, float] = {}
-	paused = isolate_outbound()
-	try:
-		slow = page_latency_ms / 1000
-		sides = (
-			("no latency", 0.0, True),
-			(f"{page_latency_ms} ms a page", slow, True),
-			(f"{page_latency_ms} ms, no prefetch", slow, False),
-		)
-		for label, delay, prefetch in sides:
-			tag = f"{token}{int(delay * 1000)}{int(prefetch)}"
-			with AfasSimulator(port=0) as sim:
-				_named(sim, rows, tag)
-				if delay:
-					sim.faults.add(connector="ERP_Debtors", kind="latency", delay=delay, times=None)
-				use_simulator(sim.base_url)
-				mapping = upsert_mapping(
-					{
-						"mapping_name": f"Benchmark Latency {tag}",
-						"afas_connector": "ERP_Debtors",
-						"erpnext_doctype": "Customer",
-						"afas_key_field": "DebtorId",
-						"modified_field": "Modified",
-						"schedule": "Manual Only",
-						"page_size": page,
-						"field_mappings": ROWS,
-					}
-				)
-				frappe.db.commit()
+	slow = page_latency_ms / 1000
+	sides = {
+		"no latency": (0.0, True),
+		f"{page_latency_ms} ms a page": (slow, True),
+		f"{page_latency_ms} ms, no prefetch": (slow, False),
+	}
+	plain_label, ahead_label, serial_label = sides
+
+	def first_run(label: str, tag: str) -> float:
+		delay, prefetch = sides[label]
+		with AfasSimulator(port=0) as sim:
+			_named(sim, rows, tag)
+			if delay:
+				sim.faults.add(connector="ERP_Debtors", kind="latency", delay=delay, times=None)
+			use_simulator(sim.base_url)
+			mapping = upsert_mapping(
+				{
+					"mapping_name": f"Benchmark Latency {tag}",
+					"afas_connector": "ERP_Debtors",
+					"erpnext_doctype": "Customer",
+					"afas_key_field": "DebtorId",
+					"modified_field": "Modified",
+					"schedule": "Manual Only",
+					"page_size": page,
+					"field_mappings": ROWS,
+				}
+			)
+			frappe.db.commit()
+			try:
 				started = time.perf_counter()
 				log = sync_mapping(
 					mapping.name, trigger="Manual", progress=_progress(label), prefetch=prefetch
 				)
-				timings[label] = time.perf_counter() - started
+				seconds = time.perf_counter() - started
 				log.reload()
 				print(
-					f"{label:>16}: {rows:,} rows in {timings[label]:.1f} s = {rows / timings[label]:,.0f} rows/s "
+					f"{label:>16}: {rows:,} rows in {seconds:.1f} s = {rows / seconds:,.0f} rows/s "
 					f"({log.inserted:,} inserted, {log.failed} failed, {log.status})",
+					file=sys.stderr,
 					flush=True,
 				)
+			finally:
 				_drop(_customers_named(tag))
 				frappe.db.delete("AFAS Record Link", {"mapping": mapping.name})
 				frappe.db.delete("AFAS Sync Log", {"mapping": mapping.name})
 				frappe.delete_doc("AFAS Connector Mapping", mapping.name, force=True, ignore_permissions=True)
 				frappe.db.commit()
+		return seconds
+
+	def measure(round_no: int) -> dict[str, float]:
+		seconds = {
+			label: first_run(label, f"{token}{round_no}{index}")
+			for index, label in enumerate(order(list(sides), round_no))
+		}
+		return {
+			"with latency / none": seconds[plain_label] / seconds[ahead_label],
+			"no prefetch / none": seconds[plain_label] / seconds[serial_label],
+			**{f"{label}: rows/s": rows / seconds[label] for label in sides},
+		}
+
+	paused = isolate_outbound()
+	try:
+		ratios = rounds(measure, budget_s=budget_s, min_rounds=min_rounds, watch=("with latency / none",))
 	finally:
 		restore_outbound(paused)
-	plain, ahead, serial = timings.values()
-	ratio = plain / ahead
+	for label in sides:
+		print(f"{label:>16}: {ratios[f'{label}: rows/s'].text(0, ' rows/s')}")
+	ratio, serial = ratios["with latency / none"], ratios["no prefetch / none"]
 	print(
-		f"RESULT: inbound with {page_latency_ms} ms page latency vs none: {ratio:.2f}x the throughput "
-		f"(target >= 0.9; {math.ceil(rows / page)} pages of {page}); without fetching ahead {plain / serial:.2f}x"
+		f"RESULT: inbound with {page_latency_ms} ms page latency vs none: {ratio.text()} the throughput "
+		f"(target: median >= 0.9; {math.ceil(rows / page)} pages of {page}); without fetching ahead "
+		f"{serial.text()}"
 	)
-	return {"ratio": ratio, "without_prefetch": plain / serial, **timings}
+	return {"ratio": ratio.median, "spread": ratio.spread, "without_prefetch": serial.median}
