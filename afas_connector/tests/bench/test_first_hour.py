@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import subprocess
+import sys
 from types import SimpleNamespace
 from typing import ClassVar
 from unittest.mock import patch
@@ -323,9 +324,21 @@ class TestCliOnASwitchedOffMapping(IntegrationTestCase):
 			field_mappings=DEBTOR_TO_CUSTOMER,
 		)
 		self.addCleanup(cleanup_mapping, INBOUND_MAPPING)
+		# frappe's own entry point, what `bench --site S afas sync` runs (the bench CLI does not drive a
+		# Python 3.13 Frappe 16 env; bench.md)
 		done = subprocess.run(
-			["bench", "--site", frappe.local.site, "afas", "sync", INBOUND_MAPPING],
-			cwd=frappe.utils.get_bench_path(),
+			[
+				sys.executable,
+				"-m",
+				"frappe.utils.bench_helper",
+				"frappe",
+				"--site",
+				frappe.local.site,
+				"afas",
+				"sync",
+				INBOUND_MAPPING,
+			],
+			cwd=os.path.join(frappe.utils.get_bench_path(), "sites"),
 			capture_output=True,
 			text=True,
 			timeout=120,
@@ -399,6 +412,4 @@ class TestDeskSaysNoWorker(DeskTestCase):
 				self.assertIn(expected[language], shown)
 				self.assertIn(f'afas sync "{name}"', shown)
 				self.assertNotIn("&quot;", shown)
-			self.assertEqual(
-				facts["status"], {"en": "Queued", "nl": "In wachtrij"}[language]
-			)
+			self.assertEqual(facts["status"], {"en": "Queued", "nl": "In wachtrij"}[language])
