@@ -89,7 +89,7 @@ def run(rows: int = 1000) -> dict[str, float]:
 	invoices: list[str] = []
 	with AfasSimulator(port=0) as sim:
 		use_simulator(sim.base_url)
-		upsert_mapping({**OUTBOUND, "mapping_name": customers, "condition": ""})
+		upsert_mapping({**OUTBOUND, "mapping_name": customers, "condition": "", "link_with": ""})
 		upsert_mapping(sales_ledger_mapping(ledger, company, customers))
 		others = isolate_outbound(customers, ledger)
 		customer = new_customer(f"Benchmark Ledger {token} B.V.")

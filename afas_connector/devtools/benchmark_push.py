@@ -76,7 +76,9 @@ def run(rows: int = 1000) -> dict[str, float]:
 	with AfasSimulator(port=0) as sim:
 		use_simulator(sim.base_url)
 		# The demo's Customer → KnSalesRelationOrg mapping, without its condition.
-		mapping = upsert_mapping({**OUTBOUND, "mapping_name": f"Benchmark Push {token}", "condition": ""})
+		mapping = upsert_mapping(
+			{**OUTBOUND, "mapping_name": f"Benchmark Push {token}", "condition": "", "link_with": ""}
+		)
 		# Measure one mapping: other enabled outbound mappings (the demo's) are off for the run.
 		others = isolate_outbound(mapping.name)
 		mapped = _routes()  # outbound: {"Customer": [the benchmark mapping]}; mapped: every mapped DocType
