@@ -58,6 +58,9 @@ DUE_BATCH = 500
 #: A push slot, and the claim of the document its drain pushes, live this long unless the drain's
 #: heartbeat renews them: a drain whose worker was killed frees both by itself.
 SLOT_SECONDS = 60
+#: A drain looks for free push slots again after this long within a round (a helper lost on its way
+#: is replaced within about this time, not after the round's last document).
+FAN_OUT_CHECK_SECONDS = 1
 #: AFAS: "A maximum of 8 parallel calls are allowed" (troubleshooting.md §10).
 AFAS_MAX_PARALLEL_CALLS = 8
 
@@ -330,12 +333,14 @@ def start_helpers(due: int, free: int | None = None) -> int:
 
 
 def helpers_on_their_way() -> int:
-	"""Helper drains enqueued that have not yet reached their slot, read off their RQ jobs: queued, or
-	started less than ``SLOT_SECONDS`` ago and not yet in :func:`drain`. A helper whose job is gone
-	(``bench purge-jobs``, deleted in the desk, a queue emptied) or that died starting is dropped from
-	the list: a count of our own would go on standing for helpers that never come, and drains would
-	leave free slots idle behind it."""
+	"""Helper drains enqueued that have not yet reached their slot, read off their RQ jobs: waiting in
+	their queue, or started less than ``SLOT_SECONDS`` ago and not yet in :func:`drain`. A helper whose
+	job is gone (``bench purge-jobs``, deleted in the desk, a queue emptied), was taken off the queue by
+	a worker that stopped before starting it (RQ says "queued" until its clean-up finds the job "stuck
+	in intermediate queue", minutes later) or died starting is dropped from the list: a count of our own
+	would go on standing for helpers that never come, and drains would leave free slots idle behind it."""
 	from frappe.utils.background_jobs import get_redis_conn
+	from rq import Queue
 	from rq.job import Job, JobStatus
 
 	ids = sorted(_text(value) for value in frappe.cache.smembers(HELPERS_WAITING))
@@ -343,8 +348,11 @@ def helpers_on_their_way() -> int:
 		return 0
 	since = dt.datetime.now(dt.timezone.utc) - dt.timedelta(seconds=SLOT_SECONDS)
 	gone = []
-	for job_id, job in zip(ids, Job.fetch_many(ids, connection=get_redis_conn()), strict=True):
+	redis = get_redis_conn()
+	for job_id, job in zip(ids, Job.fetch_many(ids, connection=redis), strict=True):
 		status = job.get_status(refresh=False) if job else None
+		if status == JobStatus.QUEUED and Queue(job.origin, connection=redis).get_job_position(job) is None:
+			status = None  # off the queue, never started: the worker that took it stopped
 		started = job.started_at if job else None
 		if started is not None and started.tzinfo is None:  # RQ 1 (Frappe 15): naive UTC; RQ 2: aware
 			started = started.replace(tzinfo=dt.timezone.utc)
@@ -441,10 +449,16 @@ def _push_rows(
 	now: dt.datetime | None,
 	started: float,
 ) -> tuple[int, bool]:
-	"""Push the documents of ``rows`` this drain can claim; returns (changes sent, anything moved)."""
+	"""Push the documents of ``rows`` this drain can claim; returns (changes sent, anything moved).
+	Every ``FAN_OUT_CHECK_SECONDS`` it starts helpers for slots that are free again (a helper lost on
+	its way, a drain that ended) while documents of the list are left."""
 	sent = 0
 	moved = False
-	for row in rows:
+	checked = time.monotonic()
+	for index, row in enumerate(rows):
+		if moved and time.monotonic() - checked >= FAN_OUT_CHECK_SECONDS:
+			start_helpers(len(rows) - index)
+			checked = time.monotonic()
 		claim = claim_document(row, slot.token)
 		if not claim:
 			continue  # another drain is pushing this document
