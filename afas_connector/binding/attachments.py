@@ -44,6 +44,7 @@ from afas_connector.sync.attachments import (
 	too_large,
 	version_of,
 )
+from afas_connector.sync.mapping import CONSTANT
 from afas_connector.sync.transforms import ROW_TRANSFORMS
 
 #: AFAS's standard list of dossier item files, and its columns (``Dossiers en bijlagen en workflows.json``).
@@ -281,6 +282,7 @@ def match_target(mapping: Any, afas_field: str) -> str | None:
 			and "." not in (row.erpnext_field or "")
 			and row.transform not in ROW_TRANSFORMS
 			and row.transform != "constant"
+			and row.afas_field != CONSTANT
 		):
 			return row.erpnext_field
 	return None

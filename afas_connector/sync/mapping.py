@@ -20,6 +20,13 @@ from afas_connector.sync.mapping_errors import (
 )
 from afas_connector.sync.transforms import ROW_TRANSFORMS, Transform, compile_transform
 
+#: The source side of a row that reads nothing: the AFAS Field of an inbound constant (or a formula over
+#: the whole row), the ERPNext Field of an outbound one. A row may leave that side empty; it is then
+#: stored and shown as this.
+CONSTANT = "(constant)"
+#: Transforms that need no source field: ``constant`` writes its value, ``expression`` may read ``row``.
+SOURCELESS_TRANSFORMS = ("constant", "expression")
+
 
 @dataclass
 class FieldRule:
@@ -33,11 +40,24 @@ class FieldRule:
 	required: bool = False
 	compiled: Transform | None = field(default=None, repr=False)
 
-	def compile(self, row: int | None = None) -> FieldRule:
+	@property
+	def reads_afas(self) -> bool:
+		"""Whether the row reads an AFAS field (inbound): not a constant, not a formula on no field."""
+		return self.transform != "constant" and self.afas_field != CONSTANT
+
+	def compile(self, row: int | None = None, outbound: bool = False) -> FieldRule:
+		"""Check the row and compile its transform. The source side (AFAS Field inbound, ERPNext Field
+		outbound) may be empty for a ``constant`` or ``expression`` row and becomes :data:`CONSTANT`;
+		raises :class:`MappingConfigError` naming the row and the field."""
+		source = "erpnext_field" if outbound else "afas_field"
+		if self.transform in SOURCELESS_TRANSFORMS and not (getattr(self, source) or "").strip():
+			setattr(self, source, CONSTANT)
 		if not self.afas_field or not self.afas_field.strip():
-			raise MappingConfigError(f"Row {row}: AFAS Field is empty", row, "afas_field")
+			hint = "" if outbound else " (a constant row: choose Transform constant and leave it empty)"
+			raise MappingConfigError(f"Row {row}: AFAS Field is empty{hint}", row, "afas_field")
 		if not self.erpnext_field or not self.erpnext_field.strip():
-			raise MappingConfigError(f"Row {row}: ERPNext Field is empty", row, "erpnext_field")
+			hint = " (a constant row: choose Transform constant and leave it empty)" if outbound else ""
+			raise MappingConfigError(f"Row {row}: ERPNext Field is empty{hint}", row, "erpnext_field")
 		self.afas_field = self.afas_field.strip()
 		self.erpnext_field = self.erpnext_field.strip()
 		try:
@@ -76,7 +96,7 @@ class FieldMap:
 				transform_options=row.get("transform_options") or "",
 				default=row.get("default_value") if row.get("default_value") not in ("", None) else None,
 				required=bool(row.get("required")),
-			).compile(index)
+			).compile(index, outbound)
 			value = getattr(rule, target)
 			if not outbound and rule.transform in ROW_TRANSFORMS:
 				if value in seen and rows[seen[value] - 1].get("transform") not in ROW_TRANSFORMS:
@@ -119,7 +139,7 @@ class FieldMap:
 
 	@property
 	def afas_fields(self) -> list[str]:
-		return [r.afas_field for r in self.rules if r.transform != "constant"]
+		return [r.afas_field for r in self.rules if r.reads_afas]
 
 	def to_erpnext(
 		self, row: dict[str, Any], key: str | None = None, lookups: dict[str, Any] | None = None

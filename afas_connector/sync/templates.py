@@ -24,6 +24,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from afas_connector.sync.mapping import CONSTANT
+
 #: ``{{name}}`` in a template's text: a parameter (``{{company}}``) or the name of the mapping made from
 #: another template (``{{mapping:debtors-in}}``). ``{value}`` (single braces) is left alone: it belongs
 #: to the ``child_row`` transform.
@@ -127,9 +129,6 @@ def _constant(erpnext: str, value: str) -> dict[str, Any]:
 	"""An inbound row that writes a constant (no AFAS field is read)."""
 	return _row(CONSTANT, erpnext, "constant", value)
 
-
-#: The AFAS Field of an inbound row that writes a constant: no AFAS field is read, none is checked.
-CONSTANT = "(constant)"
 
 COMPANY = Parameter(
 	"company",

@@ -271,3 +271,69 @@ def test_the_desk_offers_exactly_the_transforms_the_engine_knows():
 	field = next(f for f in json.loads(doctype.read_text())["fields"] if f["fieldname"] == "transform")
 	assert tuple(field["options"].split("\n")) == TRANSFORMS
 	assert set(COMPATIBLE_FIELDTYPES) <= set(TRANSFORMS)
+
+
+def test_a_constant_row_needs_no_source_field():
+	"""Issue 26 §3: a constant (or a formula over the row) reads no AFAS field inbound and no ERPNext
+	field outbound; the empty side becomes ``(constant)`` and is never asked of AFAS."""
+	from afas_connector.sync.mapping import CONSTANT
+
+	inbound = FieldMap.from_rows(
+		[
+			{"afas_field": "DebtorId", "erpnext_field": "name"},
+			{
+				"afas_field": "",
+				"erpnext_field": "customer_group",
+				"transform": "constant",
+				"transform_options": "All",
+			},
+			{
+				"afas_field": None,
+				"erpnext_field": "customer_name",
+				"transform": "expression",
+				"transform_options": "row['Name'].upper()",
+			},
+		]
+	)
+	assert inbound.afas_fields == ["DebtorId"]
+	assert [r.afas_field for r in inbound.rules[1:]] == [CONSTANT, CONSTANT]
+	values, errors = inbound.to_erpnext({"DebtorId": "1", "Name": "jansen"}, key="1")
+	assert (values, errors) == ({"name": "1", "customer_group": "All", "customer_name": "JANSEN"}, [])
+
+	outbound = FieldMap.from_rows(
+		[
+			{
+				"afas_field": "KnSubjectLink.SfTp",
+				"erpnext_field": "",
+				"transform": "constant",
+				"transform_options": "4",
+			}
+		],
+		outbound=True,
+	)
+	record, errors = outbound.to_afas({"name": "X"})
+	assert errors == [] and outbound.rules[0].erpnext_field == CONSTANT
+	assert record.objects["KnSubjectLink"].fields == {"SfTp": "4"}
+
+
+@pytest.mark.parametrize("outbound,field", [(False, "afas_field"), (True, "erpnext_field")])
+def test_only_a_constant_may_leave_its_source_empty(outbound, field):
+	with pytest.raises(MappingConfigError) as caught:
+		FieldMap.from_rows(
+			[
+				{
+					"afas_field": "" if not outbound else "Nm",
+					"erpnext_field": "" if outbound else "x",
+					"transform": "strip",
+				}
+			],
+			outbound=outbound,
+		)
+	assert caught.value.field == field and "constant" in str(caught.value)
+	target = "erpnext_field" if not outbound else "afas_field"
+	with pytest.raises(MappingConfigError) as caught:  # the target side is never optional
+		FieldMap.from_rows(
+			[{"afas_field": "", "erpnext_field": "", "transform": "constant", "transform_options": "1"}],
+			outbound=outbound,
+		)
+	assert caught.value.field == target

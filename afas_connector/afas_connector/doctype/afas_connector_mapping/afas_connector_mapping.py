@@ -18,7 +18,7 @@ from afas_connector.binding import write_rules
 from afas_connector.binding.connection import connector_fields, is_enabled, metainfo_kind
 from afas_connector.binding.constants import LOG, MAPPING
 from afas_connector.binding.doc_events import clear_outbound_cache
-from afas_connector.sync.mapping import FieldMap, content_hash
+from afas_connector.sync.mapping import CONSTANT, SOURCELESS_TRANSFORMS, FieldMap, content_hash
 from afas_connector.sync.mapping_errors import MappingConfigError
 from afas_connector.sync.metainfo import COMPATIBLE_FIELDTYPES, NON_VALUE_FIELDTYPES
 from afas_connector.sync.open_items import OPEN_ITEMS
@@ -249,6 +249,10 @@ class AFASConnectorMapping(Document):
 		return FilterSet.from_spec(json.loads(self.filters))
 
 	def validate_field_map(self) -> None:
+		source = "erpnext_field" if self.direction == "Outbound" else "afas_field"
+		for row in self.field_mappings:  # a constant row reads nothing: its source shows (constant)
+			if row.transform in SOURCELESS_TRANSFORMS and not (row.get(source) or "").strip():
+				row.set(source, CONSTANT)
 		try:
 			self.field_map()
 		except MappingConfigError as exc:
@@ -642,7 +646,11 @@ class AFASConnectorMapping(Document):
 				alert=True,
 			)
 			return
-		wanted = [(r.idx, r.afas_field) for r in self.field_mappings if r.transform != "constant"]
+		wanted = [
+			(r.idx, r.afas_field)
+			for r in self.field_mappings
+			if r.transform != "constant" and r.afas_field != CONSTANT
+		]
 		if self.direction == "Inbound":
 			wanted.append((None, self.afas_key_field))
 			for extra in (self.modified_field, self.order_by):
