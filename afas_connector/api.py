@@ -160,21 +160,12 @@ def suggest_fields(
 
 
 def _suggestions(connector: str, direction: str, doctype: str) -> dict[str, Any]:
-	from afas_connector.binding.connection import connector_fields, metainfo_kind
-	from afas_connector.sync.metainfo import suggest_key_field, suggest_mappings, suggest_modified_field
+	from afas_connector.binding.suggestions import suggest
 
 	try:
-		fields = connector_fields(connector, metainfo_kind(direction), use_cache=False)
+		return suggest(connector, direction, doctype)
 	except AfasError as exc:
 		_afas_error(exc)
-	erpnext_fields = [f.as_dict() for f in frappe.get_meta(doctype).fields]
-	erpnext_fields.append({"fieldname": "name", "label": "ID", "fieldtype": "Data"})
-	inbound = direction == "Inbound"
-	return {
-		"rows": suggest_mappings(fields, erpnext_fields),
-		"key_field": suggest_key_field(fields) if inbound else None,
-		"modified_field": suggest_modified_field(fields) if inbound else None,
-	}
 
 
 @frappe.whitelist(methods=["POST"])
@@ -189,6 +180,8 @@ def fetch_fields(mapping: str | None = None, replace: int | str = 0) -> list[dic
 	suggestions = found["rows"]
 	if doc.direction == "Inbound" and not doc.modified_field and found["modified_field"]:
 		doc.modified_field = found["modified_field"]
+	if not doc.afas_key_field and found["key_field"]:
+		doc.afas_key_field = found["key_field"]
 	if arguments.flag(replace, "replace"):
 		doc.set("field_mappings", [])
 	existing = {row.afas_field for row in doc.field_mappings}
@@ -199,11 +192,7 @@ def fetch_fields(mapping: str | None = None, replace: int | str = 0) -> list[dic
 	return [
 		{k: row.get(k) for k in ("afas_field", "erpnext_field", "transform", "afas_label")}
 		for row in doc.field_mappings
-	] + [
-		{"afas_field": s["afas_field"], "erpnext_field": "", "afas_label": s["afas_label"], "unmatched": 1}
-		for s in suggestions
-		if not s["erpnext_field"]
-	]
+	] + [{**s, "erpnext_field": "", "unmatched": 1} for s in found["unmatched"]]
 
 
 @frappe.whitelist(methods=["POST"])

@@ -405,7 +405,8 @@ def preview(mapping: Any, *, limit: int, full: bool = False) -> dict[str, Any]:
 	with ERPNext's own checks (links, mandatory fields, validations), each rolled back.
 
 	Returns ``{"since": filter start or None, "rows": [{afas_key, action (insert, update, adopt,
-	unchanged, fail), document, values, errors}]}``. Raises :class:`AfasError` when AFAS does not answer.
+	unchanged, fail), document (None for an insert: the name a rolled-back insert got is not the one
+	the run will give), values, errors}]}``. Raises :class:`AfasError` when AFAS does not answer.
 	"""
 	from afas_connector.sync.inbound_plan import page_filter, start_run
 
@@ -435,7 +436,10 @@ def preview(mapping: Any, *, limit: int, full: bool = False) -> dict[str, Any]:
 	try:
 		for key, row in zip(keys, rows):
 			writer._write_row(key, row, links.get(key), present, [])
-			results.append({"errors": [], **writer.last})
+			result = {"errors": [], **writer.last}
+			if result.get("action") == "insert":  # rolled back: the name it got is not one it will have
+				result["document"] = None
+			results.append(result)
 	finally:
 		frappe.flags.afas_inbound = False
 		guard.lift()

@@ -79,9 +79,9 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
 	"vatnumber": ("tax_id",),
 	"btwidentificatienummer": ("tax_id",),
 	"btwnummer": ("tax_id",),
-	"email": ("email_id",),
-	"emailwerk": ("email_id",),
-	"workemail": ("email_id",),
+	"email": ("email_id", "company_email"),
+	"emailwerk": ("email_id", "company_email"),
+	"workemail": ("email_id", "company_email"),
 	"phone": ("mobile_no", "phone"),
 	"telefoonnrwerk": ("mobile_no", "phone"),
 	"itemcode": ("item_code",),
@@ -95,6 +95,27 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
 	"woonplaats": ("city",),
 	"iban": ("iban",),
 	"website": ("website",),
+	# people (ERPNext's Employee; its mandatory dates are named otherwise in AFAS)
+	"firstname": ("first_name",),
+	"voornaam": ("first_name",),
+	"lastname": ("last_name",),
+	"achternaam": ("last_name",),
+	"birthdate": ("date_of_birth",),
+	"dateofbirth": ("date_of_birth",),
+	"geboortedatum": ("date_of_birth",),
+	"startdate": ("date_of_joining",),
+	"datumindienst": ("date_of_joining",),
+	"indienst": ("date_of_joining",),
+	"enddate": ("relieving_date",),
+	"datumuitdienst": ("relieving_date",),
+	"uitdienst": ("relieving_date",),
+	"gender": ("gender",),
+	"geslacht": ("gender",),
+	"department": ("department",),
+	"afdeling": ("department",),
+	"function": ("designation",),
+	"functie": ("designation",),
+	"jobtitle": ("designation",),
 }
 #: Words that name a record's modified date in AFAS (English and Dutch ids and labels).
 _MODIFIED_WORDS = ("modified", "gewijzigd", "mutatie", "changed", "lastchange")
@@ -116,16 +137,38 @@ def suggest_modified_field(afas_fields: dict[str, dict[str, Any]]) -> str | None
 	return None
 
 
-def suggest_key_field(afas_fields: dict[str, dict[str, Any]]) -> str | None:
-	"""A GetConnector column that is likely unique per record: the first id ending in ``Id`` (e.g.
-	``DebtorId``), else one ending in ``Code`` (``ItemCode``). AFAS's metainfo does not mark keys,
-	so the user confirms it."""
+def suggest_key_field(afas_fields: dict[str, dict[str, Any]], *, outbound: bool = False) -> str | None:
+	"""The AFAS field that identifies a record. Outbound: the UpdateConnector's own key, the top-level
+	field its metainfo marks ``primaryKey`` (``CrId`` of ``KnPurchaseRelationOrg``; AFAS's REST API
+	documentation, ``/metainfo/update/{connector}``). Inbound: a GetConnector column that is likely
+	unique per record: the first id ending in ``Id`` (e.g. ``DebtorId``), else one ending in ``Code``
+	(``ItemCode``); GetConnector metainfo does not mark keys, so the user confirms it."""
 	paths = [p for p in afas_fields if "." not in p]
+	if outbound:
+		return next((p for p in paths if afas_fields[p].get("primaryKey") is True), None)
 	for suffix in ("Id", "Code", "Nr"):
 		for path in paths:
 			if path.endswith(suffix) and path != suffix:
 				return path
 	return paths[0] if paths else None
+
+
+def missing_mandatory(
+	rows: list[dict[str, Any]], erpnext_fields: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+	"""The ERPNext fields a new document must have (mandatory, no default) that none of ``rows``
+	fills: the user adds a row for each (from another AFAS field, a constant or a formula), else every
+	insert fails. ``rows`` as :func:`suggest_mappings` returns them; returns ``[{fieldname, label}]``."""
+	filled = {r.get("erpnext_field") for r in rows}
+	return [
+		{"fieldname": f["fieldname"], "label": f.get("label") or f["fieldname"]}
+		for f in erpnext_fields
+		if f.get("reqd")
+		and not f.get("default")
+		and f.get("fieldtype") not in NON_VALUE_FIELDTYPES
+		and f["fieldname"] not in filled
+		and f["fieldname"] not in ("naming_series", "name")
+	]
 
 
 def suggest_mappings(

@@ -118,6 +118,8 @@ const afas_mapping = {
 			lines.push(
 				__("Made from a template and switched off: check it with AFAS → Preview, then tick Enabled and save.")
 			);
+		} else if (!frm.doc.enabled) {
+			lines.push(__("Switched off: nothing runs until you check it with AFAS → Preview, then tick Enabled and save."));
 		}
 		if (frm.doc.direction === "Inbound" && frm.doc.afas_connector && !frm.doc.modified_field) {
 			lines.push(
@@ -178,23 +180,35 @@ const afas_mapping = {
 					frm.add_child("field_mappings", row);
 					added += 1;
 				}
-				if (direction === "Inbound") {
-					if (!frm.doc.afas_key_field && found.key_field) frm.set_value("afas_key_field", found.key_field);
-					if (!frm.doc.modified_field && found.modified_field) frm.set_value("modified_field", found.modified_field);
+				if (!frm.doc.afas_key_field && found.key_field) frm.set_value("afas_key_field", found.key_field);
+				if (direction === "Inbound" && !frm.doc.modified_field && found.modified_field) {
+					frm.set_value("modified_field", found.modified_field);
 				}
 				frm.refresh_field("field_mappings");
-				const unmatched = (found.rows || []).filter((row) => !row.erpnext_field);
+				const unmatched = found.unmatched || [];
 				let message = `<p>${__("{0} field rows added; check them, then save.", [added])}</p>`;
 				if (direction === "Inbound" && !frm.doc.modified_field) {
 					message += `<p class="text-warning">${__(
 						"This GetConnector has no modified-date field, so every run reads every row."
 					)}</p>`;
 				}
+				if ((found.mandatory || []).length) {
+					message +=
+						`<p class="text-warning">${__(
+							"ERPNext needs these fields on a new {0}, and no AFAS field was found for them: add a row for each (another AFAS field, a constant or a formula)",
+							[__(erpnext_doctype)]
+						)}: ` +
+						found.mandatory.map((f) => `<b>${frappe.utils.escape_html(__(f.label))}</b>`).join(", ") +
+						"</p>";
+				}
 				if (unmatched.length) {
-					message += `<p>${__("Fields without a suggestion")}:</p>` + afas_mapping.table(
-						[__("AFAS Field"), __("Label")],
-						unmatched.map((row) => [row.afas_field, row.afas_label || ""])
-					);
+					message +=
+						`<details class="afas-unmatched"><summary>${__("Fields without a suggestion")} (${unmatched.length})</summary>` +
+						afas_mapping.table(
+							[__("AFAS Field"), __("Label"), __("Note")],
+							unmatched.map((row) => [row.afas_field, row.afas_label || "", row.note || ""])
+						) +
+						"</details>";
 				}
 				frappe.msgprint({ title: __("Fields from AFAS"), message, wide: true });
 			});
@@ -240,7 +254,7 @@ const afas_mapping = {
 									rows.map((row) => [
 										row.afas_key,
 										actions[row.action] || row.action,
-										row.document || "",
+										row.action === "insert" ? __("new") : row.document || "",
 										row.errors && row.errors.length
 											? row.errors.map((e) => (e.field ? `${e.field}: ` : "") + e.message).join("; ")
 											: Object.entries(row.values || {})
