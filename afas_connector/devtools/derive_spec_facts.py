@@ -52,6 +52,8 @@ UPDATE_CONNECTORS = (
 	"KnSubject",
 	"FiEntries",
 	"KnSalesRelationPer",
+	"PtRealization",
+	"FbDirectInvoice",
 )
 #: The ``Profit_*`` GetConnectors it serves with AFAS's own fields.
 GET_CONNECTORS = (
@@ -72,6 +74,12 @@ GET_CONNECTORS = (
 	"Profit_Subject_Attachments",
 	"Profit_Debtor_Invoices",
 	"Profit_Creditor_Invoices",
+	"Profit_Transactions_Allocated",
+	"Profit_Hourtype",
+	"Profit_Worktype",
+	"Profit_Realization",
+	"Profit_Leaves",
+	"Profit_Illness",
 )
 #: JSON schema type → metainfo's data type.
 TYPES = {"string": "string", "integer": "int", "number": "decimal", "boolean": "boolean"}

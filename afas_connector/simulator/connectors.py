@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from afas_connector.simulator import ledger, spec_facts
+from afas_connector.simulator import hours, ledger, spec_facts
 from afas_connector.simulator.store import (
 	GetConnectorSpec,
 	GetField,
@@ -119,21 +119,96 @@ ITEMS = GetConnectorSpec(
 	modified="Modified",
 )
 
+#: The app's own GetConnector on AFAS's data collection "Actuele medewerkergegevens" (Current Employee
+#: Data), as AFAS's how-to for employee synchronisation builds one (``howto-medewerker-ad.md``: "create a
+#: GetConnector based on Current Employee Data"). AFAS also ships ``Profit_Employees`` (OASContent
+#: ``OpenApiSpecs/endpointpaths.json``, ``howto-mobility.md``: "Make a copy of this endpoint"), but its row
+#: fields are in "Medewerker en contract.json" (5.9 MB), which ``../shared/afas-oas`` leaves out and the
+#: simulator cannot check against: so the column ids here are the app's own, and each column's
+#: ``fieldId`` is the KnEmployee/KnPerson field it shows, as AFAS's own KnEmployee examples name them
+#: (``OpenApiSpecs/profit/examples/KnEmployee/``: ``ViSe`` I/U on hire and termination, ``AfasContract``
+#: ``DaBe``/``DaEe``, ``AfasOrgunitFunction`` ``DpId``/``FuId``/``CrId``, ``KnPerson`` ``SoSe`` (BSN),
+#: ``AfasBankInfo`` ``Iban``, ``AfasSalary`` ``EmSa``). What AFAS's codes of ``ViSe`` and ``ViGe`` mean
+#: beyond the examples is not in the specs read. The BSN, IBAN and salary columns are personal data
+#: (``sync/personal_data.py``): a mapping reads them only when a row names them.
 EMPLOYEES = GetConnectorSpec(
 	"ERP_Employees",
 	"Medewerkers voor ERPNext",
 	(
 		_g("EmployeeId", "string", "Medewerker", "Employee", 15, "EmId"),
 		_g("FirstName", "string", "Voornaam", "First name", 50, "FiNm"),
+		_g("Initials", "string", "Voorletters", "Initials", 15, "In"),
+		_g("Prefix", "string", "Voorvoegsel", "Prefix", 15, "Is"),
 		_g("LastName", "string", "Achternaam", "Last name", 80, "LaNm"),
 		_g("Birthdate", "date", "Geboortedatum", "Date of birth", 10, "DaBi"),
+		_g("Gender", "string", "Geslacht", "Gender", 1, "ViGe"),
 		_g("Email", "string", "E-mail werk", "Work email", 255, "EmAd"),
+		_g("Phone", "string", "Telefoonnr. werk", "Work phone", 25, "TeNr"),
+		_g("Mobile", "string", "Mobiel werk", "Work mobile", 25, "MbNr"),
+		_g("EmployerId", "string", "Werkgever", "Employer", 15, "CmId"),
 		_g("Department", "string", "Afdeling", "Department", 50, "DpId"),
 		_g("Function", "string", "Functie", "Job title", 50, "FuId"),
+		_g("CostCentre", "string", "Kostenplaats", "Cost centre", 30, "CrId"),
 		_g("StartDate", "date", "Datum in dienst", "Start date", 10, "DaBe"),
+		_g("EndDate", "date", "Datum uit dienst", "End date", 10, "DaEe"),
+		_g("Status", "string", "Status medewerker", "Employee status", 1, "ViSe"),
+		_g("Blocked", "boolean", "Geblokkeerd", "Blocked", 1, "Bl"),
+		_g("BSN", "string", "BSN", "Social security number (BSN)", 9, "SoSe"),
+		_g("Iban", "string", "IBAN", "IBAN", 34, "Iban"),
+		_g("Salary", "decimal", "Salaris", "Salary", 13, "EmSa", 2),
 		MODIFIED,
 	),
 	key="EmployeeId",
+	modified="Modified",
+)
+
+#: The app's own GetConnectors for HRMS's Department and Designation, on the fields of AFAS's
+#: UpdateConnectors ``KnOrgUnit`` (root ``KnOrgunit``) and ``KnOrgEmrFun`` (Werkgever.json). AFAS ships
+#: ``Profit_OrganizationChart`` and ``Profit_Functions`` (``endpointpaths.json``), whose row fields are in
+#: the same absent module spec as ``Profit_Employees``.
+ORG_UNITS = GetConnectorSpec(
+	"ERP_OrgUnits",
+	"Organisatorische eenheden voor ERPNext",
+	(
+		_g("OrgUnitId", "string", "Organisatorische eenheid", "Organisational unit", 10, "OuId"),
+		_g("Description", "string", "Omschrijving", "Description", 50, "Ds"),
+		_g("ReportsTo", "string", "Rapporteert aan", "Org. unit reporting", 10, "ReOu"),
+		MODIFIED,
+	),
+	key="OrgUnitId",
+	modified="Modified",
+)
+
+FUNCTIONS = GetConnectorSpec(
+	"ERP_Functions",
+	"Functies voor ERPNext",
+	(
+		_g("EmployerId", "string", "Werkgever", "Employer", 15, "CmId"),
+		_g("FunctionId", "string", "Functie", "Job", 15, "FuId"),
+		_g("Description", "string", "Omschrijving", "Description", 50, "Fu"),
+		_g("Blocked", "boolean", "Geblokkeerd", "Blocked", 1, "Bl"),
+		MODIFIED,
+	),
+	key="FunctionId",
+	modified="Modified",
+)
+
+#: The app's own GetConnector on actual costing ("Nacalculatie"), with the external key AFAS's
+#: ``PtRealization`` takes (``XpRe``, "External key", 40) and answers with: AFAS's standard
+#: ``Profit_Realization`` has no such column, and exactly once per time log needs it (``sync/hours.py``).
+REALIZATION_KEYS = GetConnectorSpec(
+	"ERP_Realization",
+	"Nacalculatie met externe sleutel",
+	(
+		_g("Identity", "int", "Regelnummer", "Line number", 9, "Id"),
+		_g("ExternalKey", "string", "Externe sleutel", "External key", 40, "XpRe"),
+		_g("EmployeeId", "string", "Medewerker", "Employee", 15, "EmId"),
+		_g("ProjectId", "string", "Project", "Project", 15, "PrId"),
+		_g("Date", "date", "Datum", "Date", 10, "DaTi"),
+		_g("Quantity", "decimal", "Aantal", "Number", 13, "Qu", 2),
+		MODIFIED,
+	),
+	key="Identity",
 	modified="Modified",
 )
 
@@ -172,6 +247,12 @@ _PROFIT_DATES = frozenset(
 		"StartDate",
 		"EndDate",
 		"Datum_afgehandeld",
+		"DateTime",
+		"DateModified",
+		"SystemDate",
+		"ReportDate",
+		"ExEndDate",
+		"ReportEndDate",
 	}
 )
 
@@ -219,12 +300,27 @@ PROFIT_SUBJECT_ATTACHMENTS = _profit(
 	"Profit_Subject_Attachments", "Bijlagen bij dossieritems", key="attachment_id"
 )
 
+#: The people side (issue 28): AFAS's standard connectors for hours, leave and the payroll journal.
+#: Financial entries with their dimensions (``DimAx1``…``DimAx5``): where an entry's cost centre is read.
+PROFIT_TRANSACTIONS_ALLOCATED = _profit(
+	"Profit_Transactions_Allocated", "Financiële mutaties met verbijzondering", modified="Modified"
+)
+PROFIT_HOURTYPE = _profit("Profit_Hourtype", "Uursoorten", key="TimeCode", modified="ModifiedDate")
+PROFIT_WORKTYPE = _profit("Profit_Worktype", "Werksoorten", key="ItemCode", modified="ModifiedDate")
+PROFIT_REALIZATION = _profit("Profit_Realization", "Nacalculatie", key="Identity", modified="DateModified")
+PROFIT_LEAVES = _profit("Profit_Leaves", "Verlof", key="LeaveId", modified="ModifiedDate")
+#: Sick leave: one row per absence entry line; AFAS's spec gives each a ``GUID``.
+PROFIT_ILLNESS = _profit("Profit_Illness", "Verzuim", key="GUID", modified="ModifiedDate")
+
 GET_CONNECTORS = (
 	DEBTORS,
 	DEBTORS_DELETED,
 	CREDITORS,
 	ITEMS,
 	EMPLOYEES,
+	ORG_UNITS,
+	FUNCTIONS,
+	REALIZATION_KEYS,
 	PERSONS,
 	PROFIT_ADMINISTRATIONS,
 	PROFIT_JOURNALS,
@@ -243,6 +339,12 @@ GET_CONNECTORS = (
 	PROFIT_VAT_CODE,
 	PROFIT_SUBJECTS,
 	PROFIT_SUBJECT_ATTACHMENTS,
+	PROFIT_TRANSACTIONS_ALLOCATED,
+	PROFIT_HOURTYPE,
+	PROFIT_WORKTYPE,
+	PROFIT_REALIZATION,
+	PROFIT_LEAVES,
+	PROFIT_ILLNESS,
 )
 
 #: How a debtor written through KnSalesRelationOrg shows in ``Profit_Debtor``.
@@ -670,6 +772,9 @@ UPDATE_CONNECTORS = (
 			(
 				_u("EmId", "string", "Medewerker", "Employee", key=True, length=15),
 				_u("LwRs", "string", "Woonplaats", "City of residence"),
+				# AFAS's examples "Terminate contract" (U) and "Rehire employee" (I)
+				_u("ViSe", "string", "Status medewerker", "Employee status", length=1),
+				_u("Bl", "boolean", "Geblokkeerd", "Blocked"),
 			),
 			(
 				PERSON,
@@ -678,6 +783,8 @@ UPDATE_CONNECTORS = (
 					(
 						_u("DaBe", "date", "Begindatum contract", "Contract start date", mandatory=True),
 						_u("DaEn", "date", "Einddatum contract", "Contract end date"),
+						_u("DaEe", "date", "Datum uit dienst", "Date out of service"),
+						_u("CmId", "string", "Werkgever", "Employer"),
 						_u("ClId", "string", "Cao", "Collective agreement"),
 						_u("EmMt", "string", "Type medewerker", "Employee type"),
 					),
@@ -688,6 +795,7 @@ UPDATE_CONNECTORS = (
 						_u("DaBe", "date", "Begindatum functie", "Start date job", mandatory=True),
 						_u("DpId", "string", "Organisatorische eenheid", "Organisational unit"),
 						_u("FuId", "string", "Functie", "Job title"),
+						_u("CrId", "string", "Kostenplaats", "Cost centre"),
 					),
 				),
 			),
@@ -702,8 +810,13 @@ UPDATE_CONNECTORS = (
 			"KnPerson.DaBi": "Birthdate",
 			"KnPerson.EmAd": "Email",
 			"AfasContract.DaBe": "StartDate",
+			"AfasContract.DaEe": "EndDate",
+			"AfasContract.CmId": "EmployerId",
 			"AfasOrgunitFunction.DpId": "Department",
 			"AfasOrgunitFunction.FuId": "Function",
+			"AfasOrgunitFunction.CrId": "CostCentre",
+			"ViSe": "Status",
+			"Bl": "Blocked",
 		},
 		autonumber={"EmId": "key"},
 	),
@@ -775,5 +888,88 @@ UPDATE_CONNECTORS = (
 		methods=("POST", "DELETE"),
 		check=ledger.check_entry,
 		after_insert=ledger.book_entry,
+	),
+	UpdateConnectorSpec(
+		"PtRealization",
+		"Nacalculatie",
+		_facts_root(
+			"PtRealization",
+			UpdateObject(
+				"PtRealization",
+				(
+					_u("Id", "int", "Regelnummer", "Line number", key=True),
+					_u("DaTi", "date", "Datum", "Date", mandatory=True),
+					_u("VaIt", "string", "Type item", "Item type", mandatory=True),
+					_u("ItCd", "string", "Itemcode", "Item code", mandatory=True),
+					_u("Qu", "decimal", "Aantal", "Number", decimals=2),
+				),
+			),
+		),
+		key="Id",
+		result_keys=("XpRe", "Id", "Sessieguid"),
+		get_connector="Profit_Realization",
+		field_map={
+			"Id": "Identity",
+			"DaTi": "DateTime",
+			"EmId": "EmployeeId",
+			"PrId": "ProjectId",
+			"Ds": "Description",
+			"VaIt": "ItemType",
+			"ItCd": "ItemCodeId",
+			"UnId": "InitId",
+			"Qu": "QuantityUnit",
+			"Ch": "Chargeable",
+			"Ap": "Approved",
+			"Pr": "Prepared",
+		},
+		autonumber={"Id": "key"},
+		# AFAS's spec documents no DELETE parameters for a booked line (module docstring of hours.py)
+		methods=("POST", "PUT"),
+		check=hours.check_line,
+		after_insert=hours.after_insert,
+		surfaces=(
+			(
+				"ERP_Realization",
+				{
+					"Id": "Identity",
+					"XpRe": "ExternalKey",
+					"EmId": "EmployeeId",
+					"PrId": "ProjectId",
+					"DaTi": "Date",
+					"Qu": "Quantity",
+				},
+			),
+		),
+	),
+	UpdateConnectorSpec(
+		"FbDirectInvoice",
+		"Balie-/directfactuur",
+		_facts_root(
+			"FbDirectInvoice",
+			UpdateObject(
+				"FbDirectInvoice",
+				(
+					_u("OrNu", "string", "Nummer", "Number", key=True),
+					_u("DbId", "string", "Verkooprelatie", "Sales relation", mandatory=True),
+				),
+				(
+					UpdateObject(
+						"FbDirectInvoiceLines",
+						(
+							_u("VaIt", "string", "Type item", "Item type", mandatory=True),
+							_u("ItCd", "string", "Itemcode", "Item code", mandatory=True),
+							_u("BiUn", "string", "Eenheid", "Unit", mandatory=True),
+							_u("QuUn", "decimal", "Aantal eenheden", "Quantity", mandatory=True, decimals=4),
+							_u("Upri", "decimal", "Prijs per eenheid", "Unit price", decimals=2),
+						),
+					),
+				),
+			),
+		),
+		key="OrNu",
+		# AFAS answers {"OrNu", "Liln"} (spec's 201 example); what Liln holds it does not say
+		result_keys=("OrNu",),
+		autonumber={"OrNu": "OrNu"},
+		references={"DbId": "KnSalesRelationOrg"},
 	),
 )

@@ -4,7 +4,11 @@ GET ``requests`` | ``concurrency`` (calls in flight, peak since reset) | ``fault
 POST ``faults`` (same arguments as ``faults.add``) | ``reset`` | ``generate`` ({"connector","n","seed"}) |
 ``add_rows`` ({"connector","rows"}) | ``update_row`` ({"connector","key","changes"}) |
 ``delete_row`` ({"connector","key"}) | ``revoke_token`` | ``restore_token`` | ``reset_data`` |
-``block_period`` ({"year","period","unit"?,"blocked"?}) | ``lock_booking_layout`` ({"times"?}); DELETE ``faults``.
+``block_period`` ({"year","period","unit"?,"blocked"?}) | ``lock_booking_layout`` ({"times"?}) |
+``load_payroll`` ({"entries"?,"year"?}) | ``webhooks`` ({"url","password","name"?}: register one; answers its ``id``) | ``webhook_events``
+({"event_type","data","webhook"?,"timestamp"?,"wait"?}: AFAS sends the event, with its retries; answers
+the events) | ``webhook_resend`` ({"event_id"}: the same body once more) | ``webhook_block``
+({"webhook","blocked"?}); GET ``webhook_events``; DELETE ``faults``.
 """
 
 from __future__ import annotations
@@ -36,6 +40,8 @@ def handle(sim: AfasSimulator, method: str, action: str, query: dict[str, str], 
 			return json_response(200, [asdict(f) for f in sim.faults.list()])
 		if method == "GET" and action == "rows":
 			return json_response(200, sim.rows(query["connector"]))
+		if method == "GET" and action == "webhook_events":
+			return json_response(200, sim.webhooks.list_events())
 		if method == "GET" and action == "records":
 			return json_response(200, sim.records(query["connector"]))
 		if method == "DELETE" and action == "faults":
@@ -78,6 +84,30 @@ def _post(sim: AfasSimulator, action: str, body: dict[str, Any]) -> Response:
 		return json_response(200, {"ok": True})
 	if action == "lock_booking_layout":
 		return json_response(201, asdict(sim.lock_booking_layout(body.get("times", 1))))
+	if action == "load_payroll":
+		entries = body.get("entries")
+		sim.load_payroll(
+			tuple((e[0], e[1], tuple(tuple(line) for line in e[2])) for e in entries) if entries else None,
+			int(body.get("year", 2024)),
+		)
+		return json_response(200, {"ok": True})
+	if action == "webhooks":
+		hook = sim.webhooks.register(body["url"], body["password"], body.get("name", "ERPNext"))
+		return json_response(201, {"id": hook.id, "name": hook.name, "url": hook.url})
+	if action == "webhook_events":
+		events = sim.webhooks.emit(
+			body["event_type"],
+			body.get("data") or {},
+			webhook_id=body.get("webhook"),
+			timestamp=body.get("timestamp"),
+			wait=bool(body.get("wait", True)),
+		)
+		return json_response(200, [e.to_json() for e in events])
+	if action == "webhook_resend":
+		return json_response(200, sim.webhooks.resend(body["event_id"]).to_json())
+	if action == "webhook_block":
+		sim.webhooks.block(int(body["webhook"]), bool(body.get("blocked", True)))
+		return json_response(200, {"ok": True})
 	if action == "revoke_token":
 		sim.revoke_token()
 		return json_response(200, {"ok": True})

@@ -268,21 +268,191 @@ def _email(first: str, last: str, domain: str) -> str:
 	return f"{first.lower().replace('ë', 'e')}.{last.lower().replace(' ', '')}@{domain}"
 
 
+#: AFAS's gender codes as its KnEmployee examples send them (``ViGe`` "M"); "V" (vrouw) for women.
+_WOMEN = frozenset({"Sanne", "Emma", "Julia", "Tess", "Sophie", "Zoë", "Anna", "Eva", "Lisa", "Fenna"})
+#: Employees out of service (``ViSe`` "U", AFAS's example "Terminate contract"): number → last day.
+_LEFT = {"1006": datetime(2024, 3, 31)}
+_COST_CENTRE_OF = {"Directie": "100", "Verkoop": "200", "Productie": "300", "ICT": "400"}
+
+
+def _bsn(i: int) -> str:
+	"""A 9-digit number that passes the BSN 11-test AFAS validates (sum of digit × 9…2, minus the last
+	digit, divisible by 11); made up, as every demo value is."""
+	n = 100000000 + 7919 * (i + 1) * 13
+	while True:
+		digits = [int(c) for c in f"{n:09d}"]
+		if (sum(d * w for d, w in zip(digits[:8], range(9, 1, -1))) - digits[8]) % 11 == 0:
+			return f"{n:09d}"
+		n += 1
+
+
+def _iban(i: int) -> str:
+	"""A Dutch IBAN with a valid check (bank code DEMO is made up)."""
+	account = f"{1000000000 + 7919 * (i + 1):010d}"
+	bban = "DEMO" + account
+	digits = "".join(str(int(c, 36)) for c in bban + "NL00")
+	return f"NL{98 - int(digits) % 97:02d}{bban}"
+
+
 def employee_rows() -> list[dict[str, Any]]:
+	rows = []
+	for i, (first, last, birth, department, function, start) in enumerate(_EMPLOYEES):
+		number = str(1001 + i)
+		left = _LEFT.get(number)
+		rows.append(
+			{
+				"EmployeeId": number,
+				"FirstName": first,
+				"Initials": f"{first[0]}.",
+				"LastName": last,
+				"Birthdate": datetime.fromisoformat(birth),
+				"Gender": "V" if first in _WOMEN else "M",
+				"Email": _email(first, last, "voorbeeld-bv.nl"),
+				"Phone": f"030-24{i:02d}100",
+				"Mobile": f"06-1234{i:04d}" if i % 4 else None,
+				"EmployerId": DEMO_EMPLOYER,
+				"Department": department,
+				"Function": function,
+				"CostCentre": _COST_CENTRE_OF.get(department),
+				"StartDate": datetime.fromisoformat(start),
+				"EndDate": left,
+				"Status": "U" if left else "I",
+				"Blocked": False,
+				"BSN": _bsn(i),
+				"Iban": _iban(i),
+				"Salary": 2800 + 175 * (i % 9),
+				"Modified": _modified(i + 2),
+			}
+		)
+	return rows
+
+
+#: Organisational units (``KnOrgUnit``: ``OuId``, ``Ds``, ``ReOu``) and functions (``KnOrgEmrFun``).
+_ORG_UNITS = (
+	("DIR", "Directie", None),
+	("VERK", "Verkoop", "DIR"),
+	("FIN", "Financiën", "DIR"),
+	("ICT", "ICT", "DIR"),
+	("HR", "HR", "DIR"),
+	("OPS", "Productie", "DIR"),
+)
+
+
+def org_unit_rows() -> list[dict[str, Any]]:
+	return [
+		{"OrgUnitId": code, "Description": name, "ReportsTo": parent, "Modified": _modified(i + 1)}
+		for i, (code, name, parent) in enumerate(_ORG_UNITS)
+	]
+
+
+def function_rows() -> list[dict[str, Any]]:
+	names = sorted({function for *_rest, function, _start in _EMPLOYEES})
 	return [
 		{
-			"EmployeeId": str(1001 + i),
-			"FirstName": first,
-			"LastName": last,
-			"Birthdate": datetime.fromisoformat(birth),
-			"Email": _email(first, last, "voorbeeld-bv.nl"),
-			"Department": department,
-			"Function": function,
-			"StartDate": datetime.fromisoformat(start),
-			"Modified": _modified(i + 2),
+			"EmployerId": DEMO_EMPLOYER,
+			"FunctionId": f"F{i + 1:03d}",
+			"Description": name,
+			"Blocked": False,
+			"Modified": _modified(i + 1),
 		}
-		for i, (first, last, birth, department, function, start) in enumerate(_EMPLOYEES)
+		for i, name in enumerate(names)
 	]
+
+
+#: ``Profit_Hourtype``: AFAS's examples book hour type "1" (and "V" for leave, "01").
+_HOUR_TYPES = (("1", "Normale uren"), ("2", "Overuren 125%"), ("V", "Verlofuren"), ("Z", "Ziekte-uren"))
+#: ``Profit_Worktype``: AFAS's examples book work types 300–303 (``VaIt`` 1).
+_WORK_TYPES = (
+	("300", "Advieswerk"),
+	("301", "Projectmanagement"),
+	("302", "Ontwikkeling"),
+	("303", "Reizen"),
+)
+
+
+def hour_type_rows() -> list[dict[str, Any]]:
+	return [
+		{
+			"TimeCode": code,
+			"Description": name,
+			"TimeType": None,  # AFAS's spec labels it "Uurtype" and says no more
+			"CreateDate": _BASE,
+			"ModifiedDate": _modified(i + 1),
+		}
+		for i, (code, name) in enumerate(_HOUR_TYPES)
+	]
+
+
+def work_type_rows() -> list[dict[str, Any]]:
+	return [
+		{
+			"ItemCode": code,
+			"Description": name,
+			"CreateDate": _BASE,
+			"ModifiedDate": _modified(i + 1),
+			"Group": "UREN",
+		}
+		for i, (code, name) in enumerate(_WORK_TYPES)
+	]
+
+
+#: ``Profit_Leaves``: employee, leave code and description, start, end, hours.
+_LEAVES = (
+	("1001", "VAK", "Vakantieverlof", "2024-07-15 08:30", "2024-07-26 17:00", 80),
+	("1003", "VAK", "Vakantieverlof", "2024-08-05 08:30", "2024-08-09 17:00", 40),
+	("1004", "BV", "Bijzonder verlof", "2024-05-17 08:30", "2024-05-17 17:00", 8),
+	("1008", "OV", "Ouderschapsverlof", "2024-09-02 08:30", "2024-09-02 17:00", 8),
+)
+
+
+def leave_rows() -> list[dict[str, Any]]:
+	people = {row["EmployeeId"]: row for row in employee_rows()}
+	return [
+		{
+			"LeaveId": 501 + i,
+			"EmployeeId": employee,
+			"Name": f"{people[employee]['FirstName']} {people[employee]['LastName']}",
+			"BSN": people[employee]["BSN"],
+			"Export": False,
+			"Hours": hours,
+			"StartDate": datetime.fromisoformat(start),
+			"EndDate": datetime.fromisoformat(end),
+			"DvId": 1,
+			"ModifiedDate": _modified(i + 3),
+			"LeaveCode": code,
+			"LeaveDescr": description,
+			"ReasonCode": None,
+			"ReasonDescr": None,
+		}
+		for i, (employee, code, description, start, end, hours) in enumerate(_LEAVES)
+	]
+
+
+def illness_rows() -> list[dict[str, Any]]:
+	"""``Profit_Illness``: two absence entries, one of them closed."""
+	people = {row["EmployeeId"]: row for row in employee_rows()}
+	rows = []
+	for i, (employee, start, end) in enumerate(
+		(("1002", "2024-02-12", "2024-02-16"), ("1010", "2024-03-04", None))
+	):
+		rows.append(
+			{
+				"GUID": f"7C1D2E3F-0000-4000-8000-00000000000{i + 1}",
+				"EmployerId": DEMO_EMPLOYER,
+				"EmployeeId": employee,
+				"BSN": people[employee]["BSN"],
+				"AbsenceId": 301 + i,
+				"StartDate": datetime.fromisoformat(start),
+				"EndDate": datetime.fromisoformat(end) if end else None,
+				"AbsenceTypeId": "Z",
+				"AbsenceTypeDesc": "Ziekte",
+				"Presence": 0.0,
+				"ModifiedDate": _modified(i + 5),
+				"ReportDate": datetime.fromisoformat(start),
+				"DvId": 1,
+			}
+		)
+	return rows
 
 
 def person_rows() -> list[dict[str, Any]]:
@@ -392,6 +562,119 @@ def ledger_rows() -> dict[str, list[dict[str, Any]]]:
 		],
 		"Profit_periods_per_administration": periods,
 	}
+
+
+#: The payroll side of the ledger (issue 28), added by :func:`load_payroll` (``sim.load_payroll()``):
+#: a payroll journal, its accounts, and AFAS Payroll's monthly entries. Not part of the default demo,
+#: whose chart the ledger templates' tests count.
+PAYROLL_JOURNAL = "60"
+_PAYROLL_ACCOUNTS = (
+	("4100", "Brutolonen", "W", False),
+	("4110", "Sociale lasten", "W", False),
+	("1700", "Af te dragen loonheffing", "B", False),
+	("1710", "Te betalen nettolonen", "B", False),
+)
+#: Entry number, period (2024), lines: (account, debit, credit, cost centre, description).
+_PAYROLL_ENTRIES = (
+	(
+		48101,
+		1,
+		(
+			("4100", 30000.0, 0.0, "200", "Brutolonen januari 2024"),
+			("4110", 6000.0, 0.0, "200", "Werkgeverslasten januari 2024"),
+			("1700", 0.0, 12000.0, None, "Loonheffing januari 2024"),
+			("1710", 0.0, 24000.0, None, "Nettolonen januari 2024"),
+		),
+	),
+	(
+		48102,
+		2,
+		(
+			("4100", 30500.0, 0.0, "300", "Brutolonen februari 2024"),
+			("4110", 6100.0, 0.0, "300", "Werkgeverslasten februari 2024"),
+			("1700", 0.0, 12200.0, None, "Loonheffing februari 2024"),
+			("1710", 0.0, 24400.0, None, "Nettolonen februari 2024"),
+		),
+	),
+)
+
+
+def payroll_transaction_rows(entries: tuple = _PAYROLL_ENTRIES, year: int = 2024) -> list[dict[str, Any]]:
+	"""AFAS Payroll's entries as ``Profit_Transactions_Allocated`` rows (``Profit_Transactions``: the
+	same without ``Omschrijving``, ``Type``, ``Collect_On`` and ``DimAx*``)."""
+	types = {number: kind for number, _name, kind, _collect in _PAYROLL_ACCOUNTS}
+	rows = []
+	for number, period, lines in entries:
+		day = datetime(year, period, 25)
+		for seq, (account, debit, credit, cost_centre, description) in enumerate(lines, start=1):
+			rows.append(
+				{
+					"UnitId": DEMO_UNIT,
+					"EntryNo": number,
+					"SeqNo": seq,
+					"Year": year,
+					"Period": period,
+					"JournalId": PAYROLL_JOURNAL,
+					"AccountNo": account,
+					"Omschrijving": description,
+					"AmtDebit": debit,
+					"AmtCredit": credit,
+					"EntryDate": day,
+					"InvoiceId": None,
+					"VoucherDate": day,
+					"VoucherNo": f"SAL{year}{period:02d}",
+					"VatCode": None,
+					"VatAmt": None,
+					"Description": description,
+					"Created": day,
+					"Modified": day,
+					"Type": types.get(account),
+					"Collect_On": None,
+					"DimAx1": cost_centre,
+				}
+			)
+	return rows
+
+
+_ALLOCATED_ONLY = ("Omschrijving", "Type", "Collect_On", "DimAx1", "DimAx2", "DimAx3", "DimAx4", "DimAx5")
+
+
+def load_payroll(store: Store, entries: tuple = _PAYROLL_ENTRIES, year: int = 2024) -> None:
+	"""Add the payroll journal, its accounts (once) and ``entries`` as AFAS Payroll books them."""
+	if not any(r.values.get("JournalId") == PAYROLL_JOURNAL for r in store.table("Profit_Journals").rows):
+		store.add_rows(
+			"Profit_Journals",
+			[
+				{
+					"UnitId": DEMO_UNIT,
+					"JournalId": PAYROLL_JOURNAL,
+					"Description": "Salarisjournaalposten",
+					"JournalType": "Memoriaal",
+					"Blocked": False,
+				}
+			],
+		)
+		store.add_rows(
+			"Profit_Accounts",
+			[
+				{
+					"Account": number,
+					"Description": name,
+					"Type": kind,
+					"Sort": "Balans" if kind == "B" else "Winst en verlies",
+					"Blocked": False,
+					"CollectAccount": collect,
+					"VatAllowed": False,
+					"ToProject": "N",
+				}
+				for number, name, kind, collect in _PAYROLL_ACCOUNTS
+			],
+		)
+	rows = payroll_transaction_rows(entries, year)
+	store.add_rows("Profit_Transactions_Allocated", rows)
+	store.add_rows(
+		"Profit_Transactions", [{k: v for k, v in r.items() if k not in _ALLOCATED_ONLY} for r in rows]
+	)
 
 
 def make_pdf(title: str = "") -> bytes:
@@ -829,6 +1112,12 @@ def load_demo(store: Store, with_rows: bool = True) -> None:
 	store.add_rows("ERP_Items", item_rows())
 	store.add_rows("ERP_Employees", employee_rows())
 	store.add_rows("ERP_Persons", person_rows())
+	store.add_rows("ERP_OrgUnits", org_unit_rows())
+	store.add_rows("ERP_Functions", function_rows())
+	store.add_rows("Profit_Hourtype", hour_type_rows())
+	store.add_rows("Profit_Worktype", work_type_rows())
+	store.add_rows("Profit_Leaves", leave_rows())
+	store.add_rows("Profit_Illness", illness_rows())
 	store.files[(DEMO_FILE_GUID.lower(), DEMO_FILE_NAME)] = StoredFile(
 		DEMO_FILE_NAME, "application/pdf", MINI_PDF
 	)

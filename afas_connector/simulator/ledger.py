@@ -44,6 +44,8 @@ JOURNALS = "Profit_Journals"
 ACCOUNTS = "Profit_Accounts"
 PERIODS = "Profit_periods_per_administration"
 TRANSACTIONS = "Profit_Transactions"
+#: The same lines with their account type and dimensions (``DimAx1``…``DimAx5``, from ``FiDimEntries``).
+TRANSACTIONS_ALLOCATED = "Profit_Transactions_Allocated"
 DEBTOR_INVOICES = "Profit_Debtor_Invoices"
 CREDITOR_INVOICES = "Profit_Creditor_Invoices"
 
@@ -161,7 +163,27 @@ def book_entry(store: Store, record: dict[str, Any]) -> None:
 			}
 		)
 	store.add_rows(TRANSACTIONS, rows)
+	if TRANSACTIONS_ALLOCATED.lower() in store.tables:
+		store.add_rows(
+			TRANSACTIONS_ALLOCATED, [_allocated(store, row, line) for row, line in zip(rows, lines)]
+		)
 	_settle_open_items(store, unit, lines)
+
+
+def _allocated(store: Store, row: dict[str, Any], line: dict[str, Any]) -> dict[str, Any]:
+	"""A ``Profit_Transactions`` row as ``Profit_Transactions_Allocated`` shows it: with the account's
+	type (``Profit_Accounts.Type``, B or W; a debtor or creditor line has none) and the line's dimension
+	codes per axis (the first ``FiDimEntries`` line's ``DiC1``…``DiC5``)."""
+	dims = line.get("FiDimEntries")
+	dims = dims if isinstance(dims, list) else [dims] if isinstance(dims, dict) else []
+	first = dims[0] if dims else {}
+	account = next(iter(_rows(store, ACCOUNTS, Account=row["AccountNo"])), None)
+	return {
+		**row,
+		"Omschrijving": row["Description"],
+		"Type": account.get("Type") if account and str(line.get("VaAs")) == "1" else None,
+		**{f"DimAx{axis}": first.get(f"DiC{axis}") or None for axis in range(1, 6)},
+	}
 
 
 #: Outstanding items per side: (GetConnector, party field, amount field, sign of a debit).

@@ -34,6 +34,7 @@ from afas_connector.simulator.demo_data import (
 	DEMO_SUBJECT_FILE_ID,
 	DEMO_SUBJECT_ID,
 	load_demo,
+	load_payroll,
 )
 from afas_connector.simulator.demo_data import generate_rows as generate_demo_rows
 from afas_connector.simulator.endpoints import Request, connector_label, dispatch
@@ -48,6 +49,7 @@ from afas_connector.simulator.responses import (
 	not_found,
 )
 from afas_connector.simulator.store import Store
+from afas_connector.simulator.webhooks import WebhookSender
 
 PREFIX = "/profitrestservices"
 CONTROL = "/__simulator"
@@ -345,6 +347,10 @@ class AfasSimulator:
 		self.answer_shape = "keys"
 		self.store = Store()
 		load_demo(self.store, with_rows=demo_data)
+		#: The App Connector's webhooks (Profit 8): ``sim.webhooks.register(url, password)``, then
+		#: ``sim.webhooks.emit("subject.created", {...})``. AFAS posts only to HTTPS endpoints; the
+		#: simulator posts to whatever URL a test registers.
+		self.webhooks = WebhookSender(f"{env_id}AA")
 		self._requests: list[RequestRecord] = []
 		self._requests_lock = threading.Lock()
 		#: Calls being answered now, and the most at once since the last reset: AFAS allows at most 8
@@ -444,6 +450,14 @@ class AfasSimulator:
 	def delete_row(self, connector_id: str, key_value: Any) -> None:
 		"""Hard-delete a row (debtors also get a line in ``ERP_Debtors_Deleted``)."""
 		self.store.delete_row(connector_id, key_value)
+
+	def load_payroll(self, entries: tuple | None = None, year: int = 2024) -> None:
+		"""Add AFAS Payroll's journal (60), its accounts and monthly entries (``demo_data.load_payroll``);
+		``entries`` as ``(entry number, period, ((account, debit, credit, cost centre, text), …))``."""
+		if entries is None:
+			load_payroll(self.store, year=year)
+		else:
+			load_payroll(self.store, entries, year)
 
 	def block_period(self, year: int, period: int, unit: int = 1, blocked: bool = True) -> None:
 		"""Block (or open) a period of an administration, as an accountant closing a month does: a

@@ -44,6 +44,14 @@ EXAMPLE_SCHEMA_DISAGREEMENTS = {
 	("KnSubject", "POST", "Employee with Workflow Id"): "id",
 	# a personal phone number TeN2 on the relation, where the schema lists it on its person (KnPerson)
 	("KnSalesRelationPer", "PUT", "AfleveradresToevoegen"): "TeN2",
+	# a carrier TrPt, which FbDirectInvoice's schema does not list
+	("FbDirectInvoice", "POST", "vervoerder"): "TrPt",
+	# a unit price UnPri on a line, where the schema lists Upri
+	("FbDirectInvoice", "PUT", "Regel Guid"): "UnPri",
+	# start times as a time of day ("10:00:00"), where the schema types StTi as a date-time
+	("PtRealization", "POST", "2 hour rows"): "StTi",
+	("PtRealization", "POST", "gespecificeerde tijden"): "StTi",
+	("PtRealization", "POST", "laatstedagvanperiode inclTijd"): "StTi",
 }
 
 #: AFAS's examples that AFAS's own booking rules, as the simulator applies them, refuse: (the cause, what
@@ -440,6 +448,20 @@ def test_profit_getconnectors_match_afas_specs(sim, http):
 		}
 	}
 	assert http.post(sim.base_url + "/connectors/FiEntries", json=body).status_code == 201
+	# and an hours line: a row of actual costing
+	hours = {
+		"DaTi": "2026-03-02",
+		"VaIt": "1",
+		"ItCd": "300",
+		"Qu": 4,
+		"EmId": "1001",
+		"PrId": "P24-001",
+		"StId": "1",
+	}
+	line = http.post(
+		sim.base_url + "/connectors/PtRealization", json={"PtRealization": {"Element": {"Fields": hours}}}
+	)
+	assert line.status_code == 201, line.text
 	served = [
 		c["id"]
 		for c in http.get(sim.base_url + "/metainfo").json()["getConnectors"]
