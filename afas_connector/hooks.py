@@ -48,6 +48,9 @@ doc_events = {
 app_include_js = "/assets/afas_connector/js/afas_connector.js"
 boot_session = "afas_connector.binding.doc_events.boot_session"
 
+# The app's jobs write their logs in the language of whoever queued them, else the site's.
+before_job = ["afas_connector.binding.language.before_job"]
+
 after_install = "afas_connector.install.after_install"
 after_migrate = "afas_connector.install.after_install"
 before_tests = "afas_connector.install.before_tests"

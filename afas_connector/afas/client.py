@@ -683,14 +683,15 @@ class AfasClient:
 		where = f"{method} {self.root}{path.split('?')[0]}"
 		if isinstance(exc, requests.exceptions.ConnectTimeout):
 			return AfasTimeoutError(
-				f"Could not connect to AFAS within {self.config.connect_timeout:g} s: {where}",
+				"Could not connect to AFAS within {0} s: {1}",
+				values=(f"{self.config.connect_timeout:g}", where),
 				method=method,
 				path=path,
 			)
 		if isinstance(exc, requests.exceptions.Timeout):
 			return AfasTimeoutError(
-				f"AFAS did not answer within {self.config.timeout:g} s: {where} "
-				"(AFAS may still process the request)",
+				"AFAS did not answer within {0} s: {1} (AFAS may still process the request)",
+				values=(f"{self.config.timeout:g}", where),
 				method=method,
 				path=path,
 			)
@@ -698,10 +699,12 @@ class AfasClient:
 			exc, requests.exceptions.ChunkedEncodingError | requests.exceptions.ContentDecodingError
 		):
 			return AfasResponseError(
-				f"AFAS's answer was cut off or unreadable: {where}", method=method, path=path
+				"AFAS's answer was cut off or unreadable: {0}", values=(where,), method=method, path=path
 			)
 		reason = type(_root_cause(exc)).__name__
-		return AfasTransportError(f"Could not reach AFAS ({reason}): {where}", method=method, path=path)
+		return AfasTransportError(
+			"Could not reach AFAS ({0}): {1}", values=(reason, where), method=method, path=path
+		)
 
 	def _record(
 		self,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import json
 import re
+from collections.abc import Callable
 from typing import Any
 
 #: 500 messages that mean "held by someone else right now": only these are worth sending again.
@@ -62,8 +63,24 @@ def is_timeout_message(message: str | None) -> bool:
 	return bool(message) and any(p.search(message) for p in TIMEOUT_PATTERNS)
 
 
+#: How ``str(error)`` words an error: English here; the frappe layer sets its translator (``frappe._``)
+#: with :func:`set_translator`, so a Dutch desk, log or job message reads Dutch. The pure layer never
+#: imports frappe: it only keeps each message's English template and values apart.
+_translate: Callable[[str], str] = str  # English: the template as it is
+
+
+def set_translator(translate: Callable[[str], str]) -> None:
+	"""Word every :class:`AfasError` through ``translate`` (English template → the reader's language)."""
+	global _translate
+	_translate = translate
+
+
 class AfasError(Exception):
-	"""Base class. ``retryable`` says whether sending the same request again can succeed."""
+	"""Base class. ``retryable`` says whether sending the same request again can succeed.
+
+	``message`` is an English template when ``values`` are given (``"Could not reach AFAS ({0}): {1}"``):
+	``.message`` holds it filled in English (logs, ``to_dict``), ``str()`` in the reader's language
+	(:func:`set_translator`)."""
 
 	retryable = False
 
@@ -71,6 +88,7 @@ class AfasError(Exception):
 		self,
 		message: str,
 		*,
+		values: tuple[Any, ...] = (),
 		status: int | None = None,
 		method: str | None = None,
 		path: str | None = None,
@@ -79,6 +97,10 @@ class AfasError(Exception):
 		profit_log_reference: str | None = None,
 		body_excerpt: str | None = None,
 	) -> None:
+		self.template = message
+		self.values = tuple(values)
+		message = message.format(*values) if values else message
+		self._english = message
 		super().__init__(message)
 		self.message = message
 		self.status = status
@@ -89,8 +111,19 @@ class AfasError(Exception):
 		self.profit_log_reference = profit_log_reference
 		self.body_excerpt = body_excerpt
 
+	def worded(self) -> str:
+		"""The message in the reader's language, when it is still the one it was made with (a message
+		changed afterwards is shown as it is)."""
+		if self.message != self._english:
+			return self.message
+		try:
+			text = _translate(self.template)
+			return text.format(*self.values) if self.values else text
+		except (IndexError, KeyError, ValueError):
+			return self.message
+
 	def __str__(self) -> str:
-		parts = [self.message]
+		parts = [self.worded()]
 		if self.profit_log_reference:
 			parts.append(f"(AFAS log reference {self.profit_log_reference})")
 		return " ".join(parts)
@@ -315,7 +348,10 @@ def error_for_status(
 
 def _described(error: AfasError, foreign: str | None) -> AfasError:
 	if foreign:
-		error.message = f"{error.message}; {foreign}"
+		template = error.template if error.values else error.template.replace("{", "{{").replace("}", "}}")
+		error.template = f"{template}; {{{len(error.values)}}}"
+		error.values = (*error.values, foreign)
+		error.message = error._english = f"{error.message}; {foreign}"
 		error.args = (error.message,)
 		error.body_excerpt = foreign
 	return error
@@ -345,38 +381,48 @@ def _error_for_status(
 	where = f"{method} {path}"
 	if status == 400:
 		return AfasBadRequestError(
-			f"AFAS rejected the request as malformed (400) at {where}: {external or 'no details'}", **common
+			"AFAS rejected the request as malformed (400) at {0}: {1}",
+			values=(where, external or "no details"),
+			**common,
 		)
 	if status == 401:
 		return AfasAuthError(
-			f"AFAS refused the credentials (401) at {where}: check the token or OAuth client, "
+			"AFAS refused the credentials (401) at {0}: check the token or OAuth client, "
 			"and that the App Connector includes this connector",
+			values=(where,),
 			**common,
 		)
 	if status == 403:
 		return AfasForbiddenError(
-			f"AFAS denied access (403) at {where}: check the App Connector's IP restrictions", **common
+			"AFAS denied access (403) at {0}: check the App Connector's IP restrictions",
+			values=(where,),
+			**common,
 		)
 	if status == 404:
 		return AfasNotFoundError(
-			f"AFAS found nothing at {where} (404): wrong connector id or URL, no rights, or a query string over 2049 characters",
+			"AFAS found nothing at {0} (404): wrong connector id or URL, no rights, or a query string over 2049 characters",
+			values=(where,),
 			**common,
 		)
 	if status == 413:
 		return AfasPayloadTooLargeError(
-			f"AFAS refused the request body as too large (413) at {where}", **common
+			"AFAS refused the request body as too large (413) at {0}", values=(where,), **common
 		)
 	if status == 503:
 		retry_after = _retry_after(text, headers)
 		return AfasMaintenanceError(
-			f"AFAS is in maintenance (503) at {where}"
-			+ (f"; retry after {retry_after:g} s" if retry_after else ""),
+			"AFAS is in maintenance (503) at {0}; retry after {1} s"
+			if retry_after
+			else "AFAS is in maintenance (503) at {0}",
+			values=(where, f"{retry_after:g}") if retry_after else (where,),
 			retry_after=retry_after,
 			**common,
 		)
 	if status >= 500:
 		return _functional_error(external or "An unexpected error has occurred.", method, common)
-	return AfasError(f"AFAS answered HTTP {status} at {where}: {external or 'no details'}", **common)
+	return AfasError(
+		"AFAS answered HTTP {0} at {1}: {2}", values=(status, where, external or "no details"), **common
+	)
 
 
 def error_for_profit_header(
@@ -415,8 +461,8 @@ def error_for_profit_header(
 def _functional_error(message: str, method: str, common: dict[str, Any]) -> AfasError:
 	"""AFAS's functional error: temporary when it names a passing condition, else a validation error."""
 	if is_transient_message(message) or (method == "GET" and is_timeout_message(message)):
-		return AfasTemporaryError(f"AFAS reported a temporary error: {message}", **common)
-	return AfasValidationError(f"AFAS rejected the request: {message}", **common)
+		return AfasTemporaryError("AFAS reported a temporary error: {0}", values=(message,), **common)
+	return AfasValidationError("AFAS rejected the request: {0}", values=(message,), **common)
 
 
 def _retry_after(text: str, headers: dict[str, str] | None) -> float | None:

@@ -21,6 +21,7 @@ import traceback
 from typing import Any
 
 import frappe
+from frappe import _
 from frappe.utils import now_datetime, time_diff_in_seconds
 
 from afas_connector.afas import AfasError, Exchange, redact
@@ -65,12 +66,27 @@ def create_log(
 	return doc
 
 
+def event_word(event: str | None) -> str | None:
+	"""A document event as a title words it, in the writer's language (the field Document Event keeps
+	Frappe's name, ``on_update``)."""
+	words = {
+		"after_insert": _("created"),
+		"on_update": _("saved"),
+		"on_update_after_submit": _("updated after submit"),
+		"on_submit": _("submitted"),
+		"on_cancel": _("cancelled"),
+		"on_trash": _("deleted"),
+	}
+	return words.get(event or "", event)
+
+
 def log_title(values: dict[str, Any]) -> str:
-	"""``Outbound · CUST-0001 · on_update``: what the list view shows at a glance. A label only, so an
+	"""``Outbound · CUST-0001 · saved`` (in the writer's language: ``Uitgaand · CUST-0001 · opgeslagen``):
+	what the list view shows at a glance. A label only, so an
 	AFAS key's ``<`` and ``>`` become ``‹ ›`` here: Frappe strips tags from a title it puts in the page
 	heading, which would drop part of the key (the key itself is kept whole in ``afas_key``)."""
 	subject = values.get("reference_name") or values.get("mapping") or values.get("afas_key") or ""
-	parts = (values.get("direction"), subject, values.get("event"))
+	parts = (_(values.get("direction") or ""), subject, event_word(values.get("event")))
 	title = " · ".join(str(p) for p in parts if p)[:140] or str(values.get("status") or "")
 	return title.translate(_TITLE_SAFE)
 

@@ -218,11 +218,12 @@ def _check_mapping_shape(mapping: Any, where: str, types: dict[str, str]) -> Non
 
 def preview_import(data: Any) -> dict[str, Any]:
 	"""What importing ``data`` would change, writing nothing: ``{"changes": [{"mapping", "action" (new,
-	update, same), "differences": [{"field", "current", "incoming"}]}], "custom_fields": [fields to
+	update, same), "differences": [{"field", "label" (the form's, translated), "current", "incoming"}]}], "custom_fields": [fields to
 	add], "problems": [...]}``."""
 	data = read_file(data)
 	fields = [f for f in config_fields() if f not in LOCAL_FIELDS]
 	changes = []
+	meta = frappe.get_meta(MAPPING)  # a difference names the field as the form labels it
 	for incoming in data["mappings"]:
 		name = incoming.get("mapping_name")
 		if not frappe.db.exists(MAPPING, name):
@@ -230,7 +231,12 @@ def preview_import(data: Any) -> dict[str, Any]:
 			continue
 		current = frappe.get_doc(MAPPING, name)
 		differences = [
-			{"field": field, "current": current.get(field), "incoming": incoming.get(field)}
+			{
+				"field": field,
+				"label": _(meta.get_label(field)),
+				"current": current.get(field),
+				"incoming": incoming.get(field),
+			}
 			for field in fields
 			if field in incoming and _value(current.get(field)) != _value(incoming.get(field))
 		]
@@ -240,6 +246,7 @@ def preview_import(data: Any) -> dict[str, Any]:
 			differences.append(
 				{
 					"field": "field_mappings",
+					"label": _(meta.get_label("field_mappings")),
 					"current": [r for r in rows_now if r not in rows_then],
 					"incoming": [r for r in rows_then if r not in rows_now],
 				}

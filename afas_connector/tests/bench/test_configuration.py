@@ -288,7 +288,9 @@ class TestAFASConnectorMapping(IntegrationTestCase):
 		self.assertEqual(mapped["Name"], "customer_name")
 		self.assertGreater(len(doc.field_mappings), 1)
 		self.assertTrue(any(r.get("unmatched") for r in rows))
-		self.assertTrue(any(r["afas_field"] == "DebtorId" for r in rows))
+		# the key is taken as the AFAS Key Field (issue 26 §3), so it is not listed as unmatched
+		self.assertEqual(doc.afas_key_field, "DebtorId")
+		self.assertFalse(any(r.get("unmatched") and r["afas_field"] == "DebtorId" for r in rows))
 
 	def test_preview_writes_nothing(self):
 		from afas_connector.api import preview_mapping

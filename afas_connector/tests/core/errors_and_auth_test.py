@@ -143,3 +143,24 @@ def test_oauth_cache_refetches_after_expiry_and_invalidate():
 	cache.invalidate()
 	assert cache.bearer() == "t3"
 	assert "t3" not in repr(cache)
+
+
+def test_an_error_is_worded_in_the_readers_language_and_logged_in_english():
+	"""Issue 26 §5: the frappe layer sets a translator; str() of an AFAS error reads in it, while
+	``.message`` and ``to_dict()`` (logs, alerts' facts) keep the English."""
+	from afas_connector.afas import errors
+
+	error = errors.error_for_status(401, "", None, method="GET", path="/connectors/X")
+	dutch = {error.template: "AFAS weigerde de inloggegevens (401) bij {0}"}
+	errors.set_translator(lambda text: dutch.get(text, text))
+	try:
+		assert str(error) == "AFAS weigerde de inloggegevens (401) bij GET /connectors/X"
+		assert error.message.startswith("AFAS refused the credentials (401) at GET /connectors/X")
+		assert error.to_dict()["message"] == error.message
+		foreign = errors.error_for_status(
+			502, "<html>{x}</html>", None, method="GET", path="/p", foreign="Not an AFAS answer {y}"
+		)
+		assert str(foreign).endswith("; Not an AFAS answer {y}")  # braces in the values stay text
+	finally:
+		errors.set_translator(str)
+	assert str(error).startswith("AFAS refused the credentials (401)")

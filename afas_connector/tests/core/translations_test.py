@@ -6,6 +6,8 @@ The strings are found by walking the app, so a new file is covered without being
   simulator/ (it speaks AFAS's own Dutch) and devtools/ (developer CLI output);
 * Python, the pure layer (sync/): the literal ``reason=`` of a ``Call``. It cannot import frappe, so the
   frappe layer translates it on the way out (``call.message(_)`` in binding/push.py, binding/outbox.py and api.py);
+* Python, the pure layer (afas/): the English template of an error made with ``values=`` (``str()`` of
+  an AfasError words it through the translator binding/__init__.py sets);
 * JavaScript: ``__("…")`` (or ``'…'``, or a template without ``${}``) in every .js outside tests/;
 * DocType JSON: the DocType's name, and each field's label, description and Select options (a layout
   field without a label, such as most Column Breaks, shows nothing and is skipped);
@@ -112,6 +114,11 @@ def python_strings(path: str) -> list[str]:
 			found.append(literal(node.args[0]))
 		elif path.startswith("sync/") and getattr(node.func, "id", None) == "Call":
 			found += [literal(k.value) for k in node.keywords if k.arg == "reason"]
+		elif path.startswith("afas/") and node.args and any(k.arg == "values" for k in node.keywords):
+			# an AfasError's English template (``values=``): binding/__init__.py words it through frappe._
+			found.append(literal(node.args[0]))
+			if isinstance(node.args[0], ast.IfExp):
+				found += [literal(node.args[0].body), literal(node.args[0].orelse)]
 	return [s for s in found if s]
 
 
@@ -176,7 +183,7 @@ def technical(text: str) -> bool:
 def test_the_walk_finds_every_kind_of_file():
 	"""A walk that finds nothing would make every check below pass on nothing."""
 	py, js, data = python_files(), javascript_files(), json_files()
-	assert "api.py" in py and "sync/outbound_plan.py" in py
+	assert "api.py" in py and "sync/outbound_plan.py" in py and "afas/client.py" in py
 	assert not [p for p in py if p.split("/")[0] in NOT_USER_FACING]
 	assert "public/js/afas_connector.js" in js
 	assert "afas_connector/doctype/afas_sync_log/afas_sync_log_list.js" in js

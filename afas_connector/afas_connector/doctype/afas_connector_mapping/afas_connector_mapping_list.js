@@ -200,7 +200,7 @@ const afas_mapping_list = {
 			const details = (c.differences || [])
 				.map((d) => {
 					const show = (v) => (Array.isArray(v) ? v.join("; ") : v === null || v === undefined ? "" : String(v));
-					return `${this.esc(d.field)}: ${this.esc(show(d.current))} → ${this.esc(show(d.incoming))}`;
+					return `${this.esc(d.label || d.field)}: ${this.esc(show(d.current))} → ${this.esc(show(d.incoming))}`;
 				})
 				.join("<br>");
 			const tick =
