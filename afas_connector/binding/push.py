@@ -628,8 +628,16 @@ def _payload(record: Record) -> str:
 	return json.dumps(without_file_data(record_dict(record)), ensure_ascii=False, default=str)
 
 
+#: The calls that send a change; the look-ups around them (a ledger booking looked up before it is
+#: sent, the metainfo) are not attempts.
+WRITE_METHODS = frozenset({"POST", "PUT", "DELETE"})
+
+
 def _exchange_fields(log: Any, exchanges: list[Any]) -> dict[str, Any]:
-	return {"attempts": int(log.attempts or 0) + len(exchanges), **exchange_excerpts(exchanges)}
+	"""Attempts: how many times the change was sent to AFAS (each HTTP write, a retry inside the call
+	included), over all its rounds; and the last exchange's excerpts."""
+	sent = sum(1 for e in exchanges if (e.method or "").upper() in WRITE_METHODS)
+	return {"attempts": int(log.attempts or 0) + sent, **exchange_excerpts(exchanges)}
 
 
 def _record_failure(log: Any, exc: Exception, exchanges: list[Any]) -> str:

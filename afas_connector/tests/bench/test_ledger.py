@@ -265,6 +265,19 @@ class TestLedger(IntegrationTestCase):
 		self.assertEqual({r["VoucherNo"] for r in booked}, {doc.name})
 		record_scenario("ledger: sales invoice booked once", 1, 0, len(self.entries()) - 1)
 
+	def test_a_booking_sent_once_shows_one_attempt(self):
+		# Issue 26 §4: the look-ups around the POST (is this voucher booked already?) are not attempts
+		doc = self.invoice([(ITEMS[0], 1, 80.0, None)], [(self.accounts["vat21"], 21)])
+		self.assertEqual(self.book(doc), ["Success"])
+		calls = [r for r in self.sim.requests if r.connector in ("FiEntries", "Profit_Transactions")]
+		self.assertGreater(len(calls), 1, "the booking was looked up before it was sent")
+		log = frappe.get_all(
+			LOG,
+			filters={"reference_name": doc.name, "mapping": self.ledgers["Sales Invoice"]},
+			fields=["status", "attempts"],
+		)
+		self.assertEqual([(r.status, r.attempts) for r in log], [("Success", 1)])
+
 	def test_21_and_9_percent_and_reverse_charge(self):
 		doc = self.invoice(
 			[(ITEMS[0], 1, 100.0, f"NL 21% - {ABBR}"), (ITEMS[1], 1, 50.0, f"NL 9% - {ABBR}")],
