@@ -775,6 +775,242 @@ TEMPLATES: dict[str, Template] = {
 }
 
 
+# --- the people side (issue 28) ---------------------------------------------------------------------------
+#
+# Plain data like the templates above, checked against AFAS's specs by ``tests/core/templates_test.py``;
+# kept out of :data:`TEMPLATES` (the desk's picker) until the frappe layer has what each needs, which
+# each description says. ``employees-in`` reads the app's own ``ERP_Employees`` (AFAS's standard
+# ``Profit_Employees`` has its row fields in a module spec not read here: see
+# ``simulator/connectors.py``); the others read and write AFAS's standard connectors.
+
+_HRMS = "Needs the HRMS app (Leave Application is HRMS's); without it this template is unavailable."
+
+
+def _employees_in() -> Template:
+	return Template(
+		id="employees-in",
+		title="AFAS Employees (ERP_Employees) → Employee",
+		description=(
+			"AFAS's employees become Employees of the company, matched by employee number; a rehire or a "
+			"termination is an update of the same Employee (status, relieving date). Reads the App "
+			"Connector's own GetConnector ERP_Employees on 'Actuele medewerkergegevens' (AFAS's how-to for "
+			"employee synchronisation builds one). BSN, IBAN and salary are personal data: no row reads them, "
+			"and they are dropped from every row before it is stored or logged. Department and Designation: "
+			"add rows once their mappings exist (ERP_OrgUnits, ERP_Functions)."
+		),
+		direction="Inbound",
+		connector="ERP_Employees",
+		doctype="Employee",
+		key_field="EmployeeId",
+		modified_field="Modified",
+		match="employee_number",
+		rows=(
+			_row("EmployeeId", "employee_number", "strip", required=1),
+			_row("FirstName", "first_name", "strip", required=1),
+			_row("LastName", "last_name", "strip"),
+			_row("Birthdate", "date_of_birth", "date", required=1),
+			_row("Gender", "gender", "value_map", {"M": "Male", "V": "Female"}, required=1),
+			_row("Email", "company_email", "strip"),
+			_row("Mobile", "cell_number", "strip"),
+			_row("StartDate", "date_of_joining", "date", required=1),
+			_row("EndDate", "relieving_date", "date"),
+			_row("Status", "status", "value_map", {"I": "Active", "U": "Left"}, default_value="Active"),
+			_constant("company", "{{company}}"),
+		),
+		parameters=(COMPANY,),
+	)
+
+
+_WORK_TYPE = Parameter(
+	"work_type",
+	"AFAS work type",
+	default="300",
+	description="The work type (Profit_Worktype ItemCode) hours are booked on; AFAS's examples use 300",
+)
+_HOUR_TYPE = Parameter(
+	"hour_type",
+	"AFAS hour type",
+	default="1",
+	description="The hour type (Profit_Hourtype TimeCode) hours are booked as; AFAS's examples use 1",
+)
+
+
+def _hours_out() -> Template:
+	return Template(
+		id="hours-out",
+		title="Timesheets → AFAS hours (PtRealization)",
+		description=(
+			"A submitted Timesheet's time logs go to AFAS as actual-costing lines, one per time log, exactly "
+			"once (the log's identity in AFAS's external key XpRe); a cancelled Timesheet's lines are "
+			"credited, never deleted. Employees and projects come from their inbound mappings; hour and "
+			"work types are checked against Profit_Hourtype and Profit_Worktype at save. Needs the 'hours' "
+			"flow in the frappe layer (sync/hours.py plans one line per time log): the rows below are the "
+			"fields of each line."
+		),
+		direction="Outbound",
+		connector="PtRealization",
+		doctype="Timesheet",
+		key_field="Id",
+		rows=(
+			_row("XpRe", "name", "strip", required=1),
+			_row("DaTi", "start_date", "date", required=1),
+			_row("VaIt", "name", "constant", "1"),
+			_row("ItCd", "name", "expression", '"{{work_type}}"'),
+			_row("StId", "name", "expression", '"{{hour_type}}"'),
+			_row("Qu", "total_hours", "number", required=1),
+			_row("EmId", "employee", "afas_key", "{{mapping:employees-in}}", required=1),
+			_row("PrId", "parent_project", "afas_key", "{{mapping:projects-in}}"),
+			_row("Ds", "note", "strip"),
+		),
+		settings={
+			"push_on_insert": 0,
+			"push_on_update": 0,
+			"push_on_submit": 1,
+			"delete_action": "Do Nothing",
+		},
+		parameters=(_WORK_TYPE, _HOUR_TYPE),
+	)
+
+
+_LEAVE_TYPES = {"VAK": "Privilege Leave", "BV": "Casual Leave", "OV": "Leave Without Pay"}
+
+
+def _leaves_in() -> Template:
+	return Template(
+		id="leaves-in",
+		title="AFAS Leave (Profit_Leaves) → Leave Application",
+		description=(
+			"AFAS's registered leave becomes approved Leave Applications of the employee (from the employees "
+			"mapping), AFAS's leave code mapped to a leave type. " + _HRMS + " The BSN column of "
+			"Profit_Leaves is personal data and is never read. Attendance instead of a Leave Application "
+			"needs a per-day flow in the frappe layer."
+		),
+		direction="Inbound",
+		connector="Profit_Leaves",
+		doctype="Leave Application",
+		key_field="LeaveId",
+		modified_field="ModifiedDate",
+		rows=(
+			_row("EmployeeId", "employee", "afas_key", "{{mapping:employees-in}}", required=1),
+			_row("StartDate", "from_date", "date", required=1),
+			_row("EndDate", "to_date", "date", required=1),
+			_row("LeaveCode", "leave_type", "value_map", _LEAVE_TYPES, required=1),
+			_row("LeaveDescr", "description", "strip"),
+			_constant("status", "Approved"),
+			_constant("company", "{{company}}"),
+		),
+		parameters=(COMPANY,),
+	)
+
+
+def _illness_in() -> Template:
+	return Template(
+		id="illness-in",
+		title="AFAS Sick Leave (Profit_Illness) → Leave Application",
+		description=(
+			"AFAS's absence entries become approved Sick Leave applications of the employee. "
+			+ _HRMS
+			+ " An absence still open (no end date) waits until AFAS closes it."
+		),
+		direction="Inbound",
+		connector="Profit_Illness",
+		doctype="Leave Application",
+		key_field="GUID",
+		modified_field="ModifiedDate",
+		filters=(("EndDate", "![]", ""),),
+		rows=(
+			_row("EmployeeId", "employee", "afas_key", "{{mapping:employees-in}}", required=1),
+			_row("StartDate", "from_date", "date", required=1),
+			_row("EndDate", "to_date", "date", required=1),
+			_row("AbsenceTypeDesc", "description", "strip"),
+			_constant("leave_type", "Sick Leave"),
+			_constant("status", "Approved"),
+			_constant("company", "{{company}}"),
+		),
+		parameters=(COMPANY,),
+	)
+
+
+def _payroll_journal_in() -> Template:
+	return Template(
+		id="payroll-journal-in",
+		title="AFAS payroll journal (Profit_Transactions_Allocated) → Journal Entry",
+		description=(
+			"AFAS's entries of one journal (AFAS Payroll's) become submitted Journal Entries, one per AFAS "
+			"entry, exactly once by administration and entry number, with the Ledger mapping's account and "
+			"cost-centre maps used in reverse; an entry AFAS reverses becomes a reversing Journal Entry. "
+			"Entries the Ledger mapping books are never read back. Needs the 'payroll journal' kind in the "
+			"frappe layer (sync/payroll_journal.py groups the rows into entries): a row per line is not a "
+			"Journal Entry."
+		),
+		direction="Inbound",
+		connector="Profit_Transactions_Allocated",
+		doctype="Journal Entry",
+		key_field="EntryNo",
+		modified_field="Modified",
+		filters=(("JournalId", "=", "{{journal}}"),),
+		rows=(
+			_row("EntryDate", "posting_date", "date", required=1),
+			_row("VoucherNo", "cheque_no", "strip"),
+			_row("Description", "user_remark", "strip"),
+			_constant("voucher_type", "Journal Entry"),
+			_constant("company", "{{company}}"),
+		),
+		parameters=(
+			COMPANY,
+			Parameter(
+				"journal", "AFAS journal", default="60", description="The AFAS journal (JournalId) to read"
+			),
+		),
+	)
+
+
+def _direct_invoice_out() -> Template:
+	return Template(
+		id="direct-invoice-out",
+		title="Sales Invoice → AFAS direct invoice (FbDirectInvoice)",
+		description=(
+			"A submitted Sales Invoice becomes an AFAS direct invoice, which AFAS prints, sends and collects, "
+			"for the debtor from the debtors mapping: an alternative to the Ledger mapping for the same "
+			"invoices (saving both is refused). Exactly once by the invoice number (OrNu, at most 12 "
+			"characters, by the ledger's Invoice Number rule): AFAS refuses a second invoice with the same "
+			"number. Needs the invoice's items as FbDirectInvoiceLines (VaIt, ItCd, BiUn, QuUn, Upri), one "
+			"per item row, from the frappe layer."
+		),
+		direction="Outbound",
+		connector="FbDirectInvoice",
+		doctype="Sales Invoice",
+		key_field="OrNu",
+		pair_with="debtors-in",
+		rows=(
+			_row("DbId", "customer", "afas_key", "{{mapping:debtors-in}}", required=1),
+			_row("OrDa", "posting_date", "date"),
+			_row("RfCs", "po_no", "strip"),
+			_row("CuId", "currency", "upper"),
+		),
+		settings={
+			"push_on_insert": 0,
+			"push_on_update": 0,
+			"push_on_submit": 1,
+			"delete_action": "Do Nothing",
+		},
+	)
+
+
+#: The people side's templates (see the section comment): not yet in :data:`TEMPLATES`.
+PEOPLE_TEMPLATES: dict[str, Template] = {
+	t.id: t
+	for t in (
+		_employees_in(),
+		_hours_out(),
+		_leaves_in(),
+		_illness_in(),
+		_payroll_journal_in(),
+		_direct_invoice_out(),
+	)
+}
+
+
 def get_template(template_id: str) -> Template:
 	"""The template ``template_id``; raises :class:`TemplateError` naming the known ones."""
 	try:
@@ -800,7 +1036,8 @@ def apply_template(
 	missing = [p.label for p in template.parameters if answers.get(p.name) in (None, "")]
 	if missing:
 		raise TemplateError(f"{template.title} needs: {', '.join(missing)}")
-	absent = [TEMPLATES[t].title for t in template.needs if not mappings.get(t)]
+	known = {**TEMPLATES, **PEOPLE_TEMPLATES}
+	absent = [known[t].title for t in template.needs if not mappings.get(t)]
 	if absent:
 		raise TemplateError(
 			f"{template.title} builds on {', '.join(absent)}: make that mapping first (New from Template)"

@@ -13,9 +13,11 @@ import pytest
 
 from afas_connector.afas.filters import FilterSet
 from afas_connector.afas.update import build_body
+from afas_connector.simulator.connectors import GET_CONNECTORS as SIMULATED_GET_CONNECTORS
 from afas_connector.sync.mapping import FieldMap
 from afas_connector.sync.templates import (
 	CONSTANT,
+	PEOPLE_TEMPLATES,
 	TEMPLATES,
 	Parameter,
 	Template,
@@ -25,6 +27,19 @@ from afas_connector.sync.templates import (
 )
 from afas_connector.tests.core import afas_oas
 from afas_connector.tests.core.afas_oas import COUNTS
+
+#: Every template: the desk's, and the people side's (issue 28) that wait for the frappe layer.
+ALL = {**TEMPLATES, **PEOPLE_TEMPLATES}
+#: The app's own GetConnectors (``ERP_*``) a template may read: AFAS's specs cannot know them, so their
+#: fields are checked against the simulator's definition (whose docstring names AFAS's field for each).
+OWN_CONNECTORS = {spec.id: spec for spec in SIMULATED_GET_CONNECTORS if spec.id.startswith("ERP_")}
+_JSON_TYPE = {
+	"string": "string",
+	"date": "string",
+	"int": "integer",
+	"decimal": "number",
+	"boolean": "boolean",
+}
 
 #: Which transforms can read a value of each JSON type AFAS's specs give a GetConnector field.
 READS = {
@@ -73,6 +88,14 @@ SAMPLES: dict[str, dict[str, Any]] = {
 		"posting_date": "2026-05-01",
 	},
 	"Project": {"name": "PROJ-0001", "project_name": "P24-001 Nieuwbouw"},
+	"Timesheet": {
+		"name": "TS-2026-00001/a1b2c3d4e5",
+		"start_date": "2026-03-02",
+		"total_hours": 2.5,
+		"employee": "HR-EMP-00001",
+		"parent_project": "PROJ-0001",
+		"note": "Werkoverleg",
+	},
 }
 ANSWERS = {"company": "AFAS Test B.V.", "parent_cost_center": "AFAS Test B.V. - ATBV", "article_group": "ICT"}
 
@@ -112,8 +135,21 @@ def problems(template: Template) -> list[str]:
 	return _outbound_problems(template)
 
 
+def _own_connector(connector: str) -> dict[str, dict[str, Any]]:
+	"""An ``ERP_*`` GetConnector's fields, shaped as AFAS's specs give a ``Profit_*`` one's."""
+	return {
+		f.id: {
+			"type": _JSON_TYPE[f.data_type],
+			"description": f.label_en + (" (date)" if f.data_type == "date" else ""),
+		}
+		for f in OWN_CONNECTORS[connector].fields
+	}
+
+
 def _inbound_problems(template: Template) -> list[str]:
-	specs = afas_oas.get_connectors()
+	specs = dict(afas_oas.get_connectors())
+	if template.connector in OWN_CONNECTORS:
+		specs[template.connector] = _own_connector(template.connector)
 	rows = specs.get(template.connector)
 	if rows is None:
 		return [f"{template.connector} is not one of AFAS's GetConnectors"]
@@ -228,17 +264,17 @@ def _without_nulls(value: Any) -> Any:
 	return value
 
 
-@pytest.mark.parametrize("template_id", list(TEMPLATES))
+@pytest.mark.parametrize("template_id", list(ALL))
 def test_every_template_keeps_to_afas_specs(template_id):
 	afas_oas.require_specs()
-	assert problems(TEMPLATES[template_id]) == []
+	assert problems(ALL[template_id]) == []
 	COUNTS["templates checked against AFAS's specs"] += 1
 
 
-@pytest.mark.parametrize("template_id", [t.id for t in TEMPLATES.values() if t.direction == "Outbound"])
+@pytest.mark.parametrize("template_id", [t.id for t in ALL.values() if t.direction == "Outbound"])
 def test_every_outbound_template_builds_a_body_afas_accepts(template_id):
 	afas_oas.require_specs()
-	template = TEMPLATES[template_id]
+	template = ALL[template_id]
 	body = _body(template)
 	assert afas_oas.body_errors(template.connector, _without_nulls(body)) == []
 	COUNTS["template bodies validated against AFAS's schemas"] += 1
@@ -273,10 +309,18 @@ def test_the_check_can_fail():
 		}
 	)
 	assert any("KnOrganisation.Naam" in p for p in problems(bad))
+	employees = PEOPLE_TEMPLATES["employees-in"]
+	odd = Template(
+		**{
+			**employees.__dict__,
+			"rows": ({"afas_field": "Geboortedatum", "erpnext_field": "date_of_birth", "transform": "date"},),
+		}
+	)
+	assert any("Geboortedatum" in p for p in problems(odd)), "an own connector's fields are checked too"
 
 
 def test_templates_without_a_modified_date_read_everything_and_reconcile():
-	for template in TEMPLATES.values():
+	for template in ALL.values():
 		doc = apply_template(template, ANSWERS, _mappings(template))
 		if template.reads_everything:
 			assert doc["modified_field"] == "" and doc["deletion_mode"] == "Full Reconcile", template.id
@@ -285,7 +329,7 @@ def test_templates_without_a_modified_date_read_everything_and_reconcile():
 
 
 def test_every_template_applies_to_a_mapping_that_compiles():
-	for template in TEMPLATES.values():
+	for template in ALL.values():
 		doc = apply_template(template, ANSWERS, _mappings(template))
 		assert doc["enabled"] == 0 and doc["template"] == template.id
 		FieldMap.from_rows(doc["field_mappings"], outbound=template.direction == "Outbound")
@@ -319,9 +363,12 @@ def _lookups() -> dict[str, Any]:
 	}
 
 
-@pytest.mark.parametrize("template_id", [t.id for t in TEMPLATES.values() if t.direction == "Inbound"])
-def test_every_inbound_template_maps_every_row_the_simulator_serves(client, template_id):
-	template = TEMPLATES[template_id]
+@pytest.mark.parametrize("template_id", [t.id for t in ALL.values() if t.direction == "Inbound"])
+def test_every_inbound_template_maps_every_row_the_simulator_serves(sim, client, template_id):
+	template = ALL[template_id]
+	if template.connector == "Profit_Transactions_Allocated":
+		sim.reset_data()
+		sim.load_payroll()
 	doc = apply_template(template, ANSWERS, _mappings(template))
 	field_map = FieldMap.from_rows(doc["field_mappings"])
 	filters = json.loads(doc["filters"]) if doc.get("filters") else None
