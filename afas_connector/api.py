@@ -613,6 +613,17 @@ def background_card(filters: str | dict | None = None) -> str:
 	return background_summary()
 
 
+@frappe.whitelist(methods=["GET", "POST"])
+@limited(60, 60)
+def failures_card(filters: str | dict | None = None) -> dict[str, Any]:
+	"""The AFAS workspace's Failures (24 h) card: the Sync Logs that ended Failed in the last 24
+	hours, and the list it opens. ``filters`` is what a number card sends; it is not used. Reads only."""
+	require_monitor()
+	from afas_connector.binding.monitoring import failures_card as count
+
+	return count()
+
+
 # ------------------------------------------------------------------ templates, export and import
 
 

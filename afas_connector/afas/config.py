@@ -56,6 +56,38 @@ def backoff(attempt: int, base: float, cap: float) -> float:
 	return min(cap, base * (2 ** max(0, attempt - 1)))
 
 
+#: The letter AFAS puts before an environment's number in metainfo's ``info.envid``
+#: (``A123456AC``: an Accept environment), by environment type.
+ENVID_TYPES = {"O": "production", "T": "test", "A": "accept"}
+_ENVID = re.compile(r"^(?P<type>[OTA])?(?P<number>[0-9]+)(?P<suffix>[A-Z]*)$", re.I)
+
+
+def reported_environment(envid: str | None) -> tuple[str, str | None] | None:
+	"""The environment number and type (``production``/``test``/``accept``, None when the answer does
+	not say) in the ``envid`` AFAS reports in metainfo's ``info``: ``A123456AC`` (AFAS's form: type
+	letter, number, letters) → ``("123456", "accept")``; ``12345`` (the number alone) →
+	``("12345", None)``. None for an empty or unrecognised ``envid``."""
+	found = _ENVID.match((envid or "").strip())
+	if not found:
+		return None
+	letter = (found.group("type") or "").upper()
+	return found.group("number").lstrip("0") or "0", ENVID_TYPES.get(letter)
+
+
+def same_environment(environment_id: str, environment_type: str, envid: str | None) -> bool | None:
+	"""Whether the environment AFAS reports (metainfo's ``info.envid``) is the configured one: its
+	number, and its type where ``envid`` names one. None when AFAS does not say (an empty or
+	unrecognised ``envid``). Record Links, watermarks and keys are kept per environment: talking to
+	another environment under this one's name mixes their data."""
+	reported = reported_environment(envid)
+	if reported is None:
+		return None
+	number, kind = reported
+	configured_id = (environment_id or "").strip().lstrip("0") or "0"
+	configured_type = (environment_type or "production").strip().lower()
+	return number == configured_id and (kind is None or kind == configured_type)
+
+
 @dataclass
 class RetryPolicy:
 	"""Exponential back-off with full jitter: delay ≤ min(max_delay, base_delay × 2^(attempt-1))."""

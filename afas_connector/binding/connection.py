@@ -11,6 +11,7 @@ from frappe import _
 
 from afas_connector.afas import AfasAuthError, AfasClient, AfasConfig, AfasError, RetryPolicy
 from afas_connector.afas.client import Exchange
+from afas_connector.afas.config import same_environment
 from afas_connector.binding.constants import SETTINGS
 from afas_connector.sync.metainfo import field_paths
 
@@ -131,6 +132,14 @@ def test_connection(settings: Any | None = None) -> dict[str, Any]:
 			).format(
 				result["environment"] or "?", version, result["get_connectors"], result["update_connectors"]
 			)
+			if (
+				same_environment(settings.environment_id, settings.environment_type, result["environment"])
+				is False
+			):
+				result["environment_mismatch"] = True
+				result["message"] = (
+					environment_mismatch_message(result["environment"], settings) + " " + result["message"]
+				)
 	except AfasError as exc:
 		result = {"ok": False, "message": str(exc), "status": exc.status}
 		refused = exc
@@ -139,7 +148,8 @@ def test_connection(settings: Any | None = None) -> dict[str, Any]:
 	settings.db_set(
 		{
 			"last_connection_test": frappe.utils.now_datetime(),
-			"connection_ok": 1 if result["ok"] else 0,
+			# AFAS answered, but as another environment: not a connection to use (see the message)
+			"connection_ok": 1 if result["ok"] and not result.get("environment_mismatch") else 0,
 			"connection_message": result["message"][:1000],
 			"profit_version": result.get("profit_version") or settings.profit_version,
 			"token_expiry": result.get("token_expiry") or settings.token_expiry,
@@ -154,6 +164,16 @@ def test_connection(settings: Any | None = None) -> dict[str, Any]:
 	elif result["ok"]:
 		alerts.credentials_accepted()
 	return result
+
+
+def environment_mismatch_message(reported: str, settings: Any | None = None) -> str:
+	"""What Test Connection says when AFAS answers as another environment than AFAS Settings name."""
+	return _(
+		"Wrong AFAS environment: AFAS answered as environment {0}, but AFAS Settings are set to {1}. "
+		"Record Links, keys and watermarks are kept per environment, so syncing now would mix the data "
+		"of two environments. Correct the Environment ID and Type (or enter this environment's token), "
+		"then test again."
+	).format(reported, environment(settings))
 
 
 def connector_fields(

@@ -17,6 +17,7 @@ import frappe
 from frappe import _
 from frappe.utils import cint, convert_utc_to_system_timezone, get_datetime, now_datetime
 
+from afas_connector.afas.config import same_environment
 from afas_connector.binding.connection import environment, is_enabled
 from afas_connector.binding.constants import ALERT, LOG, MAPPING, SETTINGS
 from afas_connector.sync.health import (
@@ -251,20 +252,51 @@ def needs_attention(mapping: str) -> int:
 def afas_answered_since(moment: dt.datetime, settings: dict[str, Any] | None = None) -> bool:
 	"""Has AFAS accepted the credentials since ``moment``: a successful connection test, inbound run
 	or push that reached AFAS (a push with nothing to send does not count)."""
+	return afas_answered_at(moment, settings) is not None
+
+
+def afas_answered_at(moment: dt.datetime, settings: dict[str, Any] | None = None) -> dt.datetime | None:
+	"""When AFAS last accepted the credentials after ``moment`` (see :func:`afas_answered_since`), or None."""
 	settings = settings if settings is not None else frappe.db.get_singles_dict(SETTINGS, cast=True)
 	tested = settings.get("last_connection_test")
 	if cint(settings.get("connection_ok")) and tested and get_datetime(tested) > moment:
-		return True
+		return get_datetime(tested)
 	# ``modified`` is indexed and a closed log's is its finishing time: only recent rows are read.
-	return bool(
-		frappe.db.sql(
-			f"""select name from `tab{LOG}` where modified > %(t)s and finished_at > %(t)s and (
-				(direction='Inbound' and status in ('Success', 'Partial'))
-				or (direction='Outbound' and status='Success' and http_method is not null)
-			) limit 1""",
-			{"t": moment},
-		)
+	found = frappe.db.sql(
+		f"""select max(finished_at) from `tab{LOG}` where modified > %(t)s and finished_at > %(t)s and (
+			(direction='Inbound' and status in ('Success', 'Partial'))
+			or (direction='Outbound' and status='Success' and http_method is not null)
+		)""",
+		{"t": moment},
 	)
+	return found[0][0] if found and found[0][0] else None
+
+
+def connection_state(settings: dict[str, Any]) -> dict[str, Any]:
+	"""The last Test Connection as the desk shows it: when, whether it succeeded, its message, and for
+	a failed one when AFAS has answered since (a later run or push: the failure is over)."""
+	tested = settings.get("last_connection_test") or None
+	ok = bool(cint(settings.get("connection_ok"))) if tested else None
+	# AFAS answered as another environment: not over until the settings or the token are corrected
+	mismatch = bool(tested) and (
+		same_environment(
+			settings.get("environment_id") or "",
+			settings.get("environment_type") or "Production",
+			settings.get("afas_environment"),
+		)
+		is False
+	)
+	return {
+		"last_test": tested,
+		"ok": ok,
+		"message": (settings.get("connection_message") or "")[:1000],
+		"profit_version": settings.get("profit_version") or None,
+		"environment_mismatch": mismatch,
+		"reported_environment": settings.get("afas_environment") or None,
+		"answered_since": afas_answered_at(get_datetime(tested), settings)
+		if tested and not ok and not mismatch
+		else None,
+	}
 
 
 # ------------------------------------------------------------------ facts: scheduler and workers
@@ -311,6 +343,7 @@ def background_facts() -> BackgroundFacts:
 	try:
 		facts.workers = workers_per_queue()
 		facts.oldest_job = {queue: oldest_job(queue) for queue in NEEDED_QUEUES}
+		facts.jobs = {queue: waiting_jobs(queue) for queue in NEEDED_QUEUES}
 	except Exception as exc:  # Redis down or refusing us: report it, never fail the caller
 		facts.error = f"{type(exc).__name__}: {exc}"[:300]
 		return facts
@@ -401,6 +434,13 @@ def oldest_job(queue: str) -> dt.datetime | None:
 		if job.enqueued_at:
 			return convert_utc_to_system_timezone(_aware_utc(job.enqueued_at)).replace(tzinfo=None)
 	return None
+
+
+def waiting_jobs(queue: str) -> int:
+	"""How many jobs wait in ``queue`` (of any site of the bench)."""
+	from frappe.utils.background_jobs import get_queue
+
+	return int(get_queue(queue).count)
 
 
 def _aware_utc(moment: dt.datetime) -> dt.datetime:
@@ -560,12 +600,7 @@ def health(now: dt.datetime | None = None) -> dict[str, Any]:
 		"enabled": snap.enabled,
 		"environment": environment(),
 		"problems": [_problem_answer(p, snap) for p in snap.problems],
-		"connection": {
-			"last_test": settings.get("last_connection_test") or None,
-			"ok": bool(cint(settings.get("connection_ok"))) if settings.get("last_connection_test") else None,
-			"message": (settings.get("connection_message") or "")[:300],
-			"profit_version": settings.get("profit_version") or None,
-		},
+		"connection": connection_state(settings),
 		"scheduler": {
 			"enabled": background.scheduler_enabled,
 			"reason": background.scheduler_reason,
@@ -575,7 +610,11 @@ def health(now: dt.datetime | None = None) -> dict[str, Any]:
 		"queues": {
 			queue: {
 				"workers": background.workers.get(queue, 0) if not background.error else None,
-				"oldest_job_minutes": minutes_between(background.oldest_job.get(queue), snap.now),
+				# None for an empty queue: no job, so no age (the desk says "empty")
+				"jobs": background.jobs.get(queue, 0) if not background.error else None,
+				"oldest_job_minutes": minutes_between(background.oldest_job.get(queue), snap.now)
+				if background.jobs.get(queue)
+				else None,
 			}
 			for queue in NEEDED_QUEUES
 		},
@@ -631,15 +670,42 @@ def _mapping_answer(m: MappingFacts, now: dt.datetime) -> dict[str, Any]:
 
 
 def background_summary() -> str:
-	"""One short line for the workspace card: ``Running``, or the first background problem. HTML: a
-	number card puts a custom method's answer into the page as it is."""
-	return frappe.utils.escape_html(_background_line())
+	"""One short line for the workspace card: ``Running`` (green), or the first background problem
+	(red). HTML: a number card puts a custom method's answer into the page as it is, in the card's one
+	colour, so the line carries its own."""
+	line, ok = _background_line()
+	css = "text-success" if ok else "text-danger"
+	return f'<span class="afas-background {css}">{frappe.utils.escape_html(line)}</span>'
 
 
-def _background_line() -> str:
+#: What the workspace's Failures card counts: runs and pushes that failed within this window.
+FAILURE_WINDOW = dt.timedelta(hours=24)
+
+
+def failures_card(now: dt.datetime | None = None) -> dict[str, Any]:
+	"""The workspace's Failures (24 h) card: Sync Logs that ended Failed in the last 24 hours (by
+	their finishing time), and the list of them it opens. Counted here, in site time: a filter the
+	browser computes would depend on its clock and time zone."""
+	since = (now or now_datetime()) - FAILURE_WINDOW
+	filters = {"status": "Failed", "finished_at": (">", since)}
+	return {
+		"value": frappe.db.count(LOG, filters),
+		"fieldtype": "Int",
+		"route": ["List", LOG],
+		"route_options": {"status": "Failed", "finished_at": [">", str(since.replace(microsecond=0))]},
+	}
+
+
+def _background_line() -> tuple[str, bool]:
+	"""The card's line, and whether the background runs."""
+	line = _background_problem_line()
+	return (line, False) if line else (_("Running"), True)
+
+
+def _background_problem_line() -> str | None:
 	problems = background_problems(background_facts(), now_datetime())
 	if not problems:
-		return _("Running")
+		return None
 	first = problems[0]
 	if first.kind == "scheduler":
 		return (

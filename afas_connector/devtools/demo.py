@@ -34,6 +34,16 @@ from afas_connector.simulator import AfasSimulator
 
 #: The demo's simulator is an AFAS environment of its own, so its keys never mix with a real one's.
 DEMO_ENVIRONMENT = {"environment_id": "99999", "environment_type": "Test"}
+#: How the demo's simulator names itself in metainfo, as AFAS names a Test environment 99999 (type
+#: letter, number, letters): Test Connection finds it is the environment AFAS Settings name.
+DEMO_ENVID = "T99999AA"
+#: Why the demo does not run before ERPNext's setup wizard: the wizard sets the site's time zone (times
+#: written before it are in Frappe's default zone and sort wrongly afterwards) and makes the groups,
+#: territories and Company the demo needs (ones the demo made first would collide with the wizard's).
+SETUP_WIZARD_FIRST = (
+	"Complete ERPNext's setup wizard first (log in to the desk at /app, which opens it), then run the "
+	"demo again."
+)
 
 
 class DemoError(Exception):
@@ -262,9 +272,11 @@ def run_demo(
 	*, port: int = 8899, rows: int = 0, serve: bool = False, echo: Callable[[str], None] = print
 ) -> list[dict[str, Any]]:
 	"""Run the whole demo; returns the summary rows it printed. Raises :class:`DemoError` when the
-	simulator cannot start (the port is taken)."""
+	simulator cannot start (the port is taken) or ERPNext's setup wizard has not been completed."""
+	if not frappe.is_setup_complete():
+		raise DemoError(SETUP_WIZARD_FIRST)
 	try:
-		sim = AfasSimulator(port=port).start()
+		sim = AfasSimulator(port=port, env_id=DEMO_ENVID).start()
 	except OSError as exc:
 		raise DemoError(
 			f"Port {port} on 127.0.0.1 is in use ({exc.strerror or exc}): another demo or simulator is "

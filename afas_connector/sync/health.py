@@ -106,6 +106,8 @@ class BackgroundFacts:
 	#: Workers listening per queue, and when the oldest job still waiting in it was queued.
 	workers: dict[str, int] = field(default_factory=dict)
 	oldest_job: dict[str, dt.datetime | None] = field(default_factory=dict)
+	#: Jobs waiting per queue (of every site of the bench: they wait in one line).
+	jobs: dict[str, int] = field(default_factory=dict)
 	#: Job timeout (seconds) per queue.
 	timeouts: dict[str, int] = field(default_factory=dict)
 	#: The job queue (Redis) could not be read.

@@ -267,7 +267,9 @@ class TestHealthOverHTTP(IntegrationTestCase):
 	def test_workspace_card_says_what_is_not_running(self):
 		response = self.server.call("afas_connector.api.background_card", "GET", auth=self.manager)
 		self.assertEqual(response.status_code, 200, response.text[:300])
-		self.assertIn(response.json()["message"], ("Scheduler off", "No worker: default, long"))
+		line = response.json()["message"]  # HTML: the card shows it as it is, in its own colour
+		self.assertIn(frappe.utils.strip_html(line), ("Scheduler off", "No worker: default, long"))
+		self.assertTrue(line.startswith('<span class="afas-background text-danger">'), line)
 		self.assertEqual(
 			self.server.call("afas_connector.api.background_card", "GET", auth=self.plain).status_code, 403
 		)

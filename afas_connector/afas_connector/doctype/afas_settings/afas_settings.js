@@ -12,9 +12,11 @@ frappe.ui.form.on("AFAS Settings", {
 					const esc = frappe.utils.escape_html;
 					const list = (title, ids) =>
 						ids && ids.length ? `<p><b>${esc(title)}</b>: ${ids.map(esc).join(", ")}</p>` : "";
+					// AFAS answered, but as another environment than the settings name: loud, never "Connected"
+					const mismatch = result.ok && result.environment_mismatch;
 					frappe.msgprint({
-						title: result.ok ? __("Connected") : __("Connection failed"),
-						indicator: result.ok ? "green" : "red",
+						title: mismatch ? __("Wrong AFAS environment") : result.ok ? __("Connected") : __("Connection failed"),
+						indicator: result.ok && !mismatch ? "green" : "red",
 						message:
 							`<p>${esc(result.message || "")}</p>` +
 							list(__("GetConnectors"), result.get_connector_ids) +
@@ -27,15 +29,25 @@ frappe.ui.form.on("AFAS Settings", {
 		frm.add_custom_button(__("Mappings"), () => frappe.set_route("List", "AFAS Connector Mapping"), __("View"));
 		frm.add_custom_button(__("Sync Logs"), () => frappe.set_route("List", "AFAS Sync Log"), __("View"));
 		render_monitoring_status(frm);
-		if (frm.doc.last_connection_test) {
-			frm.dashboard.set_headline_alert(
-				`<div class="${frm.doc.connection_ok ? "text-success" : "text-danger"}">${frappe.utils.escape_html(
-					frm.doc.connection_message || ""
-				)}</div>`
-			);
-		}
 	},
 });
+
+// The headline: the last Test Connection with its time. A failure AFAS has answered since (a later
+// run or push succeeded) is over and is not shown as current; an answer from another AFAS
+// environment than the settings name stays red until it is corrected. ``c``: the health answer's
+// ``connection``, or (health not available) what the form holds.
+function render_connection_headline(frm, c) {
+	if (!c || !c.last_test) return;
+	const esc = frappe.utils.escape_html;
+	const when = (t) => frappe.datetime.str_to_user(t);
+	let css = c.ok && !c.environment_mismatch ? "text-success" : "text-danger";
+	let text = __("Test Connection, {0}: {1}", [when(c.last_test), c.message || ""]);
+	if (!c.ok && !c.environment_mismatch && c.answered_since) {
+		css = "text-success";
+		text = __("AFAS answered at {0}, after the failed Test Connection of {1}.", [when(c.answered_since), when(c.last_test)]);
+	}
+	frm.dashboard.set_headline_alert(`<div class="afas-connection ${css}">${esc(text)}</div>`);
+}
 
 // The read-only "Background Jobs and Health" block: the health answer (afas_connector.api.health).
 function render_monitoring_status(frm) {
@@ -46,6 +58,7 @@ function render_monitoring_status(frm) {
 		.call({ method: "afas_connector.api.health", type: "GET" })
 		.then((r) => {
 			const h = r.message || {};
+			render_connection_headline(frm, h.connection);
 			const colour = { ok: "green", degraded: "orange", failing: "red" }[h.status] || "gray";
 			const label = { ok: __("OK"), degraded: __("Degraded"), failing: __("Failing") }[h.status] || h.status;
 			const scheduler = h.scheduler || {};
@@ -62,12 +75,14 @@ function render_monitoring_status(frm) {
 			if (h.queue_error) {
 				lines.push(`<p class="text-danger">${esc(__("The job queue cannot be read: {0}", [h.queue_error]))}</p>`);
 			} else {
-				const queues = Object.entries(h.queues || {}).map(([name, q]) =>
-					esc(
-						__("{0}: {1} workers", [name, q.workers]) +
-							(q.oldest_job_minutes != null ? ", " + __("oldest job {0} min", [q.oldest_job_minutes]) : "")
-					)
-				);
+				const queues = Object.entries(h.queues || {}).map(([name, q]) => {
+					let jobs = __("empty");
+					if (q.jobs) {
+						jobs = q.jobs === 1 ? __("1 job waiting") : __("{0} jobs waiting", [q.jobs]);
+						if (q.oldest_job_minutes != null) jobs += ", " + __("oldest job {0} min", [q.oldest_job_minutes]);
+					}
+					return esc(__("{0}: {1} workers", [name, q.workers]) + ", " + jobs);
+				});
 				lines.push(`<p><b>${__("Queues")}:</b> ${queues.join("; ")}</p>`);
 			}
 			const outbox = h.outbox || {};
@@ -114,5 +129,12 @@ function render_monitoring_status(frm) {
 				frm.dashboard.add_comment(esc(background.map((p) => p.subject).join("; ")), "red", true);
 			}
 		})
-		.catch(() => field.$wrapper.html(`<p class="text-muted">${esc(__("Health not available."))}</p>`));
+		.catch(() => {
+			field.$wrapper.html(`<p class="text-muted">${esc(__("Health not available."))}</p>`);
+			render_connection_headline(frm, {
+				last_test: frm.doc.last_connection_test,
+				ok: frm.doc.connection_ok,
+				message: frm.doc.connection_message,
+			});
+		});
 }
