@@ -1089,6 +1089,7 @@ def run_pull_job(
 	from afas_connector.binding.alerts import note_scheduler_off
 
 	note_scheduler_off()  # a manual run works without the scheduler; the scheduled ones do not
+	log = _waiting_log(mapping, log)
 	try:
 		return sync_mapping(mapping, trigger=trigger, full=full, log=log).name
 	except AlreadyRunning:
@@ -1097,6 +1098,20 @@ def run_pull_job(
 				frappe.get_doc(LOG, log), "Failed", error=_("Another run of {0} was going on").format(mapping)
 			)
 		return None
+
+
+def _waiting_log(mapping: str, log: str | None) -> str | None:
+	"""The Queued Sync Log this job runs as: its own while still Queued, else the one a user queued
+	while this job waited (Sync Now found the job already in RQ and left its log for it to take), else
+	None (the run makes its own)."""
+	if log and frappe.db.get_value(LOG, log, "status") == "Queued":
+		return log
+	return frappe.db.get_value(
+		LOG,
+		{"mapping": mapping, "direction": "Inbound", "status": "Queued"},
+		"name",
+		order_by="creation asc",
+	)
 
 
 def switched_off(mapping: str) -> str | None:
@@ -1142,8 +1157,7 @@ def queue_pull(mapping: str, *, trigger: str, full: bool = False) -> tuple[str, 
 	if current:
 		return current, False
 	log = create_log(mapping=mapping, direction="Inbound", trigger=trigger, status="Queued", commit=True)
-	if enqueue_pull(mapping, trigger=trigger, full=full, log=log.name, after_dead_run=dead) is None:
-		frappe.db.delete(LOG, {"name": log.name})  # RQ already holds a job for the mapping
-		frappe.db.commit()
-		return current or log.name, False
+	# RQ may already hold a job of the mapping that no Queued log answers for (a scheduled run waiting
+	# for a worker): it takes this log when it starts (run_pull_job), so the user follows a real run.
+	enqueue_pull(mapping, trigger=trigger, full=full, log=log.name, after_dead_run=dead)
 	return log.name, True

@@ -97,13 +97,18 @@ def new_customer(name: str, **fields: Any) -> Any:
 def new_sales_order(
 	customer: str, company: str, lines: list[tuple[str, float, float]], submit: bool = True, **fields: Any
 ) -> Any:
-	"""Insert (and submit) a Sales Order of ``lines`` (item code, qty, rate), delivered today."""
+	"""Insert (and submit) a Sales Order of ``lines`` (item code, qty, rate), delivered today, in the
+	company's currency: the site's selling price list may be in another one (ERPNext's test setup makes
+	a USD company), and the order would then need an exchange rate nobody entered."""
 	today = frappe.utils.today()
 	order = frappe.get_doc(
 		{
 			"doctype": "Sales Order",
 			"customer": customer,
 			"company": company,
+			"currency": frappe.get_cached_value("Company", company, "default_currency"),
+			"conversion_rate": 1,
+			"plc_conversion_rate": 1,
 			"transaction_date": today,
 			"delivery_date": today,
 			"items": [{"item_code": item, "qty": qty, "rate": rate} for item, qty, rate in lines],

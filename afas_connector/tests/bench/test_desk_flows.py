@@ -135,7 +135,9 @@ class TestDeskFlows(DeskTestCase):
 		)
 		self.assertIn("ERP_Items", facts["picker"])
 		rows = {afas: (erpnext, transform) for afas, erpnext, transform in facts["rows"]}
-		self.assertEqual(rows["Unit"][0], "stock_uom")
+		# AFAS's units ("stk") are not UOM names: no link suggested, and the dialog says why (issue 26 §3)
+		self.assertNotIn("Unit", rows)
+		self.assertIn("Default Unit of Measure", facts["fetch_dialog"])  # mandatory, so named
 		self.assertEqual(rows["Blocked"], ("disabled", "boolean"))
 		self.assertEqual((facts["key_field"], facts["modified_field"]), ("ItemCode", "Modified"))
 		self.assertGreater(facts["preview_rows"], 0)

@@ -33,6 +33,7 @@ LABELS = {
 		"intro": "switched off",
 		"differs": "Differs",
 		"overwritten": "Overwritten",
+		"schedule": "Schedule",
 	},
 	"nl": {
 		**FLOW_LABELS["nl"],
@@ -42,10 +43,11 @@ LABELS = {
 		"import_item": "Koppelingen importeren",
 		"import_label": "Importeren",
 		"reads_everything": "leest elke rij",
-		"vat_title": "AFAS btw-codes (Profit_VAT_code) → AFAS Reference Code",
+		"vat_title": "AFAS btw-codes (Profit_VAT_code) → AFAS-referentiecode",
 		"intro": "uitgeschakeld",
 		"differs": "Wijkt af",
 		"overwritten": "Overschreven",
+		"schedule": "Planning",  # a difference names the field as the form labels it
 	},
 }
 
@@ -116,7 +118,7 @@ class TestDeskTemplates(TemplateCase):
 				file.write(frappe.as_json(data))
 			facts = self.flow("import_mappings", language, file=path, overwrite=[changed])
 			self.assertIn(labels["differs"], facts["preview"])
-			self.assertIn("schedule: Hourly → Daily", facts["preview"])
+			self.assertIn(f"{labels['schedule']}: Hourly → Daily", facts["preview"])
 			self.assertIn(labels["overwritten"], facts["result"])
 			self.assertEqual(frappe.db.get_value(MAPPING, changed, "schedule"), "Daily")
 			json.dumps(facts)

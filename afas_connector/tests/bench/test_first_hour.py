@@ -310,6 +310,34 @@ class TestQueuedWorkSaysWhatIsMissing(IntegrationTestCase):
 		self.assertNotEqual(answer["log"], orphan.name)
 		self.assertEqual(frappe.db.get_value("AFAS Sync Log", orphan.name, "status"), "Failed")
 
+	def delete_what_the_run_wrote(self):
+		"""The run's Customers and links go (the demo's Customers share their names: left, they would
+		make the demo's match-by-name ambiguous for every later test)."""
+		for name in frappe.get_all(
+			"AFAS Record Link", filters={"mapping": INBOUND_MAPPING}, pluck="reference_name"
+		):
+			if frappe.db.exists("Customer", name):
+				frappe.delete_doc("Customer", name, force=True, ignore_permissions=True)
+		frappe.db.delete("AFAS Record Link", {"mapping": INBOUND_MAPPING})
+		frappe.db.commit()
+
+	def test_sync_now_while_a_scheduled_job_waits_answers_a_log_that_job_runs_as(self):
+		"""RQ already holds the mapping's job (the scheduler queued it; no worker took it yet): Sync Now
+		answers a Queued log that exists, and the waiting job, when a worker starts it, runs as it (it
+		answered a deleted log before: the desk showed "AFAS Sync Log … not found")."""
+		from afas_connector.binding.pull import run_pull_job
+
+		self.enqueue.stop()
+		with patch("afas_connector.binding.pull.enqueue_pull", return_value=None):  # RQ: "already queued"
+			answer = api.sync_now(INBOUND_MAPPING)
+		self.enqueue.start()
+		self.assertTrue(frappe.db.exists("AFAS Sync Log", answer["log"]))
+		self.assertEqual(frappe.db.get_value("AFAS Sync Log", answer["log"], "status"), "Queued")
+		self.addCleanup(self.delete_what_the_run_wrote)
+		ran_as = run_pull_job(INBOUND_MAPPING, trigger="Scheduler")  # the waiting job, started at last
+		self.assertEqual(ran_as, answer["log"])
+		self.assertIn(frappe.db.get_value("AFAS Sync Log", answer["log"], "status"), ("Success", "Partial"))
+
 
 class TestCliOnASwitchedOffMapping(IntegrationTestCase):
 	def test_bench_afas_sync_says_the_mapping_is_switched_off(self):
@@ -413,3 +441,128 @@ class TestDeskSaysNoWorker(DeskTestCase):
 				self.assertIn(f'afas sync "{name}"', shown)
 				self.assertNotIn("&quot;", shown)
 			self.assertEqual(facts["status"], {"en": "Queued", "nl": "In wachtrij"}[language])
+
+
+class TestTheFirstHourInTheDesk(DeskTestCase):
+	"""Issue 26's first hour end to end, on a company with the Dutch chart, in English and Dutch: the
+	demo, the workspace, a mapping from a template (switched off), its preview (rows it would insert
+	say "new"), switched on, Sync Now with no worker (the dialog says so and how to run it now), then
+	with one (the run goes to its end). Screenshots ``first_hour_*-<language>*.png``."""
+
+	desk_users: ClassVar = {
+		user: (["AFAS Manager", "System Manager", "Sales Master Manager"], language)
+		for language, user in FLOW_USERS.items()
+	}
+	LABELS: ClassVar = {
+		"en": {
+			"afas_group": "AFAS",
+			"sync_item": "Sync Now",
+			"preview_item": "Preview",
+			"template_button": "New from Template",
+			"next_label": "Next",
+			"create_label": "Create",
+			"new": "new",
+			"result_new": "New",
+			"switched_off": "switched off",
+			"no_worker": "No background worker takes jobs from the long queue",
+			"cards": "Queued Changes",
+		},
+		"nl": {
+			"afas_group": "AFAS",
+			"sync_item": "Nu synchroniseren",
+			"preview_item": "Voorbeeld",
+			"template_button": "Nieuw uit sjabloon",
+			"next_label": "volgende",
+			"create_label": "Creëren",
+			"new": "nieuw",
+			"result_new": "Nieuw",
+			"switched_off": "uitgeschakeld",
+			"no_worker": "Geen achtergrondworker neemt taken uit de wachtrij long",
+			"cards": "Wijzigingen in de wachtrij",
+		},
+	}
+
+	def test_install_demo_workspace_template_preview_sync_without_and_with_a_worker(self):
+		from afas_connector.sync.templates import get_template
+		from afas_connector.tests.bench.test_desk_flows import QueueRunner
+
+		company = dutch_company()
+		lines: list[str] = []
+		with patch.object(demo, "demo_company", return_value=company):
+			run_demo(port=0, echo=lines.append)
+		output = "\n".join(lines)
+		self.assertNotIn("Traceback", output)
+		self.assertRegex(output, r"POST FiEntries: Success")
+		configure(self.sim)  # the demo's own simulator stopped with it: back to this test's
+		frappe.defaults.set_user_default("company", company, user=FLOW_USERS["en"])
+		frappe.defaults.set_user_default("company", company, user=FLOW_USERS["nl"])
+		frappe.db.commit()
+		for language in ("en", "nl"):
+			labels = self.LABELS[language]
+			user = FLOW_USERS[language]
+			facts = run_flow(self, self.server, user, language, "workspace", labels)
+			self.assertIn(labels["cards"].lower(), " ".join(facts["cards"]).lower())
+
+			name = f"First Hour Template {language}"
+			self.addCleanup(cleanup_mapping, name, "Customer")
+			cleanup_mapping(name, "Customer")
+			# this run's debtors: new Customers (the demo's are matched by name by its own mapping)
+			tag = frappe.generate_hash(length=6)
+			for row in self.sim.rows("Profit_Debtor"):
+				self.sim.update_row(
+					"Profit_Debtor", row["DebtorId"], {"DebtorName": f"{row['DebtorName']} {tag}"}
+				)
+			template_title = frappe._(get_template("debtors-in").title, lang=language)
+			facts = run_flow(
+				self,
+				self.server,
+				user,
+				language,
+				"new_from_template",
+				{**labels, "template": "debtors-in", "title": template_title, "name": name},
+			)
+			self.assertEqual(facts["doc"]["enabled"], 0)
+			self.assertIn(labels["switched_off"], facts["intro"])
+
+			with (
+				workers(NO_WORKER),
+				patch("afas_connector.binding.pull.enqueue_pull", return_value=SimpleNamespace(id="job")),
+			):
+				facts = run_flow(
+					self,
+					self.server,
+					user,
+					f"{language}-no-worker",
+					"first_hour_mapping",
+					{**labels, "name": name, "expect_waiting": True},
+				)
+			self.assertTrue(facts["preview_documents"])
+			for result, document in zip(facts["preview_results"], facts["preview_documents"]):
+				if result == labels["result_new"]:
+					self.assertEqual(document, labels["new"])
+			self.assertIn(labels["no_worker"], facts["waiting"])
+			self.assertIn(f'afas sync "{name}"', facts["waiting"])
+
+			runner = QueueRunner(name)
+			try:
+				facts = run_flow(
+					self,
+					self.server,
+					user,
+					f"{language}-worker",
+					"first_hour_mapping",
+					{**labels, "name": name, "skip_preview": True},
+				)
+			finally:
+				runner.close()
+			self.assertEqual(facts["waiting_shown"], 0)
+			done = frappe.get_all(
+				"AFAS Sync Log",
+				filters={"mapping": name, "status": ["in", ("Success", "Partial")]},
+				pluck="name",
+			)
+			self.assertTrue(
+				done,
+				f"{facts} {frappe.get_all('AFAS Sync Log', filters={'mapping': name}, fields=['status', 'error', 'record_errors'])}",
+			)
+			self.assertTrue(frappe.db.count("AFAS Record Link", {"mapping": name}))

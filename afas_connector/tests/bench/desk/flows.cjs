@@ -93,6 +93,12 @@ const flows = {
 		facts.preview_rows = await preview.locator("table.afas-table tbody tr").count();
 		facts.preview_text = (await preview.locator(".modal-body").innerText()).slice(0, 400);
 		await closeDialogs(page);
+		// a new mapping starts switched off (issue 26): checked, the user switches it on
+		facts.enabled_before = await page.evaluate(() => cur_frm.doc.enabled);
+		await page.evaluate(() => cur_frm.set_value("enabled", 1));
+		await page.keyboard.press("Control+s");
+		await page.waitForFunction(() => !cur_frm.is_dirty() && cur_frm.doc.enabled === 1, null, { timeout: 30000 });
+		await page.waitForTimeout(800);
 		await menu(page, args.afas_group, args.sync_item);
 		const progress = await dialog(page);
 		await page.waitForFunction(
@@ -225,6 +231,46 @@ const flows = {
 		const headline = page.locator(".form-message .afas-waiting");
 		await headline.waitFor({ state: "visible", timeout: 20000 });
 		facts.headline = (await headline.innerText()).trim();
+	},
+
+	// The first hour (issue 26), on a mapping made from a template: Preview (rows it would insert say
+	// "new"), switch it on, Sync Now. With no worker the dialog says so and how to run it now; with one,
+	// the run goes to its end.
+	async first_hour_mapping(page, facts) {
+		await openForm(page, "AFAS Connector Mapping", args.name);
+		facts.intro_before = (await page.locator(".form-intro-area, .form-message").first().innerText().catch(() => "")).trim();
+		if (!args.skip_preview) {
+			await menu(page, args.afas_group, args.preview_item);
+			const preview = await dialog(page);
+			await preview.locator("table.afas-table").waitFor({ timeout: 20000 });
+			facts.preview_documents = await preview.locator("table.afas-table tbody tr td:nth-child(3)").allInnerTexts();
+			facts.preview_results = await preview.locator("table.afas-table tbody tr td:nth-child(2)").allInnerTexts();
+			await page.screenshot({ path: screenshot.replace(/\.png$/, "-preview.png"), fullPage: true });
+			await closeDialogs(page);
+		}
+		await page.evaluate(() => cur_frm.set_value("enabled", 1));
+		await page.keyboard.press("Control+s");
+		await page.waitForFunction(() => !cur_frm.is_dirty() && cur_frm.doc.enabled === 1, null, { timeout: 30000 });
+		await page.waitForTimeout(800);
+		await menu(page, args.afas_group, args.sync_item);
+		const modal = await dialog(page);
+		if (args.expect_waiting) {
+			await modal.locator(".afas-waiting").waitFor({ state: "visible", timeout: 30000 });
+			facts.waiting = (await modal.locator(".afas-waiting").innerText()).trim();
+			facts.status = (await modal.locator(".afas-status").innerText()).trim();
+			return;
+		}
+		await page.waitForFunction(
+			() => {
+				const pill = document.querySelector(".modal.show .afas-status");
+				return pill && /green|orange|red/.test(pill.className);
+			},
+			null,
+			{ timeout: 90000 }
+		);
+		facts.status = (await modal.locator(".afas-status").innerText()).trim();
+		facts.text = (await modal.locator(".afas-progress-text").innerText()).trim();
+		facts.waiting_shown = await modal.locator(".afas-waiting:visible").count();
 	},
 
 	// The AFAS workspace: three number cards and two charts, no server error.
