@@ -489,7 +489,9 @@ def describe(problem: Problem) -> tuple[str, str]:
 		)
 	if kind == "needs_attention":
 		return (
-			_("{0}: {1} documents need attention").format(m, d["count"]),
+			_("{0}: 1 document needs attention").format(m)
+			if d["count"] == 1
+			else _("{0}: {1} documents need attention").format(m, d["count"]),
 			_(
 				"AFAS refused the push of {0} documents of {1} for a reason a retry will not fix, or the "
 				"answer to it was lost and AFAS may hold them (Outcome Unknown). Open their failed Sync "

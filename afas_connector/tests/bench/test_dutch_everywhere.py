@@ -125,3 +125,16 @@ class TestDutchEverywhere(IntegrationTestCase):
 		finally:
 			frappe.set_user(current)
 			frappe.local.lang = before
+
+
+class TestOneIsSingular(IntegrationTestCase):
+	def test_one_document_needs_attention_not_one_documents(self):
+		from afas_connector.binding.monitoring import describe
+		from afas_connector.sync.health import Problem
+
+		one = Problem("k", "needs_attention", "error", "Debiteuren", {"count": 1})
+		two = Problem("k", "needs_attention", "error", "Debiteuren", {"count": 2})
+		self.assertEqual(describe(one)[0], "Debiteuren: 1 document needs attention")
+		with InDutch():
+			self.assertEqual(describe(one)[0], "Debiteuren: 1 document vraagt aandacht")
+			self.assertEqual(describe(two)[0], "Debiteuren: 2 documenten vragen aandacht")

@@ -87,7 +87,7 @@ function render_monitoring_status(frm) {
 			}
 			const outbox = h.outbox || {};
 			lines.push(
-				`<p><b>${__("Outbox")}:</b> ${esc(__("{0} changes waiting", [outbox.pending || 0]))}${
+				`<p><b>${__("Outbox")}:</b> ${esc(outbox.pending === 1 ? __("1 change waiting") : __("{0} changes waiting", [outbox.pending || 0]))}${
 					outbox.oldest_pending_minutes != null
 						? esc(", " + __("oldest {0} min", [outbox.oldest_pending_minutes]))
 						: ""
