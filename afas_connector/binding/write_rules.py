@@ -116,7 +116,7 @@ def doctype_refusal(doctype: str) -> str | None:
 	meta = frappe.get_meta(doctype)
 	if doctype in NEVER_WRITTEN or (meta.module in SYSTEM_MODULES and doctype not in DATA_DOCTYPES):
 		return _(
-			"{0} grants access, changes the site or runs code: no mapping may write it (see the README, Security)"
+			"{0} grants access, changes the site or runs code: no mapping may write it (see docs/security.md)"
 		).format(_(doctype))
 	if meta.issingle:
 		return _("{0} is a settings page (Single): no mapping may write it").format(_(doctype))
