@@ -72,14 +72,15 @@ def _load_routes() -> dict[str, Any]:
 
 
 def _skip(doc: Any) -> bool:
+	"""Whether the app has nothing to do with this save. The flags and the app's own DocTypes are
+	looked at before the mappings are read: while the app is installed or migrated its tables may not
+	exist yet, and reading them would fail every save (an Error Log of that failure is a save too)."""
 	flags = frappe.flags
-	return bool(
-		doc.doctype not in _routes()["mapped"]
-		or doc.doctype in OWN_DOCTYPES
-		or flags.in_install
-		or flags.in_migrate
-		or flags.in_patch
-	)
+	if flags.in_install or flags.in_migrate or flags.in_patch or doc.doctype in OWN_DOCTYPES:
+		return True
+	if doc.doctype == "Error Log":
+		return True  # written while failing: reading the mappings for it again would loop
+	return doc.doctype not in _routes()["mapped"]
 
 
 #: The savepoint of the app's own bookkeeping inside a user's save.
@@ -94,6 +95,8 @@ def _never_blocks(step: str, doc: Any, action: Callable[[], Any], savepoint: str
 		if _skip(doc):  # most saves of a site: no savepoint, nothing else
 			return None
 	except Exception as exc:
+		if frappe.db.is_table_missing(exc):  # the app is not (yet) installed on this site: nothing to do
+			return None
 		_record_failure(step, doc, exc)
 		return None
 	frappe.db.savepoint(savepoint)

@@ -243,6 +243,27 @@ class TestWhatAMappingMayWrite(TrustCase):
 
 
 class TestSavesNeverFail(TrustCase):
+	def test_a_site_without_the_apps_tables_saves_as_before(self):
+		"""While the app is installed (or on a site whose install broke half-way) its tables may be
+		missing: a save neither fails nor writes an Error Log about it (which was a save too, and
+		looped into a RecursionError on migrate)."""
+		from unittest.mock import patch
+
+		from afas_connector.binding import doc_events
+
+		try:
+			frappe.db.sql("select name from `tabAFAS No Such Table`")
+		except Exception as exc:
+			missing = exc
+		before = frappe.db.count("Error Log")
+		with patch.object(doc_events, "_routes", side_effect=missing):
+			todo = frappe.get_doc({"doctype": "ToDo", "description": "no tables yet"}).insert()
+			frappe.get_doc({"doctype": "Error Log", "method": "x", "error": "y"}).insert(
+				ignore_permissions=True
+			)
+		self.assertTrue(frappe.db.exists("ToDo", todo.name))
+		self.assertEqual(frappe.db.count("Error Log"), before + 1, "only the Error Log saved on purpose")
+
 	def test_a_failing_condition_never_fails_a_users_save(self):
 		from afas_connector.binding.doc_events import clear_outbound_cache
 
