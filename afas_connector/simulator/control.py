@@ -14,17 +14,50 @@ the events) | ``webhook_resend`` ({"event_id"}: the same body once more) | ``web
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import asdict
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
+from afas_connector.simulator.faults import Fault, FaultPlan
 from afas_connector.simulator.responses import Response, json_response, message_response
 from afas_connector.simulator.store import FunctionalError
-
-if TYPE_CHECKING:
-	from afas_connector.simulator.server import AfasSimulator
+from afas_connector.simulator.webhooks import WebhookSender
 
 
-def handle(sim: AfasSimulator, method: str, action: str, query: dict[str, str], raw_body: bytes) -> Response:
+class LoggedRequest(Protocol):
+	"""A request the simulator logged (the server's ``RequestRecord``)."""
+
+	def to_json(self) -> dict[str, Any]: ...
+
+
+class ControlledSimulator(Protocol):
+	"""What the control actions drive: a protocol, as the server is above them (it dispatches here)."""
+
+	faults: FaultPlan
+	webhooks: WebhookSender
+
+	@property
+	def requests(self) -> Sequence[LoggedRequest]: ...
+	@property
+	def concurrency(self) -> dict[str, int]: ...
+	def clear_requests(self) -> None: ...
+	def rows(self, connector_id: str) -> list[dict[str, Any]]: ...
+	def records(self, update_connector_id: str) -> dict[str, dict[str, Any]]: ...
+	def reset_data(self, demo_data: bool = True) -> None: ...
+	def generate_rows(self, connector_id: str, n: int, seed: int = 1) -> int: ...
+	def add_rows(self, connector_id: str, rows: list[dict[str, Any]]) -> None: ...
+	def update_row(self, connector_id: str, key_value: Any, changes: dict[str, Any]) -> None: ...
+	def delete_row(self, connector_id: str, key_value: Any) -> None: ...
+	def load_payroll(self, entries: tuple | None = None, year: int = 2024) -> None: ...
+	def block_period(self, year: int, period: int, unit: int = 1, blocked: bool = True) -> None: ...
+	def lock_booking_layout(self, times: int | None = 1) -> Fault: ...
+	def revoke_token(self) -> None: ...
+	def restore_token(self) -> None: ...
+
+
+def handle(
+	sim: ControlledSimulator, method: str, action: str, query: dict[str, str], raw_body: bytes
+) -> Response:
 	"""Run one control action; bad input is a 400 with a message."""
 	try:
 		body: Any = json.loads(raw_body.decode("utf-8")) if raw_body.strip() else {}
@@ -54,7 +87,7 @@ def handle(sim: AfasSimulator, method: str, action: str, query: dict[str, str], 
 	return message_response(404, f"Unknown control action {method} {action!r}")
 
 
-def _post(sim: AfasSimulator, action: str, body: dict[str, Any]) -> Response:
+def _post(sim: ControlledSimulator, action: str, body: dict[str, Any]) -> Response:
 	if action == "faults":
 		fault = sim.faults.add(**body)
 		return json_response(201, asdict(fault))

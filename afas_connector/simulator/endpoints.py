@@ -20,7 +20,7 @@ import base64
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from afas_connector.afas.filters import FilterSet, parse_filterjson, parse_simple_params
 from afas_connector.simulator.connectors import APP_NAME
@@ -35,10 +35,16 @@ from afas_connector.simulator.responses import (
 	not_found,
 	unexpected_error,
 )
-from afas_connector.simulator.store import FunctionalError, StoredFile
+from afas_connector.simulator.store import FunctionalError, Store, StoredFile
 
-if TYPE_CHECKING:
-	from afas_connector.simulator.server import AfasSimulator
+
+class Simulator(Protocol):
+	"""What the endpoints read of a simulator: a protocol, as the server is above them (it dispatches here)."""
+
+	store: Store
+	env_id: str
+	profit_version: str
+	answer_shape: str
 
 
 @dataclass
@@ -79,7 +85,7 @@ def connector_label(segments: list[str]) -> str | None:
 	return names.get(head, segments[0])
 
 
-def dispatch(sim: AfasSimulator, request: Request) -> Response:
+def dispatch(sim: Simulator, request: Request) -> Response:
 	"""Route an authenticated request to its endpoint."""
 	segments = request.segments
 	head = segments[0].lower() if segments else ""
@@ -97,7 +103,7 @@ def dispatch(sim: AfasSimulator, request: Request) -> Response:
 # --- metainfo ----------------------------------------------------------------------------------------------
 
 
-def _metainfo(sim: AfasSimulator, request: Request) -> Response:
+def _metainfo(sim: Simulator, request: Request) -> Response:
 	store, english, segments = sim.store, request.english, request.segments
 	if request.method != "GET":
 		return message_response(405, "The requested resource does not support this HTTP method.")
@@ -146,7 +152,7 @@ def _metainfo(sim: AfasSimulator, request: Request) -> Response:
 # --- Get/UpdateConnectors ----------------------------------------------------------------------------------
 
 
-def _connector(sim: AfasSimulator, request: Request) -> Response:
+def _connector(sim: Simulator, request: Request) -> Response:
 	method, segments = request.method, request.segments
 	connector_id = segments[1]
 	if method == "GET" and len(segments) == 2:
@@ -180,7 +186,7 @@ def _post_answer(shape: str, connector: str, key: str, results: list[dict[str, A
 	return value if shape == "bare" else {"results": {connector: value}}
 
 
-def _get_connector(sim: AfasSimulator, connector_id: str, query: dict[str, str]) -> Response:
+def _get_connector(sim: Simulator, connector_id: str, query: dict[str, str]) -> Response:
 	skip, take = _paging(query.get("skip", "0"), query.get("take", "100"))
 	filters = _filters(query)
 	rows = _functional(lambda: sim.store.view(connector_id, filters, query.get("orderbyfieldids", "")))
@@ -230,7 +236,7 @@ def _functional(func: Any) -> Any:
 # --- data connectors ---------------------------------------------------------------------------------------
 
 
-def _data_connector(sim: AfasSimulator, request: Request, head: str) -> Response:
+def _data_connector(sim: Simulator, request: Request, head: str) -> Response:
 	if request.method != "GET":
 		return message_response(405, "The requested resource does not support this HTTP method.")
 	store, args, query = sim.store, request.segments[1:], request.query
