@@ -23,20 +23,32 @@ from frappe.rate_limiter import rate_limit
 from frappe.utils import cint
 
 from afas_connector.afas import AfasError
-from afas_connector.binding import arguments
-from afas_connector.binding.constants import LOG, MANAGER_ROLES, MAPPING, MONITOR_ROLE
+from afas_connector.afas.update import build_body
+from afas_connector.binding import arguments, connection, ledger, monitoring, transfer, write_rules
+from afas_connector.binding.access import require_manager, require_monitor
+from afas_connector.binding.connection import connector_fields, environment, get_client
+from afas_connector.binding.constants import LOG, MAPPING
+from afas_connector.binding.doc_events import outbound_doctypes
+from afas_connector.binding.ledger import REFERENCE
+from afas_connector.binding.monitoring import background_summary, log_waiting_notice
+from afas_connector.binding.monitoring import health as health_answer
+from afas_connector.binding.outbox import queue_change, resolve_unknown, retry
+from afas_connector.binding.pull import (
+	load_state,
+	preview,
+	progress_key,
+	queue_pull,
+	save_state,
+	switched_off,
+)
+from afas_connector.binding.push import fit_to_afas, plan_for, record_for
+from afas_connector.binding.record_links import afas_key_of, removed_key
+from afas_connector.binding.suggestions import suggest
+from afas_connector.binding.templates import create_mapping, template_list
+from afas_connector.binding.transfer import preview_import
+from afas_connector.binding.usage import usage_today
 from afas_connector.sync.open_items import OPEN_ITEMS
-
-
-def is_manager() -> bool:
-	"""An AFAS Manager or System Manager: who may use the connector's API and buttons."""
-	return frappe.session.user != "Guest" and bool(set(frappe.get_roles()) & set(MANAGER_ROLES))
-
-
-def require_manager() -> None:
-	"""Only AFAS Managers and System Managers may use the connector's API."""
-	if not is_manager():
-		raise frappe.PermissionError(_("Only an AFAS Manager or System Manager may do this"))
+from afas_connector.sync.templates import TEMPLATES
 
 
 def limited(limit: int, seconds: int) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -100,9 +112,8 @@ def _afas_error(exc: AfasError) -> None:
 def test_connection() -> dict[str, Any]:
 	"""Ask AFAS for metainfo and the Profit version; the outcome is stored on AFAS Settings."""
 	require_manager()
-	from afas_connector.binding.connection import test_connection as run
 
-	return run()
+	return connection.test_connection()
 
 
 @frappe.whitelist(methods=["GET"])
@@ -110,7 +121,6 @@ def test_connection() -> dict[str, Any]:
 def get_connectors() -> dict[str, Any]:
 	"""The GetConnectors and UpdateConnectors this App Connector may use."""
 	require_manager()
-	from afas_connector.binding.connection import get_client
 
 	try:
 		with get_client(interactive=True) as client:
@@ -128,7 +138,6 @@ def get_connectors() -> dict[str, Any]:
 def get_connector_fields(connector: str | None = None, kind: str = "get") -> list[dict[str, Any]]:
 	"""Fields of a GetConnector (``kind=get``) or UpdateConnector (``kind=update``), nested as paths."""
 	require_manager()
-	from afas_connector.binding.connection import connector_fields
 
 	if kind not in ("get", "update"):
 		frappe.throw(_("kind must be 'get' or 'update'"))
@@ -160,7 +169,6 @@ def suggest_fields(
 
 
 def _suggestions(connector: str, direction: str, doctype: str) -> dict[str, Any]:
-	from afas_connector.binding.suggestions import suggest
 
 	try:
 		return suggest(connector, direction, doctype)
@@ -212,15 +220,11 @@ def preview_mapping(
 	doc = _mapping(mapping)
 	limit = arguments.integer(limit, "limit", 1, 50)
 	docname = arguments.optional_name(docname, "docname", _("the name of a document to preview"))
-	from afas_connector.binding.write_rules import check
 
-	check(doc)
+	write_rules.check(doc)
 	if doc.mapping_type == OPEN_ITEMS:
 		frappe.throw(_("An Open Items mapping writes only AFAS's open amounts: run Sync Now to read them"))
 	if doc.direction == "Outbound":
-		from afas_connector.afas.update import build_body
-		from afas_connector.binding.push import fit_to_afas, plan_for, record_for
-
 		doctype = doc.erpnext_doctype
 		name = docname or frappe.db.get_value(doctype, {}, "name", order_by="modified desc")
 		if not name:
@@ -244,7 +248,6 @@ def preview_mapping(
 			"errors": [e.to_dict() for e in errors],
 			"waiting_for": waiting,
 		}
-	from afas_connector.binding.pull import preview
 
 	try:
 		result = preview(doc, limit=limit, full=arguments.flag(full, "full"))
@@ -262,7 +265,6 @@ def sync_now(mapping: str | None = None, full: int | str = 0) -> dict[str, Any]:
 	"""Queue an inbound run of a mapping on the long queue, once: while one is queued or running, a
 	second request returns that one. ``log`` is the run's Sync Log (follow it with ``sync_status``)."""
 	require_manager()
-	from afas_connector.binding.pull import queue_pull, switched_off
 
 	doc = _mapping(mapping)
 	if doc.direction != "Inbound":
@@ -288,7 +290,6 @@ def sync_now(mapping: str | None = None, full: int | str = 0) -> dict[str, Any]:
 
 
 def _waiting_notice(status: str, direction: str, mapping: str | None = None) -> str | None:
-	from afas_connector.binding.monitoring import log_waiting_notice
 
 	return log_waiting_notice(status, direction, mapping)
 
@@ -338,8 +339,6 @@ def sync_status(mapping: str | None = None, log: str | None = None) -> dict[str,
 	]
 	zone = {"time_zone": frappe.utils.get_system_timezone()}  # of every date-time but the watermark
 	if log:
-		from afas_connector.binding.pull import progress_key
-
 		name = _log(log)
 		row = frappe.db.get_value(LOG, name, fields, as_dict=True)
 		return {
@@ -349,10 +348,6 @@ def sync_status(mapping: str | None = None, log: str | None = None) -> dict[str,
 			**zone,
 		}
 	if mapping:
-		from afas_connector.binding.connection import environment
-		from afas_connector.binding.pull import load_state
-		from afas_connector.binding.usage import usage_today
-
 		doc = _mapping(mapping)
 		state = load_state(doc)
 		used = usage_today(environment(), doc.afas_connector).get(doc.afas_connector) or {}
@@ -377,8 +372,6 @@ def sync_status(mapping: str | None = None, log: str | None = None) -> dict[str,
 			),
 		}
 	# Plain SQL: Frappe 16's get_all refuses "count(name)" in fields, 15's has no other spelling.
-	from afas_connector.binding.connection import environment
-	from afas_connector.binding.usage import usage_today
 
 	counts = frappe.db.sql(f"select status, count(*) from `tab{LOG}` group by status")
 	return {
@@ -421,8 +414,6 @@ def retry_logs(names: str | list | None = None) -> dict[str, Any]:
 def _retry(names: list[str]) -> dict[str, Any]:
 	"""Outbound logs go back in the queue where that still makes sense; an inbound log re-runs its
 	mapping, which reads the rows that failed again. Says what it skipped, and why."""
-	from afas_connector.binding.outbox import retry
-	from afas_connector.binding.pull import queue_pull, switched_off
 
 	outbound = [n for n in names if frappe.db.get_value(LOG, n, "direction") == "Outbound"]
 	inbound = {
@@ -460,7 +451,6 @@ def resolve_log(
 	"""Settle a push whose outcome is unknown (its POST's answer was lost, so AFAS may hold the
 	record): link it to the ``afas_key`` found in AFAS, or ``resend=1`` after finding nothing."""
 	require_manager()
-	from afas_connector.binding.outbox import resolve_unknown
 
 	name = _log(name)
 	afas_key = arguments.optional_name(afas_key, "afas_key", _("the AFAS key you found"))
@@ -476,7 +466,6 @@ def resolve_log(
 def dismiss_failed_rows(mapping: str | None = None, keys: str | list | None = None) -> dict[str, Any]:
 	"""Stop reading failed AFAS rows again: the given AFAS ``keys`` (JSON list), or all of them."""
 	require_manager()
-	from afas_connector.binding.pull import load_state, save_state
 
 	doc = _mapping(mapping)
 	doc.check_permission("write")
@@ -494,8 +483,6 @@ def push_document(
 ) -> dict[str, Any]:
 	"""Queue a push of one document through its outbound mapping(s), whatever changed."""
 	require_manager()
-	from afas_connector.binding.doc_events import outbound_doctypes
-	from afas_connector.binding.outbox import queue_change
 
 	doctype = _required(doctype, "doctype", _("the DocType of the document, e.g. Customer"))
 	name = _required(name, "name", _("the name of the document"))
@@ -518,8 +505,6 @@ def push_document(
 	if not mappings:
 		frappe.throw(_("No enabled outbound mapping covers {0}").format(doctype))
 	if doc.docstatus == 2:
-		from afas_connector.binding.record_links import afas_key_of, removed_key
-
 		if not any(afas_key_of(m, name) for m in mappings):
 			removed = next((key for m in mappings if (key := removed_key(m, doctype, name))), None)
 			if removed:  # it was sent, and its cancellation deleted it from AFAS
@@ -559,31 +544,18 @@ def reference_values(kind: str | None = None) -> list[dict[str, str]]:
 	"""The values AFAS has for a Ledger Maps kind (Account, VAT Code, Journal, Administration, Cost
 	Centre): ``[{value, description}]`` from AFAS's standard GetConnector, to pick a map's AFAS side."""
 	require_manager()
-	from afas_connector.binding.ledger import REFERENCE
-	from afas_connector.binding.ledger import reference_values as read
 
 	kind = _required(kind, "kind", _("one of {0}").format(", ".join(REFERENCE)))
 	if kind not in REFERENCE:
 		frappe.throw(_("kind must be one of {0}").format(", ".join(REFERENCE)))
 	try:
-		values = read(kind)
+		values = ledger.reference_values(kind)
 	except AfasError as exc:
 		_afas_error(exc)
 	return [{"value": value, "description": description} for value, description in values.items()]
 
 
 # ------------------------------------------------------------------ monitoring
-
-
-def is_monitor() -> bool:
-	"""An AFAS Monitor (read-only: the health answer and the alerts), or anyone who is a manager."""
-	return is_manager() or (frappe.session.user != "Guest" and MONITOR_ROLE in frappe.get_roles())
-
-
-def require_monitor() -> None:
-	"""The health answer is for AFAS Managers, System Managers and the read-only AFAS Monitor role."""
-	if not is_monitor():
-		raise frappe.PermissionError(_("Only an AFAS Manager, AFAS Monitor or System Manager may do this"))
 
 
 @frappe.whitelist(methods=["GET"])
@@ -594,9 +566,8 @@ def health(http_status: int | str = 0) -> dict[str, Any]:
 	consecutive failures, backlog and oldest pending age. No secrets. ``http_status=1`` answers a
 	failing status with HTTP 503, for checks that read only the status code."""
 	require_monitor()
-	from afas_connector.binding.monitoring import health as answer
 
-	result = answer()
+	result = health_answer()
 	if arguments.flag(http_status, "http_status") and result["status"] == "failing":
 		frappe.local.response["http_status_code"] = 503
 	return result
@@ -608,7 +579,6 @@ def background_card(filters: str | dict | None = None) -> str:
 	"""The AFAS workspace's Background Jobs card: ``Running``, or the first background problem.
 	``filters`` is what a number card sends; it is not used. Reads only."""
 	require_monitor()
-	from afas_connector.binding.monitoring import background_summary
 
 	return background_summary()
 
@@ -619,9 +589,8 @@ def failures_card(filters: str | dict | None = None) -> dict[str, Any]:
 	"""The AFAS workspace's Failures (24 h) card: the Sync Logs that ended Failed in the last 24
 	hours, and the list it opens. ``filters`` is what a number card sends; it is not used. Reads only."""
 	require_monitor()
-	from afas_connector.binding.monitoring import failures_card as count
 
-	return count()
+	return monitoring.failures_card()
 
 
 # ------------------------------------------------------------------ templates, export and import
@@ -633,7 +602,6 @@ def get_mapping_templates() -> list[dict[str, Any]]:
 	"""The mapping templates on AFAS's standard connectors: what each maps, the questions it asks (with
 	proposed answers), the mapping already made from it and the templates it still waits for."""
 	require_manager()
-	from afas_connector.binding.templates import template_list
 
 	return template_list()
 
@@ -646,8 +614,6 @@ def new_mapping_from_template(
 	"""Make a mapping from a template, saved switched off: ``{mapping, checked, message,
 	reads_everything}``. ``answers`` is a JSON object of the template's questions."""
 	require_manager()
-	from afas_connector.binding.templates import create_mapping
-	from afas_connector.sync.templates import TEMPLATES
 
 	template = _required(template, "template", _("the id of a mapping template, e.g. debtors-in"))
 	if template not in TEMPLATES:
@@ -664,12 +630,11 @@ def new_mapping_from_template(
 def export_mappings(names: str | list | None = None) -> dict[str, Any]:
 	"""The given mappings (JSON list; all when empty) as one JSON document, for import on another site."""
 	require_manager()
-	from afas_connector.binding.transfer import export_mappings as export
 
 	chosen = arguments.names(names) if names else []
 	for name in chosen:
 		_mapping(name)
-	return export(chosen)
+	return transfer.export_mappings(chosen)
 
 
 def _export_file(data: Any) -> dict[str, Any]:
@@ -688,7 +653,6 @@ def preview_mapping_import(data: str | dict | None = None) -> dict[str, Any]:
 	"""What importing an exported file would change (new, update with its differences, same) and
 	what stops it; nothing is written."""
 	require_manager()
-	from afas_connector.binding.transfer import preview_import
 
 	return preview_import(_export_file(data))
 
@@ -699,8 +663,9 @@ def import_mappings(data: str | dict | None = None, overwrite: str | list | None
 	"""Import an exported file: new mappings switched off, the mappings named in ``overwrite`` (JSON
 	list) changed, every other difference left alone and reported."""
 	require_manager()
-	from afas_connector.binding.transfer import import_mappings as run
 
 	if not frappe.has_permission(MAPPING, "create"):
 		raise frappe.PermissionError(_("Not permitted to create an AFAS Connector Mapping"))
-	return run(_export_file(data), arguments.names(overwrite, "overwrite") if overwrite else [])
+	return transfer.import_mappings(
+		_export_file(data), arguments.names(overwrite, "overwrite") if overwrite else []
+	)

@@ -35,6 +35,7 @@ def sync(context, mapping: str, full: bool = False) -> None:
 	frappe.init(site=site)
 	frappe.connect()
 	try:
+		# lazy: Frappe imports every app's commands for every bench command; the app loads when its own runs
 		from afas_connector.binding.pull import AlreadyRunning, switched_off, sync_mapping
 
 		if frappe.db.exists("AFAS Connector Mapping", mapping) and (off := switched_off(mapping)):
@@ -78,6 +79,7 @@ def demo(context, port: int, rows: int, serve: bool) -> None:
 	frappe.init(site=site)
 	frappe.connect()
 	try:
+		# lazy: Frappe imports every app's commands for every bench command; the app loads when its own runs
 		from afas_connector.devtools.demo import DemoError, run_demo
 
 		frappe.set_user("Administrator")
@@ -133,23 +135,28 @@ def benchmark(
 	frappe.connect()
 	try:
 		if which == "inbound" and page_latency_ms is not None:
+			# lazy: Frappe imports every app's commands for every bench command; the app loads when its own runs
 			from afas_connector.devtools.benchmark_pull import run_page_latency
 
 			run_page_latency(rows or 10_000, page_latency_ms, page_size)
 		elif which == "inbound":
+			# lazy: Frappe imports every app's commands for every bench command; the app loads when its own runs
 			from afas_connector.devtools.benchmark_pull import run
 
 			run(rows or 10_000)
 		elif which == "ledger":
+			# lazy: Frappe imports every app's commands for every bench command; the app loads when its own runs
 			from afas_connector.devtools.benchmark_ledger import run
 
 			run(rows or 1_000)
 		elif which == "push":
+			# lazy: Frappe imports every app's commands for every bench command; the app loads when its own runs
 			from afas_connector.devtools.benchmark_parallel_push import run
 
 			counts = tuple(int(n) for n in workers.split(",") if n.strip())
 			run(latency_ms, counts, rows or 100)
 		else:
+			# lazy: Frappe imports every app's commands for every bench command; the app loads when its own runs
 			from afas_connector.devtools.benchmark_push import run
 
 			run(rows or 1_000)

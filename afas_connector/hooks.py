@@ -41,12 +41,19 @@ doc_events = {
 		"after_rename": f"{_EVENTS}.after_rename",
 	},
 	# a file attached to a document that pushes its attachments to AFAS goes there too
-	"File": {"after_insert": "afas_connector.binding.attachments.on_file_attached"},
+	"File": {"after_insert": "afas_connector.binding.doc_events.on_file_attached"},
 }
 
 # "Push to AFAS" on the forms of mapped DocTypes; which ones comes with the boot info.
 app_include_js = "/assets/afas_connector/js/afas_connector.js"
 boot_session = "afas_connector.binding.doc_events.boot_session"
+
+# What the flows tell (binding/facts.py) and who acts on it: the flows never call an observer.
+afas_observers = {
+	"credentials_refused": ["afas_connector.binding.alerts.credentials_refused"],
+	"credentials_accepted": ["afas_connector.binding.alerts.credentials_accepted"],
+	"job_started": ["afas_connector.binding.alerts.note_scheduler_off"],
+}
 
 # The app's jobs write their logs in the language of whoever queued them, else the site's.
 before_job = ["afas_connector.binding.language.before_job"]

@@ -2,8 +2,10 @@
 
 import frappe
 
+from afas_connector.afas_connector.doctype.afas_sync_log.afas_sync_log import on_doctype_update
 from afas_connector.binding.constants import MANAGER_ROLE, MONITOR_ROLE, SETTINGS
 from afas_connector.binding.doc_events import clear_outbound_cache
+from afas_connector.binding.monitoring import threshold_defaults
 
 
 def after_install() -> None:
@@ -25,13 +27,11 @@ def ensure_monitoring_defaults() -> None:
 		)
 	# The Sync Log's indexes, including the one monitoring reads by (an unchanged DocType is not
 	# synced again on migrate, so its on_doctype_update would not run); each is added once.
-	from afas_connector.afas_connector.doctype.afas_sync_log.afas_sync_log import on_doctype_update
 
 	on_doctype_update()
 	stored = frappe.db.get_singles_dict(SETTINGS)
 	if not stored:
 		return  # never saved: the first load takes every field's default, these included
-	from afas_connector.binding.monitoring import threshold_defaults
 
 	for fieldname, value in threshold_defaults().items():
 		if stored.get(fieldname) in (None, ""):

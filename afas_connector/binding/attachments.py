@@ -33,7 +33,7 @@ from frappe import _
 from afas_connector.afas import AfasError, FilterSet, Record
 from afas_connector.afas.update import build_body, encode_body
 from afas_connector.binding.connection import environment
-from afas_connector.binding.constants import FILE_LINK, LINK, MAPPING, OWN_DOCTYPES
+from afas_connector.binding.constants import FILE_LINK, LINK, MAPPING
 from afas_connector.binding.record_links import name_of
 from afas_connector.sync.attachments import (
 	changed,
@@ -376,31 +376,3 @@ def remember_sent(mapping: Any, doctype: str, name: str, files: list[Any], afas_
 				"afas_key": afas_key,
 			}
 		).insert(ignore_permissions=True, ignore_links=True)
-
-
-def on_file_attached(doc: Any, method: str | None = None) -> None:
-	"""A file attached to a document whose outbound mapping sends attachments: push the document, so
-	the file follows. A draft of a document pushed on submit waits for its submit."""
-	if doc.is_folder or frappe.flags.afas_inbound or doc.flags.afas_inbound or frappe.flags.in_install:
-		return
-	doctype, name = doc.attached_to_doctype, doc.attached_to_name
-	if not doctype or not name or doctype in OWN_DOCTYPES:
-		return
-	from afas_connector.binding.doc_events import outbound_doctypes
-
-	mappings = [
-		m
-		for m in outbound_doctypes().get(doctype, ())
-		if frappe.get_cached_value(MAPPING, m, "send_attachments")
-	]
-	if not mappings or not frappe.db.exists(doctype, name):
-		return
-	from afas_connector.binding.outbox import queue_change_safely
-
-	target = frappe.get_doc(doctype, name)
-	if target.docstatus == 2:
-		return
-	for mapping in mappings:
-		if target.docstatus == 0 and frappe.get_cached_value(MAPPING, mapping, "push_on_submit"):
-			continue  # goes with the submit
-		queue_change_safely(target, "on_update", mapping, trigger="Attachment")

@@ -12,7 +12,9 @@ from frappe import _
 from afas_connector.afas import AfasAuthError, AfasClient, AfasConfig, AfasError, RetryPolicy
 from afas_connector.afas.client import Exchange
 from afas_connector.afas.config import same_environment
+from afas_connector.binding import facts
 from afas_connector.binding.constants import SETTINGS
+from afas_connector.binding.usage import ClientUsage
 from afas_connector.sync.metainfo import field_paths
 
 #: Metainfo is cached this long, so saving a mapping does not wait on AFAS every time.
@@ -91,8 +93,6 @@ def get_client(
 		frappe.throw(
 			_("AFAS Settings are incomplete: {0}").format("; ".join(problems)), title=_("AFAS Settings")
 		)
-	from afas_connector.binding.usage import ClientUsage
-
 	usage = ClientUsage(environment(settings))
 	if on_exchange is None:
 		counted = usage.count
@@ -157,12 +157,10 @@ def test_connection(settings: Any | None = None) -> dict[str, Any]:
 		},
 		update_modified=False,
 	)
-	from afas_connector.binding import alerts
-
 	if isinstance(refused, AfasAuthError):
-		alerts.credentials_refused(refused, during=_("Test Connection"))
+		facts.tell(facts.CREDENTIALS_REFUSED, exc=refused, during=_("Test Connection"))
 	elif result["ok"]:
-		alerts.credentials_accepted()
+		facts.tell(facts.CREDENTIALS_ACCEPTED)
 	return result
 
 

@@ -12,8 +12,12 @@ from typing import Any
 
 import frappe
 
+from afas_connector.binding.access import is_manager
 from afas_connector.binding.connection import is_enabled
 from afas_connector.binding.constants import MAPPING, OWN_DOCTYPES
+from afas_connector.binding.outbox import queue_change_safely
+from afas_connector.binding.record_links import forget_document, links_of_document, settle_merge
+from afas_connector.binding.sync_log import error_fields, insert_outbox_row, log_error
 
 CACHE_KEY = "afas_outbound_doctypes"
 
@@ -52,8 +56,6 @@ def clear_outbound_cache() -> None:
 
 def boot_session(bootinfo: Any) -> None:
 	"""Tell the desk which DocTypes get a "Push to AFAS" button: AFAS Managers only."""
-	from afas_connector.api import is_manager
-
 	if is_manager():
 		bootinfo.afas_outbound_doctypes = sorted(outbound_doctypes())
 
@@ -109,8 +111,6 @@ def _never_blocks(step: str, doc: Any, action: Callable[[], Any], savepoint: str
 
 
 def _record_failure(step: str, doc: Any, exc: Exception) -> None:
-	from afas_connector.binding.sync_log import error_fields, insert_outbox_row, log_error
-
 	fields = error_fields(exc)
 	try:
 		insert_outbox_row(
@@ -145,16 +145,12 @@ def _route(doc: Any, method: str | None) -> None:
 	event = method or ""
 	queued: set[str] = set()
 	if not (frappe.flags.afas_inbound or doc.flags.afas_inbound):  # from AFAS: pushing back would loop
-		from afas_connector.binding.outbox import queue_change_safely
-
 		if event == "on_update" and doc.flags.in_insert:
 			event = "after_insert"
 		for mapping in outbound_doctypes().get(doc.doctype, ()):
 			if queue_change_safely(doc, event, mapping):
 				queued.add(mapping)
 	if event == "on_trash":
-		from afas_connector.binding.record_links import forget_document
-
 		# A queued delete needs the link to reach the AFAS record; the push drops it once sent.
 		_never_blocks(
 			"on_trash",
@@ -171,8 +167,6 @@ def before_rename(doc: Any, method: str, old: str, new: str, merge: bool = False
 
 def _before_rename(doc: Any, old: str, merge: bool) -> None:
 	if merge and not _skip(doc):
-		from afas_connector.binding.record_links import links_of_document
-
 		frappe.local.afas_merged_links = [link.name for link in links_of_document(doc.doctype, old)]
 
 
@@ -187,8 +181,6 @@ def _after_rename(doc: Any, old: str, new: str, merge: bool) -> None:
 	if _skip(doc):
 		return
 	if merge:
-		from afas_connector.binding.record_links import settle_merge
-
 		merged = getattr(frappe.local, "afas_merged_links", None) or []
 		frappe.local.afas_merged_links = None
 		for link in settle_merge(doc.doctype, old, new, merged):
@@ -202,3 +194,27 @@ def _after_rename(doc: Any, old: str, new: str, merge: bool) -> None:
 			)
 		return
 	_route(doc, "on_update")
+
+
+def on_file_attached(doc: Any, method: str | None = None) -> None:
+	"""A file attached to a document whose outbound mapping sends attachments: push the document, so
+	the file follows. A draft of a document pushed on submit waits for its submit."""
+	if doc.is_folder or frappe.flags.afas_inbound or doc.flags.afas_inbound or frappe.flags.in_install:
+		return
+	doctype, name = doc.attached_to_doctype, doc.attached_to_name
+	if not doctype or not name or doctype in OWN_DOCTYPES:
+		return
+	mappings = [
+		m
+		for m in outbound_doctypes().get(doctype, ())
+		if frappe.get_cached_value(MAPPING, m, "send_attachments")
+	]
+	if not mappings or not frappe.db.exists(doctype, name):
+		return
+	target = frappe.get_doc(doctype, name)
+	if target.docstatus == 2:
+		return
+	for mapping in mappings:
+		if target.docstatus == 0 and frappe.get_cached_value(MAPPING, mapping, "push_on_submit"):
+			continue  # goes with the submit
+		queue_change_safely(target, "on_update", mapping, trigger="Attachment")

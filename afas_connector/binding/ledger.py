@@ -22,6 +22,7 @@ from frappe.utils import getdate
 from afas_connector.binding.connection import environment, get_client
 from afas_connector.binding.constants import LINK, LOG, MAPPING
 from afas_connector.binding.record_links import afas_key_of, link_filters, scope_of, update_link
+from afas_connector.binding.sync_log import has_pending_push
 from afas_connector.sync.ledger import (
 	DOCUMENT_NAME,
 	ERPNEXT_NUMBER,
@@ -205,8 +206,6 @@ def build(
 ) -> tuple[Any, list[RecordError], list[str]]:
 	"""The FiEntries record for the voucher (its reversal with ``reverse``), the reasons it cannot be
 	sent, and the parties whose own push is still on its way (the entry waits for them)."""
-	from afas_connector.binding.push import has_pending_push
-
 	voucher, doc = voucher_of(mapping, doctype, name, reverse=reverse)
 	maps, journals, units, _codes = maps_of(mapping)
 	maps.profit_and_loss = profit_and_loss_accounts({line.account for line in voucher.lines})

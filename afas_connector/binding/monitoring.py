@@ -20,6 +20,7 @@ from frappe.utils import cint, convert_utc_to_system_timezone, get_datetime, now
 from afas_connector.afas.config import same_environment
 from afas_connector.binding.connection import environment, is_enabled
 from afas_connector.binding.constants import ALERT, LOG, MAPPING, SETTINGS
+from afas_connector.binding.pull import load_state
 from afas_connector.sync.health import (
 	DEGRADED,
 	FAILING,
@@ -143,7 +144,6 @@ def find_problems(snap: Snapshot) -> list[Problem]:
 
 def mapping_facts(settings: dict[str, Any] | None = None) -> list[MappingFacts]:
 	"""One :class:`MappingFacts` per mapping, from its Sync Logs (a few indexed queries each)."""
-	from afas_connector.binding.pull import load_state
 
 	settings = settings if settings is not None else frappe.db.get_singles_dict(SETTINGS, cast=True)
 	settings_changed = get_datetime(settings.get("modified")) if settings.get("modified") else None

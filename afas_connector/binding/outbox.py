@@ -34,10 +34,20 @@ import frappe
 from frappe import _
 from frappe.utils import add_to_date, now_datetime
 
-from afas_connector.binding.connection import environment, is_enabled
+from afas_connector.binding import facts
+from afas_connector.binding.connection import environment, get_client, is_enabled
 from afas_connector.binding.constants import LOG, MAPPING, SETTINGS
-from afas_connector.binding.push import PushSession, push_pending
-from afas_connector.binding.sync_log import OUTCOME_UNKNOWN, insert_outbox_row, set_log
+from afas_connector.binding.pull import close_stale_runs
+from afas_connector.binding.push import PushSession, outcome_unknown_message, plan_for, push_pending
+from afas_connector.binding.record_links import link_document, scope_of
+from afas_connector.binding.sync_log import (
+	OUTCOME_UNKNOWN,
+	error_fields,
+	finish_log,
+	insert_outbox_row,
+	log_error,
+	set_log,
+)
 from afas_connector.sync.outbound_plan import LEDGER, wants_change
 
 #: Redis flag: "a drain job is queued". Cleared by the job when it starts, so later changes kick again.
@@ -137,7 +147,6 @@ def queue_change_safely(
 
 def _not_queued(doc: Any, event: str, mapping_name: str, trigger: str, exc: Exception) -> Any | None:
 	"""Keep a change that could not be queued as a Failed row, with the reason in the user's terms."""
-	from afas_connector.binding.sync_log import error_fields, log_error
 
 	fields = error_fields(exc)
 	if _condition_fails(mapping_name, doc):
@@ -401,9 +410,7 @@ def drain(now: dt.datetime | None = None, helper: str | None = None) -> int:
 	finally:
 		session.close()
 		slot.release()
-		from afas_connector.binding.alerts import note_scheduler_off
-
-		note_scheduler_off()  # saves push without the scheduler; retries and inbound runs do not
+		facts.tell(facts.JOB_STARTED)  # saves push without the scheduler; retries and inbound runs do not
 	kick_pusher()
 	return sent
 
@@ -486,8 +493,6 @@ def sweep(*, now: dt.datetime | None = None, inline: bool = False) -> int:
 	AFAS, so it becomes *Outcome Unknown* and waits for a user. Queued for over a minute means the
 	kick was lost (Redis flushed, no worker). ``inline`` drains in this process instead of in a job.
 	"""
-	from afas_connector.binding.pull import close_stale_runs
-	from afas_connector.binding.push import outcome_unknown_message
 
 	now = now or now_datetime()
 	stale = add_to_date(now, minutes=-STALE_RUNNING_MINUTES)
@@ -551,7 +556,6 @@ def retry(names: list[str]) -> dict[str, Any]:
 
 def _retry_refusal(log: Any) -> str | None:
 	"""Why a log is not put back in the queue, or None."""
-	from afas_connector.binding.push import plan_for
 
 	if log.status == OUTCOME_UNKNOWN:
 		return _("AFAS may already hold this record: link it to its AFAS key or send it again on the log")
@@ -608,8 +612,6 @@ def resolve_unknown(name: str, *, afas_key: str | None = None, resend: bool = Fa
 	document to the record AFAS holds (checked against the paired GetConnector when there is one), or
 	``resend`` sends it again (the user found nothing). Returns the log's new status. Raises
 	``frappe.ValidationError`` for anything else, so no second record can be made by accident."""
-	from afas_connector.binding.record_links import link_document
-	from afas_connector.binding.sync_log import finish_log
 
 	log = frappe.get_doc(LOG, name, for_update=True)
 	if log.status != OUTCOME_UNKNOWN:
@@ -640,7 +642,6 @@ def resolve_unknown(name: str, *, afas_key: str | None = None, resend: bool = Fa
 
 def _missing_in_afas(mapping: str, key: str) -> str | None:
 	"""Where a GetConnector of the same records is known (the pair), check that AFAS has ``key``."""
-	from afas_connector.binding.connection import get_client
 
 	paired = _paired_inbound(mapping)
 	if not paired:
@@ -661,7 +662,6 @@ def _missing_in_afas(mapping: str, key: str) -> str | None:
 
 def _paired_inbound(mapping: str) -> Any | None:
 	"""The inbound mapping that shares ``mapping``'s Record Links, if any."""
-	from afas_connector.binding.record_links import scope_of
 
 	scope = scope_of(mapping)
 	for name in [scope, *frappe.get_all(MAPPING, filters={"link_with": scope}, pluck="name")]:

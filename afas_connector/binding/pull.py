@@ -23,9 +23,11 @@ from frappe import _
 from frappe.utils import get_datetime, now_datetime
 
 from afas_connector.afas import AfasAuthError, AfasError, FilterSet, take_for_columns
-from afas_connector.binding import write_rules
+from afas_connector.binding import facts, write_rules
+from afas_connector.binding.attachments import copy_files
 from afas_connector.binding.connection import environment, get_client, get_settings, is_enabled
 from afas_connector.binding.constants import LINK, LOG, MAPPING
+from afas_connector.binding.open_items import read_open_items
 from afas_connector.binding.record_links import (
 	LOOKUPS,
 	insert_links,
@@ -43,6 +45,7 @@ from afas_connector.binding.sync_log import (
 	readable,
 	set_log,
 )
+from afas_connector.binding.usage import budget_message, calls_today, today
 from afas_connector.sync.inbound_plan import (
 	BRING_BACK,
 	KEEP_DELETED,
@@ -52,10 +55,12 @@ from afas_connector.sync.inbound_plan import (
 	begin,
 	decide,
 	key_share,
+	page_filter,
 	resync_done,
 	run_inbound,
 	settle_retries,
 	since_filter,
+	start_run,
 	time_left,
 	unique_rows,
 )
@@ -376,9 +381,7 @@ def _fail_run(mapping: str, log: Any, exc: Exception, exchanges: list[Any], coun
 	fields.update(exchange_excerpts(exchanges))
 	finish_log(log, "Failed", **counts, **fields)
 	if isinstance(exc, AfasAuthError):
-		from afas_connector.binding.alerts import credentials_refused
-
-		credentials_refused(exc, sync_log=log.name)
+		facts.tell(facts.CREDENTIALS_REFUSED, exc=exc, sync_log=log.name)
 	if not isinstance(exc, AfasError | frappe.ValidationError | frappe.PermissionError):
 		log_error(f"AFAS inbound sync {mapping} failed", exc)
 		frappe.db.commit()
@@ -386,8 +389,6 @@ def _fail_run(mapping: str, log: Any, exc: Exception, exchanges: list[Any], coun
 
 def _run_open_items(doc: Any, log: Any) -> Any:
 	"""An Open Items run: what AFAS still sees open of the invoices the Ledger mapping booked."""
-	from afas_connector.binding.open_items import read_open_items
-
 	exchanges: list[Any] = []
 	try:
 		counts, note = read_open_items(doc, on_exchange=lambda e: _keep_last(exchanges, e))
@@ -408,7 +409,6 @@ def preview(mapping: Any, *, limit: int, full: bool = False) -> dict[str, Any]:
 	unchanged, fail), document (None for an insert: the name a rolled-back insert got is not the one
 	the run will give), values, errors}]}``. Raises :class:`AfasError` when AFAS does not answer.
 	"""
-	from afas_connector.sync.inbound_plan import page_filter, start_run
 
 	state = InboundState() if full else load_state(mapping)
 	state = start_run(InboundState(watermark=state.watermark, cursor=state.cursor), full=full)
@@ -759,8 +759,6 @@ class _Writer:
 		"""The pictures and dossier attachments of the mapping's records that are new or changed in AFAS
 		(``binding/attachments.py``); a file that could not be copied is a record error of the log and is
 		tried again next run, without failing the run's rows."""
-		from afas_connector.binding.attachments import copy_files
-
 		result = copy_files(self.mapping, client)
 		if result["copied"] or result["replaced"]:
 			self.notes.append(
@@ -989,8 +987,6 @@ def defer_over_budget(mapping: Any) -> bool:
 	budget its connector's calls today (any mapping's, in the current environment) have reached. The
 	first time on a day, a Sync Log (Inbound, Scheduler, status Deferred) says so; later ticks that day
 	add none. Only the scheduler defers: Sync Now and the API run whatever the budget."""
-	from afas_connector.binding.usage import budget_message, calls_today, today
-
 	budget = int(mapping.daily_call_budget or 0)
 	if budget <= 0:
 		return False
@@ -1086,9 +1082,7 @@ def run_pull_job(
 	mapping: str, trigger: str = "Scheduler", full: bool = False, log: str | None = None
 ) -> str | None:
 	"""The background job: run the mapping unless another run holds its lock; returns its Sync Log."""
-	from afas_connector.binding.alerts import note_scheduler_off
-
-	note_scheduler_off()  # a manual run works without the scheduler; the scheduled ones do not
+	facts.tell(facts.JOB_STARTED)  # a manual run works without the scheduler; the scheduled ones do not
 	log = _waiting_log(mapping, log)
 	try:
 		return sync_mapping(mapping, trigger=trigger, full=full, log=log).name

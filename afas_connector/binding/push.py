@@ -25,7 +25,8 @@ from afas_connector.afas import (
 	Record,
 )
 from afas_connector.afas.update import root_element
-from afas_connector.binding import ledger, write_rules
+from afas_connector.binding import facts, ledger, write_rules
+from afas_connector.binding.attachments import AttachmentsTooLarge, add_files, files_to_send, remember_sent
 from afas_connector.binding.connection import connector_fields, environment, get_client, is_enabled
 from afas_connector.binding.constants import LINK, LOG, MAPPING, SETTINGS
 from afas_connector.binding.ledger import is_ledger
@@ -44,9 +45,11 @@ from afas_connector.binding.sync_log import (
 	error_fields,
 	exchange_excerpts,
 	finish_log,
+	has_pending_push,
 	log_error,
 	set_log,
 )
+from afas_connector.sync.attachments import without_file_data
 from afas_connector.sync.ledger import (
 	entry_key,
 	entry_of_record,
@@ -192,8 +195,6 @@ def process_log(name: str, session: PushSession | None = None) -> str:
 	try:
 		note = _send(session.client, mapping, log, call, link, record)
 		if files:
-			from afas_connector.binding.attachments import remember_sent
-
 			remember_sent(mapping, log.reference_doctype, log.reference_name, files, log.get("afas_key"))
 	except BaseException as exc:  # a job timeout or a signal too: see _send_failed
 		return _send_failed(log, exc, list(session.exchanges), writes_started(session.client) > writes)
@@ -336,8 +337,6 @@ def _prepare(
 			return "Failed"
 	files: list[Any] = []
 	if record is not None and mapping.get("send_attachments") and not call.deactivate:
-		from afas_connector.binding.attachments import AttachmentsTooLarge, add_files, files_to_send
-
 		files = files_to_send(mapping, log.reference_doctype, log.reference_name)
 		try:
 			record = add_files(mapping, record, files)
@@ -448,22 +447,6 @@ def plan_for(mapping: Any, event: str, doctype: str, name: str) -> tuple[Call, A
 		else None,
 	)
 	return call, link, doc
-
-
-def has_pending_push(mapping: str, name: str) -> bool:
-	return bool(
-		frappe.db.exists(
-			LOG,
-			{
-				"mapping": mapping,
-				# with the DocType, the (reference_doctype, reference_name) index finds the rows
-				"reference_doctype": frappe.get_cached_value(MAPPING, mapping, "erpnext_doctype"),
-				"reference_name": name,
-				"direction": "Outbound",
-				"status": ["in", (*PENDING, "Running")],
-			},
-		)
-	)
 
 
 # ------------------------------------------------------------------ the call
@@ -623,7 +606,6 @@ def record_dict(record: Record) -> dict[str, Any]:
 
 def _payload(record: Record) -> str:
 	"""What was sent, for the Sync Log: files as their size, never their content."""
-	from afas_connector.sync.attachments import without_file_data
 
 	return json.dumps(without_file_data(record_dict(record)), ensure_ascii=False, default=str)
 
@@ -670,9 +652,7 @@ def _record_failure(log: Any, exc: Exception, exchanges: list[Any]) -> str:
 		log_error(f"AFAS push {log.name} failed", exc, reference_doctype=LOG, reference_name=log.name)
 	finish_log(log, "Failed", rounds=step.rounds, next_attempt=None, **fields)
 	if isinstance(exc, AfasAuthError):
-		from afas_connector.binding.alerts import credentials_refused
-
-		credentials_refused(exc, sync_log=log.name)
+		facts.tell(facts.CREDENTIALS_REFUSED, exc=exc, sync_log=log.name)
 	return "Failed"
 
 

@@ -26,7 +26,7 @@ from frappe.utils import now_datetime, time_diff_in_seconds
 
 from afas_connector.afas import AfasError, Exchange, redact
 from afas_connector.binding.connection import environment
-from afas_connector.binding.constants import LOG
+from afas_connector.binding.constants import LOG, MAPPING
 
 #: A log in one of these states is closed: nothing more will happen to it on its own. Deferred: a
 #: scheduled inbound run not started because the Daily Call Budget was reached.
@@ -207,3 +207,21 @@ def exchange_excerpts(exchanges: list[Exchange]) -> dict[str, str]:
 	request = f"{last.method} {last.path}" + (f"\n{last.request_excerpt}" if last.request_excerpt else "")
 	response = (f"HTTP {last.status}\n" if last.status else "") + last.response_excerpt
 	return {"request_excerpt": request[:EXCERPT_CHARS], "response_excerpt": response[:EXCERPT_CHARS]}
+
+
+def has_pending_push(mapping: str, name: str) -> bool:
+	"""Whether a push of document ``name`` by ``mapping`` is queued, retrying or going on (a ledger
+	entry waits for its party's push, a change for its linked document's)."""
+	return bool(
+		frappe.db.exists(
+			LOG,
+			{
+				"mapping": mapping,
+				# with the DocType, the (reference_doctype, reference_name) index finds the rows
+				"reference_doctype": frappe.get_cached_value(MAPPING, mapping, "erpnext_doctype"),
+				"reference_name": name,
+				"direction": "Outbound",
+				"status": ["in", ("Queued", "Retrying", "Running")],
+			},
+		)
+	)

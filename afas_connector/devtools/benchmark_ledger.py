@@ -23,6 +23,7 @@ import frappe
 
 from afas_connector.binding.constants import LINK, LOG
 from afas_connector.binding.doc_events import _routes, clear_outbound_cache
+from afas_connector.binding.outbox import drain
 from afas_connector.binding.push import push_pending
 from afas_connector.devtools.samples import (
 	OUTBOUND,
@@ -78,7 +79,6 @@ def _delete_invoices(names: list[str], customer: str) -> None:
 
 
 def run(rows: int = 1000) -> dict[str, float]:
-	from afas_connector.binding.outbox import drain
 
 	frappe.set_user("Administrator")
 	token = frappe.generate_hash(length=6)

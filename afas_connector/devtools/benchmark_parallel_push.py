@@ -33,6 +33,8 @@ from typing import Any
 import frappe
 import requests
 
+from afas_connector.binding.outbox import AFAS_MAX_PARALLEL_CALLS
+from afas_connector.binding.sync_log import insert_outbox_row
 from afas_connector.devtools.benchmark_stats import Ratio, order, rounds
 from afas_connector.devtools.samples import (
 	OUTBOUND,
@@ -73,7 +75,6 @@ def _customers(token: str, count: int) -> list[str]:
 
 def _requeue(mapping: str, names: list[str]) -> None:
 	"""The documents as never sent: no Record Link, one Queued outbox row each (what a save writes)."""
-	from afas_connector.binding.sync_log import insert_outbox_row
 
 	frappe.db.delete("AFAS Record Link", {"mapping": mapping})
 	frappe.db.delete("AFAS Sync Log", {"mapping": mapping})
@@ -112,7 +113,6 @@ def _app_push(mapping: str, names: list[str], workers: int, limit: int) -> tuple
 	seconds from enqueueing the drain to its first push (a frappe worker forks and loads the app for
 	every job: seconds on a busy machine, the same however many documents follow), and the changes not
 	Success."""
-	from afas_connector.binding.outbox import AFAS_MAX_PARALLEL_CALLS
 
 	_requeue(mapping, names)
 	_set_max_parallel_calls(min(limit or workers, AFAS_MAX_PARALLEL_CALLS))

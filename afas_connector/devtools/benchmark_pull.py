@@ -25,6 +25,7 @@ import frappe
 
 from afas_connector.afas import AfasClient
 from afas_connector.binding.connection import config_from_settings
+from afas_connector.binding.pull import load_state, sync_mapping
 from afas_connector.devtools.benchmark_stats import Ratio, order, rounds
 from afas_connector.devtools.samples import (
 	DEBTOR_TO_CUSTOMER,
@@ -69,7 +70,6 @@ def _named(sim: AfasSimulator, rows: int, tag: str) -> None:
 
 
 def run(rows: int = 10_000) -> dict[str, float]:
-	from afas_connector.binding.pull import load_state, sync_mapping
 
 	frappe.set_user("Administrator")
 	token = frappe.generate_hash(length=6)
@@ -240,7 +240,6 @@ def run_page_latency(
 	the three, in an order that turns each round (a later run writes into a larger Customer table);
 	rounds repeat until the ratio is steady or ``budget_s`` is spent, and the medians are printed with
 	their spread (``benchmark_stats``)."""
-	from afas_connector.binding.pull import sync_mapping
 
 	frappe.set_user("Administrator")
 	token = frappe.generate_hash(length=6)

@@ -20,7 +20,8 @@ from typing import Any
 
 import frappe
 
-from afas_connector.binding.doc_events import clear_outbound_cache
+from afas_connector.binding.doc_events import _routes, clear_outbound_cache, on_document_event
+from afas_connector.binding.outbox import drain
 from afas_connector.devtools.samples import (
 	OUTBOUND,
 	isolate_outbound,
@@ -57,7 +58,6 @@ HANDLER_CALLS = 100_000
 
 def _handler_seconds() -> float:
 	"""What the doc_events handler costs a save of an unmapped DocType, timed without the save's noise."""
-	from afas_connector.binding.doc_events import on_document_event
 
 	note = frappe.get_doc({"doctype": "ToDo", "description": "not saved"})
 	on_document_event(note, "on_update")  # the cached lookup is warm, as after any earlier save
@@ -68,8 +68,6 @@ def _handler_seconds() -> float:
 
 
 def run(rows: int = 1000) -> dict[str, float]:
-	from afas_connector.binding.doc_events import _routes
-	from afas_connector.binding.outbox import drain
 
 	frappe.set_user("Administrator")
 	token = frappe.generate_hash(length=6)

@@ -14,9 +14,10 @@ from typing import Any
 
 import frappe
 
+from afas_connector.binding.connection import environment
 from afas_connector.binding.constants import LINK, LOG
 from afas_connector.binding.outbox import queue_change
-from afas_connector.binding.pull import sync_mapping
+from afas_connector.binding.pull import load_state, save_state, sync_mapping
 from afas_connector.binding.push import push_pending
 from afas_connector.devtools.samples import (
 	INBOUND,
@@ -31,6 +32,8 @@ from afas_connector.devtools.samples import (
 	use_simulator,
 )
 from afas_connector.simulator import AfasSimulator
+from afas_connector.simulator.demo_data import generate_rows
+from afas_connector.sync.inbound_plan import InboundState
 
 #: The demo's simulator is an AFAS environment of its own, so its keys never mix with a real one's.
 DEMO_ENVIRONMENT = {"environment_id": "99999", "environment_type": "Test"}
@@ -63,9 +66,6 @@ def configure(base_url: str) -> None:
 
 
 def forget_earlier_simulator() -> None:
-	from afas_connector.binding.connection import environment
-	from afas_connector.binding.pull import load_state, save_state
-	from afas_connector.sync.inbound_plan import InboundState
 
 	env = environment()
 	frappe.db.delete(LINK, {"environment": env})
@@ -77,7 +77,6 @@ def forget_earlier_simulator() -> None:
 
 def add_generated_debtors(sim: AfasSimulator, n: int) -> None:
 	"""``n`` more debtors, after the demo's own and stamped now, so an incremental run reads them."""
-	from afas_connector.simulator.demo_data import generate_rows
 
 	rows = generate_rows(sim.store.table("ERP_Debtors").spec, n, seed=1)
 	for row in rows:

@@ -25,6 +25,8 @@ from __future__ import annotations
 import uuid
 from typing import TYPE_CHECKING, Any
 
+from afas_connector.simulator.functional import FunctionalError
+
 if TYPE_CHECKING:
 	from afas_connector.simulator.store import Store
 
@@ -43,8 +45,6 @@ def _missing(english: bool, nl: str, en: str) -> str:
 
 def check_line(store: Store, record: dict[str, Any], english: bool) -> None:
 	"""Refuse an hours line whose employee, project, hour type or work type AFAS does not know."""
-	from afas_connector.simulator.store import FunctionalError
-
 	employee = record.get("EmId")
 	if employee not in (None, "") and not _known_employee(store, str(employee)):
 		raise FunctionalError(_missing(english, "Medewerker", "Employee"))

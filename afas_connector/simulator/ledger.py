@@ -36,6 +36,8 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
+from afas_connector.simulator.functional import FunctionalError
+
 if TYPE_CHECKING:
 	from afas_connector.simulator.store import Store
 
@@ -77,8 +79,6 @@ class _Messages:
 
 def check_entry(store: Store, record: dict[str, Any], english: bool) -> None:
 	"""Refuse a journal entry AFAS would refuse (see the module docstring), naming the cause."""
-	from afas_connector.simulator.store import FunctionalError
-
 	say = _Messages(english)
 	unit = _int(record.get("UnId"), 1)
 	if not _rows(store, ADMINISTRATIONS, AdminId=unit):
@@ -243,8 +243,6 @@ def _settle_open_items(store: Store, unit: int, lines: list[dict[str, Any]]) -> 
 
 
 def _check_account(store: Store, line: dict[str, Any], say: _Messages) -> None:
-	from afas_connector.simulator.store import FunctionalError
-
 	kind, number = str(line.get("VaAs") or ""), str(line.get("AcNr") or "")
 	if kind == "1":
 		known = bool(_rows(store, ACCOUNTS, Account=number))
@@ -264,8 +262,6 @@ _RATE_ROUNDING = Decimal("0.0000005")
 
 def _check_rate(line: dict[str, Any], say: _Messages) -> None:
 	"""amount × ``Rate`` = currency amount (module docstring), for a line that gives all three."""
-	from afas_connector.simulator.store import FunctionalError
-
 	if line.get("CuId") in (None, "") or line.get("Rate") in (None, ""):
 		return
 	if all(line.get(name) in (None, "") for name in ("AmDc", "AmCc")):
@@ -288,8 +284,6 @@ def _check_rate(line: dict[str, Any], say: _Messages) -> None:
 
 def _check_dimension(store: Store, line: dict[str, Any], say: _Messages) -> None:
 	"""A dimension only on an account that takes one (module docstring)."""
-	from afas_connector.simulator.store import FunctionalError
-
 	dims = line.get("FiDimEntries")
 	dims = dims if isinstance(dims, list) else [dims] if isinstance(dims, dict) else []
 	if not any(str(d.get(f"DiC{axis}") or "") for d in dims for axis in range(1, 6)):

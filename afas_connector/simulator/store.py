@@ -22,6 +22,7 @@ from typing import Any
 
 from afas_connector.afas.dates import amsterdam_now
 from afas_connector.afas.filters import FilterSet
+from afas_connector.simulator.functional import FunctionalError, UnknownConnector
 from afas_connector.simulator.query import (
 	QueryError,
 	canonical_filter,
@@ -36,14 +37,6 @@ _CUSTOM_FIELD = re.compile(r"^U[0-9A-Fa-f]{32}$")
 #: Where AFAS lists the files of dossier items (``attachment_id``, ``subject_id``, ``file_id``, ``file_name``).
 SUBJECT_ATTACHMENTS = "profit_subject_attachments"
 _VIEW_CACHE_SIZE = 32
-
-
-class FunctionalError(Exception):
-	"""An AFAS 500 functional/validation error; the message becomes ``externalMessage``."""
-
-
-class UnknownConnector(FunctionalError):
-	"""The connector does not exist or is not in the App Connector (AFAS answers 500, not 404)."""
 
 
 @dataclass(frozen=True)

@@ -561,7 +561,7 @@ The code is in `binding/no_such_module.py` and `afas/dates.py`.
 bench --site S afas frobnicate
 bench --site S afas benchmark sideways --rows 5 --colour red
 python -m afas_connector.simulator --port 1 --no-such-option
-curl "$SITE/api/method/afas_connector.api.is_manager"
+curl "$SITE/api/method/afas_connector.api.limited"
 ```
 
 ```
@@ -590,7 +590,7 @@ def test_the_checks_find_what_is_broken():
 	assert len(problems) == len(expected), problems
 	assert all(problem.endswith(said) for problem, said in zip(problems, expected)), problems
 	assert [whitelisted_problem(m) for _, m in named_methods(broken)] == [
-		"afas_connector.api.is_manager is not decorated with @frappe.whitelist"
+		"afas_connector.api.limited is not decorated with @frappe.whitelist"
 	]
 
 

@@ -9,6 +9,7 @@ from frappe.model.document import Document
 from afas_connector.afas import AfasConfig
 from afas_connector.binding.connection import config_from_settings
 from afas_connector.binding.doc_events import clear_outbound_cache
+from afas_connector.binding.monitoring import threshold_defaults
 
 #: The fields that decide where requests, and so the credentials, go.
 DESTINATION_FIELDS = ("base_url", "environment_id", "environment_type")
@@ -80,7 +81,6 @@ class AFASSettings(Document):
 
 	def validate_alert_thresholds(self) -> None:
 		"""N, K, X and Y of the alerts: empty means the default; otherwise within sensible bounds."""
-		from afas_connector.binding.monitoring import threshold_defaults
 
 		bounds = {
 			"alert_failed_runs": (1, 100),

@@ -5,6 +5,7 @@ from frappe.model.document import Document
 from frappe.utils import add_days, now_datetime
 
 from afas_connector.binding.constants import LOG
+from afas_connector.binding.monitoring import log_waiting_notice
 from afas_connector.binding.sync_log import log_title
 
 
@@ -15,8 +16,6 @@ class AFASSyncLog(Document):
 
 	def onload(self) -> None:
 		if self.status in ("Queued", "Retrying"):
-			from afas_connector.binding.monitoring import log_waiting_notice
-
 			self.set_onload("waiting", log_waiting_notice(self.status, self.direction, self.mapping))
 
 	@staticmethod
