@@ -58,6 +58,7 @@ class TestTheDeskTellsTheTruth(DeskTestCase):
 		make_log(self, direction="Inbound", status="Failed", finished_at=now_datetime())
 		make_log(self, direction="Inbound", status="Queued")
 		make_log(self, direction="Outbound", status="Queued", reference_doctype="Customer")
+		frappe.db.commit()  # count what the desk's requests see: the latest committed rows, not an old snapshot
 		recent = frappe.db.count(
 			LOG, {"status": "Failed", "finished_at": (">", add_to_date(now_datetime(), hours=-24))}
 		)
