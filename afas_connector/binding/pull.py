@@ -25,7 +25,13 @@ from frappe.utils import get_datetime, now_datetime
 from afas_connector.afas import AfasAuthError, AfasError, FilterSet, take_for_columns
 from afas_connector.binding import facts, write_rules
 from afas_connector.binding.attachments import copy_files
-from afas_connector.binding.connection import environment, get_client, get_settings, is_enabled
+from afas_connector.binding.connection import (
+	connector_fields,
+	environment,
+	get_client,
+	get_settings,
+	is_enabled,
+)
 from afas_connector.binding.constants import LINK, LOG, MAPPING
 from afas_connector.binding.open_items import read_open_items
 from afas_connector.binding.record_links import (
@@ -67,6 +73,17 @@ from afas_connector.sync.inbound_plan import (
 from afas_connector.sync.mapping import FieldMap, content_hash
 from afas_connector.sync.mapping_errors import RecordError
 from afas_connector.sync.open_items import OPEN_ITEMS
+from afas_connector.sync.personal_data import (
+	allowed_personal,
+	mask,
+	personal_kind,
+	personal_targets,
+	personal_values,
+	redact,
+	redact_text,
+	scrub_row,
+	unrequested,
+)
 from afas_connector.sync.schedule import is_due
 
 #: A run's lock lives this long unless the run's heartbeat renews it (every quarter of it, for as long
@@ -379,6 +396,8 @@ def _fail_run(mapping: str, log: Any, exc: Exception, exchanges: list[Any], coun
 	frappe.db.rollback()
 	fields = error_fields(exc)
 	fields.update(exchange_excerpts(exchanges))
+	# AFAS's answer may be a page of rows: personal values keep their field's name, not their value
+	fields = {k: redact_text(v) if isinstance(v, str) else v for k, v in fields.items()}
 	finish_log(log, "Failed", **counts, **fields)
 	if isinstance(exc, AfasAuthError):
 		facts.tell(facts.CREDENTIALS_REFUSED, exc=exc, sync_log=log.name)
@@ -426,7 +445,7 @@ def preview(mapping: Any, *, limit: int, full: bool = False) -> dict[str, Any]:
 		page = client.get_page(
 			spec.connector, skip=0, take=limit, filters=page_filter(spec, state), order_by=[spec.key_field]
 		)
-	rows, _ = unique_rows(page.rows, spec.key_field)
+	rows, _ = unique_rows(writer.scrub(page.rows), spec.key_field)
 	keys = [str(r.get(spec.key_field)) for r in rows]
 	links = links_by_key(mapping.name, keys)
 	present = writer._present([link.reference_name for link in links.values()])
@@ -448,6 +467,43 @@ def preview(mapping: Any, *, limit: int, full: bool = False) -> dict[str, Any]:
 	if spec.modified_field and state.watermark and not full:
 		since = since_filter(state.watermark, spec.overlap_seconds, state.run_started)
 	return {"since": since, "rows": results}
+
+
+def personal_data_warning(mapping: Any, columns: list[str] | None = None) -> str | None:
+	"""For the mapping form's save (a warning, never a refusal): what an inbound mapping does with AFAS's
+	personal data (BSN, salary, bank account, identity document: ``sync/personal_data.py``), or None.
+
+	Names the personal fields its rows read (kept in ERPNext, masked in logs and previews) and the
+	personal columns its GetConnector answers that no row names (dropped from every row as it is read;
+	the App Connector's GetConnector should leave them out). ``columns`` are the GetConnector's fields;
+	when not given, AFAS's metainfo (cached) is asked, and without an answer only the rows are looked at.
+	"""
+	if mapping.get("direction") != "Inbound" or not mapping.get("afas_connector"):
+		return None
+	rows = mapping.get("field_mappings") or []
+	if columns is None:
+		try:
+			columns = list(connector_fields(mapping.afas_connector, "get"))
+		except AfasError:
+			columns = []
+	read = sorted(allowed_personal(rows))
+	dropped = unrequested(columns, rows)
+	parts = []
+	if read:
+		parts.append(
+			_(
+				"This mapping reads personal data from AFAS ({0}): it is kept in ERPNext, and Sync Logs, "
+				"previews and alerts show the field names only"
+			).format(", ".join(f"{name} ({_(personal_kind(name) or '')})" for name in read))
+		)
+	if dropped:
+		parts.append(
+			_(
+				"GetConnector {0} answers personal data no row reads ({1}): it is dropped from every row as "
+				"it is read; leave these fields out of the GetConnector in AFAS so they are never sent"
+			).format(mapping.afas_connector, ", ".join(dropped))
+		)
+	return "; ".join(parts) or None
 
 
 class PreviewWouldCommit(frappe.ValidationError):
@@ -517,6 +573,18 @@ class _Writer:
 		self.left_deleted = 0  # rows left alone because their document was deleted in ERPNext
 		self.numbered: list[str] = []  # new documents ERPNext named "X - 1" because an "X" existed
 		self.title_field = frappe.get_meta(self.doctype).get_title_field()
+		#: Personal data (``sync/personal_data.py``): the AFAS fields this mapping's rows name (all others
+		#: are dropped from each row as it is read), the ERPNext fields they fill (redacted in a preview),
+		#: and the personal values of the row being written (masked in its error messages).
+		rows = mapping.get("field_mappings") or []
+		self.personal_allowed = frozenset(allowed_personal(rows))
+		self.personal_targets = tuple(personal_targets(rows))
+		self.personal: list[str] = []
+
+	def scrub(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+		"""The rows of a page as the run may hold them: personal fields no mapping row names dropped,
+		before anything hashes, stores, previews or logs them."""
+		return [scrub_row(row, self.personal_allowed) for row in rows]
 
 	@property
 	def attempted(self) -> int:
@@ -546,8 +614,9 @@ class _Writer:
 			)
 		self.pages += 1
 		self.read += len(page.rows) + page.duplicates
+		rows = self.scrub(page.rows)
 		key_field = self.mapping.afas_key_field
-		keys = [str(r.get(key_field)) for r in page.rows]
+		keys = [str(r.get(key_field)) for r in rows]
 		if keys and not page.retry:
 			self.first_key = self.first_key if self.first_key is not None else keys[0]
 			self.cursor = keys[-1]
@@ -560,7 +629,7 @@ class _Writer:
 		self.claimed = {}
 		frappe.flags.afas_inbound = True  # the outbound side must not echo these writes back
 		try:
-			for number, (key, row) in enumerate(zip(keys, page.rows), start=1):
+			for number, (key, row) in enumerate(zip(keys, rows), start=1):
 				if not self._write_row(key, row, links.get(key), present, new_links):
 					failed.add(key)
 				if number % PROGRESS_ROWS == 0:  # a large page shows progress while it is written
@@ -595,6 +664,7 @@ class _Writer:
 			"action": "unchanged",
 			"document": link.reference_name if link else None,
 		}
+		self.personal = personal_values(row) if self.personal_allowed else []
 		if link and link.merged_away:
 			self.unchanged += 1  # merged into another document in ERPNext: this record is not synced
 			self.last["note"] = _("merged away in ERPNext: not synced")
@@ -605,7 +675,7 @@ class _Writer:
 			self.last["note"] = _("deleted in ERPNext: left deleted (When Deleted in ERPNext)")
 			return True
 		values, errors = self.field_map.to_erpnext(row, key=key, lookups=LOOKUPS)  # type: ignore[union-attr]
-		self.last["values"] = values
+		self.last["values"] = redact(values, self.personal_targets) if self.personal_allowed else values
 		if errors:
 			self._fail(errors)
 			return False
@@ -744,6 +814,8 @@ class _Writer:
 		return candidates[0]
 
 	def _fail(self, errors: list[RecordError]) -> None:
+		if self.personal:  # an error may quote the value it refused: never a personal one
+			errors = [RecordError(e.key, e.field, mask(e.message, self.personal)) for e in errors]
 		self.failed += 1
 		self.last["action"] = "fail"
 		self.last["errors"] = [e.to_dict() for e in errors]

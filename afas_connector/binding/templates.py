@@ -52,12 +52,24 @@ def parameter_defaults(template: Template) -> dict[str, Any]:
 	return answers
 
 
+def unavailable(template: Template) -> str | None:
+	"""Why ``template`` cannot be used on this site (its DocType does not exist: an app that is not
+	installed, or an ERPNext without it), or None."""
+	if frappe.db.exists("DocType", template.doctype):
+		return None
+	return _("{0} needs the DocType {1}, which this site does not have").format(
+		_(template.title), _(template.doctype)
+	)
+
+
 def template_list() -> list[dict[str, Any]]:
-	"""Every template with what the picker needs: its summary, the mappings already made from it, the
+	"""Every template this site can use (:func:`unavailable`) with what the picker needs: its summary, the mappings already made from it, the
 	templates it still waits for, and proposed answers."""
 	made = made_from_templates()
 	found = []
 	for template in TEMPLATES.values():
+		if unavailable(template):
+			continue  # its DocType is another app's (not installed here): nothing to offer
 		summary = template.summary()
 		for parameter in summary["parameters"]:
 			parameter.update(label=_(parameter["label"]), description=_(parameter["description"]))
@@ -85,6 +97,9 @@ def create_mapping(
 	refused (the controller's checks against metainfo).
 	"""
 	template = get_template(template_id)
+	reason = unavailable(template)
+	if reason:
+		frappe.throw(escape_html(reason), title=_("Mapping template"))
 	answers = {
 		**parameter_defaults(template),
 		**{k: v for k, v in (answers or {}).items() if v not in (None, "")},

@@ -26,6 +26,7 @@ that module with another id is not known here; a mapping can name more with ``ex
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -118,3 +119,47 @@ def _redact(value: Any, inside: bool, extra: tuple[str, ...]) -> Any:
 	if isinstance(value, (list, tuple)):
 		return [_redact(v, inside, extra) for v in value]
 	return value
+
+
+def personal_targets(rows: Iterable[Mapping[str, Any]]) -> set[str]:
+	"""The ERPNext fields a mapping's rows fill from personal AFAS fields (``Iban`` → ``iban``): a
+	document's values under these names are personal too (:func:`redact` them with ``extra``)."""
+	return {
+		str(row.get("erpnext_field"))
+		for row in rows
+		if row.get("erpnext_field") and personal_kind(str(row.get("afas_field") or ""))
+	}
+
+
+def personal_values(row: Mapping[str, Any]) -> list[str]:
+	"""The personal values of an AFAS row (as text, longest first), to be masked in any message made
+	from it (:func:`mask`): an ERPNext validation error may quote the value it refused."""
+	found = {str(v).strip() for k, v in row.items() if v not in (None, "") and personal_kind(k)}
+	return sorted((v for v in found if len(v) >= 3), key=len, reverse=True)
+
+
+def mask(text: str, values: Iterable[str]) -> str:
+	"""``text`` with every one of ``values`` (:func:`personal_values`) replaced by :data:`REDACTED`."""
+	for value in values:
+		if value and value in text:
+			text = text.replace(value, REDACTED)
+	return text
+
+
+#: ``"Field": value`` in JSON text (an excerpt may be cut anywhere, so it is not parsed).
+_JSON_PAIR = re.compile(r'"(?P<key>[^"\\]{1,80})"\s*:\s*(?P<value>"(?:[^"\\]|\\.)*"?|-?[0-9][0-9.eE+-]*)')
+
+
+def redact_text(text: str | None, extra: Iterable[str] = ()) -> str | None:
+	""":func:`redact` for JSON as text (an HTTP exchange's excerpt, an error's AFAS answer): the value of
+	every personal ``"Field": …`` becomes :data:`REDACTED`, the field's name stays."""
+	if not text:
+		return text
+	extra = tuple(extra)
+
+	def one(match: re.Match) -> str:
+		if not personal_kind(match.group("key"), extra) or match.group("value") in ('""', "null"):
+			return match.group(0)
+		return f'"{match.group("key")}": "{REDACTED}"'
+
+	return _JSON_PAIR.sub(one, text)

@@ -749,41 +749,15 @@ def _project_dossier_out() -> Template:
 	)
 
 
-#: Every template, in the order the desk lists them.
-TEMPLATES: dict[str, Template] = {
-	t.id: t
-	for t in (
-		_debtors_in(),
-		_debtors_org_out(),
-		_debtors_per_out(),
-		_creditors_in(),
-		_creditors_org_out(),
-		_articles_in(),
-		_articles_out(),
-		_contacts_in(),
-		_addresses_in("debtor"),
-		_addresses_in("creditor"),
-		_projects_in(),
-		_cost_centres_in(),
-		_ledger_accounts_in(),
-		_vat_codes_in(),
-		_journals_in(),
-		_administrations_in(),
-		_invoice_dossier_out(),
-		_project_dossier_out(),
-	)
-}
-
-
-# --- the people side (issue 28) ---------------------------------------------------------------------------
+# --- employees (issue 28 §1) --------------------------------------------------------------------------
 #
-# Plain data like the templates above, checked against AFAS's specs by ``tests/core/templates_test.py``;
-# kept out of :data:`TEMPLATES` (the desk's picker) until the frappe layer has what each needs, which
-# each description says. ``employees-in`` reads the app's own ``ERP_Employees`` (AFAS's standard
-# ``Profit_Employees`` has its row fields in a module spec not read here: see
-# ``simulator/connectors.py``); the others read and write AFAS's standard connectors.
-
-_HRMS = "Needs the HRMS app (Leave Application is HRMS's); without it this template is unavailable."
+# ``employees-in`` reads the app's own ``ERP_Employees`` (AFAS's standard ``Profit_Employees`` has its row
+# fields in a module spec not read here: see ``simulator/connectors.py``); Department and Designation
+# (ERPNext's own DocTypes since ERPNext 14, HRMS or not) read the app's own ``ERP_OrgUnits`` and
+# ``ERP_Functions``. AFAS's ``ViSe`` (``Status``) is "I" in service and "U" out of service in AFAS's own
+# KnEmployee examples (hire, "Terminate contract"); what its other codes mean is not in the specs read,
+# so they fall back to Active. ``ViGe`` (``Gender``): AFAS's examples use "M" and "V"; other codes are a
+# row error naming the value (ERPNext's Gender records are the setup wizard's: "Male", "Female"…).
 
 
 def _employees_in() -> Template:
@@ -807,6 +781,7 @@ def _employees_in() -> Template:
 		rows=(
 			_row("EmployeeId", "employee_number", "strip", required=1),
 			_row("FirstName", "first_name", "strip", required=1),
+			_row("Prefix", "middle_name", "strip"),
 			_row("LastName", "last_name", "strip"),
 			_row("Birthdate", "date_of_birth", "date", required=1),
 			_row("Gender", "gender", "value_map", {"M": "Male", "V": "Female"}, required=1),
@@ -819,6 +794,88 @@ def _employees_in() -> Template:
 		),
 		parameters=(COMPANY,),
 	)
+
+
+def _departments_in() -> Template:
+	return Template(
+		id="departments-in",
+		title="AFAS Organisational Units (ERP_OrgUnits) → Department",
+		description=(
+			"AFAS's organisational units become Departments of the company (ERPNext names them "
+			"'Verkoop - ABBR'), matched by name; AFAS's 'reports to' is not copied: they sit under ERPNext's "
+			"root department. Reads the App Connector's own GetConnector ERP_OrgUnits (on KnOrgUnit's "
+			"fields: OuId, Ds, ReOu)."
+		),
+		direction="Inbound",
+		connector="ERP_OrgUnits",
+		doctype="Department",
+		key_field="OrgUnitId",
+		modified_field="Modified",
+		match="department_name,company",
+		rows=(
+			_row("Description", "department_name", "strip", required=1),
+			_constant("company", "{{company}}"),
+		),
+		parameters=(COMPANY,),
+	)
+
+
+def _designations_in() -> Template:
+	return Template(
+		id="designations-in",
+		title="AFAS Functions (ERP_Functions) → Designation",
+		description=(
+			"AFAS's functions become Designations, named by their description (the name ERP_Employees "
+			"gives an employee's function), matched by name. Reads the App Connector's own GetConnector "
+			"ERP_Functions (on KnOrgEmrFun's fields: CmId, FuId, Fu)."
+		),
+		direction="Inbound",
+		connector="ERP_Functions",
+		doctype="Designation",
+		key_field="FunctionId",
+		modified_field="Modified",
+		match="designation_name",
+		rows=(_row("Description", "designation_name", "strip", required=1),),
+	)
+
+
+#: Every template, in the order the desk lists them.
+TEMPLATES: dict[str, Template] = {
+	t.id: t
+	for t in (
+		_debtors_in(),
+		_debtors_org_out(),
+		_debtors_per_out(),
+		_creditors_in(),
+		_creditors_org_out(),
+		_articles_in(),
+		_articles_out(),
+		_contacts_in(),
+		_addresses_in("debtor"),
+		_addresses_in("creditor"),
+		_projects_in(),
+		_cost_centres_in(),
+		_ledger_accounts_in(),
+		_vat_codes_in(),
+		_journals_in(),
+		_administrations_in(),
+		_invoice_dossier_out(),
+		_project_dossier_out(),
+		_employees_in(),
+		_departments_in(),
+		_designations_in(),
+	)
+}
+
+
+# --- the people side (issue 28) ---------------------------------------------------------------------------
+#
+# Plain data like the templates above, checked against AFAS's specs by ``tests/core/templates_test.py``;
+# kept out of :data:`TEMPLATES` (the desk's picker) until the frappe layer has what each needs, which
+# each description says (``employees-in`` is in :data:`TEMPLATES`); they read and write AFAS's standard
+# connectors.
+
+_HRMS = "Needs the HRMS app (Leave Application is HRMS's); without it this template is unavailable."
 
 
 _WORK_TYPE = Parameter(
@@ -1001,7 +1058,6 @@ def _direct_invoice_out() -> Template:
 PEOPLE_TEMPLATES: dict[str, Template] = {
 	t.id: t
 	for t in (
-		_employees_in(),
 		_hours_out(),
 		_leaves_in(),
 		_illness_in(),

@@ -401,3 +401,161 @@ class TestProjectsCostCentresLedger(TemplateCase):
 		self.assertEqual(
 			frappe.db.get_value(LINK, {"mapping": mapping, "afas_key": "6"}, "missing_in_afas"), 1
 		)
+
+
+def genders() -> None:
+	"""ERPNext's Gender records come with its setup wizard: a test site may lack the template's two."""
+	for gender in ("Male", "Female"):
+		if not frappe.db.exists("Gender", gender):
+			frappe.get_doc({"doctype": "Gender", "gender": gender}).insert(ignore_permissions=True)
+	frappe.db.commit()
+
+
+class TestEmployees(TemplateCase):
+	"""Issue 28 §1: AFAS's employees, organisational units and functions; the personal-data rule."""
+
+	def setUp(self):
+		super().setUp()
+		genders()
+
+	def test_employees_in_with_termination_and_rehire_of_the_same_employee(self):
+		employees = self.make("employees-in")
+		rows = self.sim.rows("ERP_Employees")
+		log = self.pull(employees)
+		self.assertEqual((log.status, log.inserted, log.failed), ("Success", len(rows), 0), log.record_errors)
+		links = self.links(employees)
+		sanne = frappe.get_doc("Employee", links["1001"])
+		self.assertEqual(
+			(sanne.employee_number, sanne.first_name, sanne.last_name, sanne.gender, sanne.company),
+			("1001", "Sanne", "de Jong", "Female", COMPANY),
+		)
+		self.assertEqual((str(sanne.date_of_birth), str(sanne.date_of_joining)), ("1988-04-12", "2015-03-01"))
+		self.assertEqual(sanne.status, "Active")
+		left = frappe.get_doc("Employee", links["1006"])
+		self.assertEqual((left.status, str(left.relieving_date)), ("Left", "2024-03-31"))
+		self.assertEqual(self.pull(employees, full=True).unchanged, len(rows), "nothing changed")
+
+		# termination, then rehire: updates of the same Employee, never a second one
+		self.sim.update_row("ERP_Employees", "1001", {"Status": "U", "EndDate": "2025-06-30T00:00:00Z"})
+		log = self.pull(employees)
+		self.assertEqual((log.inserted, log.updated, log.failed), (0, 1, 0), log.record_errors)
+		sanne.reload()
+		self.assertEqual((sanne.status, str(sanne.relieving_date)), ("Left", "2025-06-30"))
+		self.sim.update_row(
+			"ERP_Employees",
+			"1001",
+			{"Status": "I", "EndDate": None, "StartDate": "2025-09-01T00:00:00Z"},
+		)
+		log = self.pull(employees)
+		self.assertEqual((log.inserted, log.updated, log.failed), (0, 1, 0), log.record_errors)
+		sanne.reload()
+		self.assertEqual((sanne.status, sanne.relieving_date), ("Active", None))
+		self.assertEqual(str(sanne.date_of_joining), "2025-09-01")
+		self.assertEqual(frappe.db.count("Employee", {"employee_number": "1001", "company": COMPANY}), 1)
+
+	def test_departments_and_designations(self):
+		departments = self.make("departments-in")
+		log = self.pull(departments)
+		units = self.sim.rows("ERP_OrgUnits")
+		self.assertEqual((log.status, log.inserted + log.updated, log.failed), ("Success", len(units), 0))
+		abbr = frappe.db.get_value("Company", COMPANY, "abbr")
+		self.assertEqual(self.links(departments)["VERK"], f"Verkoop - {abbr}")
+		self.assertEqual(frappe.db.get_value("Department", f"Verkoop - {abbr}", "company"), COMPANY)
+		designations = self.make("designations-in")
+		log = self.pull(designations)
+		functions = self.sim.rows("ERP_Functions")
+		self.assertEqual((log.status, log.inserted + log.updated, log.failed), ("Success", len(functions), 0))
+		first = functions[0]
+		self.assertEqual(self.links(designations)[first["FunctionId"]], first["Description"])
+		self.assertEqual(self.pull(designations, full=True).unchanged, len(functions))
+
+	def test_personal_values_stay_out_of_logs_previews_and_alerts(self):
+		"""The template reads no personal field; a mapping that names one (IBAN here) keeps it in ERPNext
+		only. Rows fail on a Department link and on a salary the value map does not know: neither the
+		run's Sync Log (every field), nor a preview, nor an alert holds a BSN, IBAN or salary."""
+		import json
+		import re
+		from unittest import mock
+
+		from afas_connector.binding import alerts, pull
+		from afas_connector.sync.personal_data import REDACTED
+
+		employees = self.make("employees-in")
+		doc = frappe.get_doc(MAPPING, employees)
+		doc.append("field_mappings", {"afas_field": "Iban", "erpnext_field": "iban", "transform": "strip"})
+		doc.append(
+			"field_mappings",
+			{"afas_field": "Department", "erpnext_field": "department", "transform": "strip"},
+		)
+		doc.save()
+		frappe.db.commit()
+		self.sim.update_row("ERP_Employees", "1002", {"Department": None})  # this one is written
+		rows = self.sim.rows("ERP_Employees")
+		personal = [str(r[c]) for r in rows for c in ("BSN", "Iban") if r.get(c)]
+		salaries = {str(r["Salary"]) for r in rows} | {f"{float(r['Salary']):.1f}" for r in rows}
+
+		def leaks(text: str) -> list[str]:
+			found = [v for v in personal if v in text]
+			found += [s for s in salaries if re.search(rf"(?<![\d.]){re.escape(s)}(?![\d])", text)]
+			return found
+
+		preview = pull.preview(frappe.get_doc(MAPPING, employees), limit=5, full=True)
+		self.assertEqual(leaks(json.dumps(preview, default=str)), [])
+		self.assertTrue(any(REDACTED == r["values"].get("iban") for r in preview["rows"]), preview)
+		self.assertTrue(any(r["action"] == "fail" for r in preview["rows"]), "Department fails")
+
+		log = self.pull(employees)
+		self.assertEqual((log.inserted, log.failed), (1, len(rows) - 1), log.record_errors)
+		self.assertIn("Department", log.record_errors)
+		self.assertEqual(
+			frappe.db.get_value("Employee", self.links(employees)["1002"], "iban"),
+			next(r["Iban"] for r in rows if r["EmployeeId"] == "1002"),
+			"a named personal field is kept in ERPNext",
+		)
+		# a row error that quotes a personal value: the salary, through a value map that lacks it
+		doc.reload()
+		doc.append(
+			"field_mappings",
+			{
+				"afas_field": "Salary",
+				"erpnext_field": "ctc",
+				"transform": "value_map",
+				"transform_options": '{"0": 0}',
+			},
+		)
+		doc.save()
+		frappe.db.commit()
+		log = self.pull(employees, full=True)
+		self.assertIn("not in the value map", log.record_errors)
+		self.assertIn(REDACTED, log.record_errors)
+		# a run that fails after reading a page: AFAS's last answer (a page of rows) is in the log
+		with mock.patch.object(pull, "save_state", side_effect=RuntimeError("stop")):
+			failed = self.pull(employees, full=True)
+		self.assertEqual(failed.status, "Failed")
+		alerts.evaluate_afas_alerts()
+		frappe.db.commit()
+		logs = frappe.get_all("AFAS Sync Log", filters={"mapping": employees}, fields=["*"])
+		self.assertEqual(leaks(json.dumps(logs, default=str)), [])
+		found = frappe.get_all("AFAS Alert", fields=["*"])
+		self.assertEqual(leaks(json.dumps(found, default=str)), [])
+		self.assertEqual(
+			leaks(
+				json.dumps(
+					frappe.get_all("Error Log", fields=["*"], limit=20, order_by="creation desc"), default=str
+				)
+			),
+			[],
+		)
+
+	def test_personal_data_warning_for_the_mapping_form(self):
+		from afas_connector.binding.pull import personal_data_warning
+
+		doc = frappe.get_doc(MAPPING, self.make("employees-in", enable=False))
+		columns = [c for c in self.sim.rows("ERP_Employees")[0]]
+		warning = personal_data_warning(doc, columns)
+		self.assertIn("BSN", warning)
+		self.assertIn("Iban", warning)
+		self.assertNotIn("reads personal data", warning)
+		doc.append("field_mappings", {"afas_field": "Iban", "erpnext_field": "iban", "transform": "strip"})
+		warning = personal_data_warning(doc, columns)
+		self.assertIn("reads personal data from AFAS (Iban (bank account))", warning)

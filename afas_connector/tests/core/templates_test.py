@@ -309,7 +309,7 @@ def test_the_check_can_fail():
 		}
 	)
 	assert any("KnOrganisation.Naam" in p for p in problems(bad))
-	employees = PEOPLE_TEMPLATES["employees-in"]
+	employees = TEMPLATES["employees-in"]
 	odd = Template(
 		**{
 			**employees.__dict__,
