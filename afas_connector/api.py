@@ -24,7 +24,7 @@ from frappe.utils import cint
 
 from afas_connector.afas import AfasError
 from afas_connector.afas.update import build_body
-from afas_connector.binding import arguments, connection, ledger, monitoring, transfer, write_rules
+from afas_connector.binding import arguments, connection, ledger, monitoring, transfer, webhooks, write_rules
 from afas_connector.binding.access import require_manager, require_monitor
 from afas_connector.binding.connection import connector_fields, environment, get_client
 from afas_connector.binding.constants import LOG, MAPPING
@@ -591,6 +591,25 @@ def failures_card(filters: str | dict | None = None) -> dict[str, Any]:
 	require_monitor()
 
 	return monitoring.failures_card()
+
+
+# ------------------------------------------------------------------ AFAS webhooks
+
+
+@frappe.whitelist(allow_guest=True, methods=["POST"])
+@rate_limit(limit=300, seconds=60)
+def afas_webhook() -> dict[str, Any]:
+	"""AFAS Profit 8 rings the bell (docs/operations.md, "AFAS webhooks"): a notification signed with
+	the Webhook Password of AFAS Settings queues an incremental run of the mappings its Webhook Routes
+	name, and nothing else. No session: the signature over the raw body is the only credential. 202
+	queued, 200 received before, nothing to run or switched off, 400 malformed or stale, 401 signature,
+	413 too large, 503 not queued (AFAS sends it again); the answer never echoes the body."""
+	request = frappe.request
+	status, answer = webhooks.receive(
+		request.get_data(cache=True) or b"", dict(request.headers), request.content_length
+	)
+	frappe.local.response["http_status_code"] = status
+	return answer
 
 
 # ------------------------------------------------------------------ templates, export and import

@@ -70,6 +70,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
 			"afas_connector.binding.transfer",
 			"afas_connector.binding.suggestions",
 			"afas_connector.binding.mapping_checks",
+			"afas_connector.binding.webhooks",
 			"afas_connector.binding.*_mapping",  # each mapping kind's checks, next to its flow
 		),
 	),

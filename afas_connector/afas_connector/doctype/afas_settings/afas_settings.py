@@ -10,6 +10,7 @@ from afas_connector.afas import AfasConfig
 from afas_connector.binding.connection import config_from_settings
 from afas_connector.binding.doc_events import clear_outbound_cache
 from afas_connector.binding.monitoring import threshold_defaults
+from afas_connector.binding.webhooks import check_routes
 
 #: The fields that decide where requests, and so the credentials, go.
 DESTINATION_FIELDS = ("base_url", "environment_id", "environment_type")
@@ -42,6 +43,7 @@ class AFASSettings(Document):
 		if problems:
 			frappe.throw("<br>".join(frappe.utils.escape_html(p) for p in problems), title=_("AFAS Settings"))
 		self.validate_credentials_destination()
+		check_routes(self.get("webhook_routes") or [])
 
 	def validate_credentials_destination(self) -> None:
 		"""The token goes only to the AFAS endpoint it was entered for (design.md, trust model).
