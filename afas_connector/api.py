@@ -1,7 +1,8 @@
 """Whitelisted methods: the desk buttons, ``frappe.call`` from client scripts, and ``/api/method/`` callers.
 
 Every method is ``@frappe.whitelist()`` over ``@rate_limit(...)`` (in that order, or the endpoint
-403s), checks the caller's role here and nowhere else, and is POST-only when it changes state.
+403s), checks the caller's role here and nowhere else, and is POST-only when it changes state. The
+one exception is ``afas_webhook``: AFAS calls it without a user, and its signature is the credential.
 Limits fit the cost: calls that reach AFAS are tighter than reads of local state.
 
 Arguments are checked here, in the caller's terms: a missing or bad one is a 417 whose message
