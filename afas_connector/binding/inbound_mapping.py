@@ -1,0 +1,51 @@
+"""The checks of an inbound mapping (AFAS → ERPNext, run by ``binding/pull.py``): its Filters, its
+schedule and how deletions in AFAS are found. An Open Items mapping is inbound too and has these
+checks after its own (``open_items_mapping``)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import frappe
+from croniter import croniter
+from frappe import _
+
+from afas_connector.afas.filters import normalise_filter_spec
+from afas_connector.binding.mapping_checks import escape_html
+
+#: A schedule of Every N Minutes: at least once a minute, at most once a week.
+MAX_INTERVAL_MINUTES = 10080
+
+
+def validate(doc: Any) -> None:
+	check_filters(doc)
+	check_schedule(doc)
+	if doc.deletion_mode == "Deletion Log Connector" and not doc.deletion_connector:
+		frappe.throw(_("Deletion Log Connector is required when Deletions is 'Deletion Log Connector'"))
+
+
+def check_filters(doc: Any) -> None:
+	"""Filters are JSON ``[["Blocked", "=", 0]]``, stored as they go to AFAS so the form shows them:
+	date values in Amsterdam wall-clock time without Z or offset (AFAS refuses those)."""
+	if not (doc.filters and doc.filters.strip()):
+		return
+	try:
+		doc.filter_set()
+		doc.filters = json.dumps(normalise_filter_spec(json.loads(doc.filters)), ensure_ascii=False)
+	except (ValueError, TypeError) as exc:
+		frappe.throw(
+			_('Filters must be JSON like [["Blocked", "=", 0]]: {0}').format(escape_html(str(exc))),
+			title=_("Invalid filters"),
+		)
+
+
+def check_schedule(doc: Any) -> None:
+	if doc.schedule == "Every N Minutes" and not (
+		1 <= int(doc.interval_minutes or 0) <= MAX_INTERVAL_MINUTES
+	):
+		frappe.throw(_("Interval (minutes) must be between 1 and 10080"))
+	if doc.schedule == "Cron" and not (doc.cron_expression and croniter.is_valid(doc.cron_expression)):
+		frappe.throw(
+			_("Cron Expression {0} is not valid, e.g. */15 * * * *").format(doc.cron_expression or "")
+		)
