@@ -121,7 +121,8 @@ const afas_mapping = {
 		} else if (!frm.doc.enabled) {
 			lines.push(__("Switched off: nothing runs until you check it with AFAS → Preview, then tick Enabled and save."));
 		}
-		if (frm.doc.direction === "Inbound" && frm.doc.afas_connector && !frm.doc.modified_field) {
+		// (an Open Items mapping reads only the invoices its ledger mapping booked: no watermark)
+		if (frm.doc.direction === "Inbound" && frm.doc.mapping_type !== "Open Items" && frm.doc.afas_connector && !frm.doc.modified_field) {
 			lines.push(
 				__(
 					"{0} has no modified-date field: each run reads every row. Unchanged rows are skipped by their content hash; Deletions: Full Reconcile flags records AFAS no longer has.",
