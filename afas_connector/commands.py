@@ -100,13 +100,13 @@ def demo(context, port: int, rows: int, serve: bool) -> None:
 
 
 @afas.command("benchmark")
-@click.argument("which", type=click.Choice(["inbound", "outbound", "ledger", "push"]))
+@click.argument("which", type=click.Choice(["inbound", "outbound", "ledger", "push", "templates"]))
 @click.option(
 	"--rows",
 	type=int,
 	default=None,
 	help="Rows (inbound: 10000), saves per side (outbound: 1000), submits per side (ledger: 1000) "
-	"or documents per worker (push: 100).",
+	"or documents per worker (push: 100); templates: copies of each template's demo rows (3).",
 )
 @click.option("--latency-ms", type=int, default=200, show_default=True, help="push: AFAS's answer time.")
 @click.option("--workers", default="1,2,4,8", show_default=True, help="push: worker counts to run.")
@@ -144,6 +144,11 @@ def benchmark(
 			from afas_connector.devtools.benchmark_pull import run
 
 			run(rows or 10_000)
+		elif which == "templates":
+			# lazy: Frappe imports every app's commands for every bench command; the app loads when its own runs
+			from afas_connector.devtools.benchmark_templates import run
+
+			run(rows or 3)
 		elif which == "ledger":
 			# lazy: Frappe imports every app's commands for every bench command; the app loads when its own runs
 			from afas_connector.devtools.benchmark_ledger import run
