@@ -10,6 +10,8 @@ import frappe
 from frappe import _
 
 from afas_connector.afas.update import root_element
+from afas_connector.binding.constants import MAPPING
+from afas_connector.sync.outbound_plan import LEDGER
 
 #: A Condition runs on every save of the DocType: one line, not a program.
 MAX_CONDITION_CHARS = 1000
@@ -23,6 +25,48 @@ def validate(doc: Any) -> None:
 			title=_("Missing field"),
 		)
 	check_condition(doc)
+	check_one_way_to_the_books(doc)
+
+
+#: The UpdateConnector of AFAS's direct invoices: AFAS books them itself, so an invoice sent this way
+#: must not also be booked by a Ledger mapping (issue 28 §6).
+DIRECT_INVOICE = "FbDirectInvoice"
+
+
+def check_one_way_to_the_books(doc: Any) -> None:
+	"""A DocType's invoices reach AFAS's books one way: as ledger entries (a Ledger mapping) or as
+	direct invoices AFAS books itself (FbDirectInvoice), never both — that would book them twice.
+	Refuses switching on (or saving switched on) the second while the first is on; a switched-off
+	mapping sends nothing, so the two may wait side by side (the demo's Ledger mapping, say)."""
+	if doc.direction != "Outbound" or not doc.enabled:
+		return
+	ledger = doc.mapping_type == LEDGER
+	if not ledger and doc.afas_connector != DIRECT_INVOICE:
+		return
+	other = (
+		{"mapping_type": "Field Map", "afas_connector": DIRECT_INVOICE}
+		if ledger
+		else {"mapping_type": LEDGER}
+	)
+	clash = frappe.db.get_value(
+		MAPPING,
+		{
+			"direction": "Outbound",
+			"enabled": 1,
+			"erpnext_doctype": doc.erpnext_doctype,
+			"name": ["!=", doc.name or ""],
+			**other,
+		},
+		"name",
+	)
+	if clash:
+		frappe.throw(
+			_(
+				"{0} would reach AFAS's books twice: mapping {1} already sends them as {2}. Use one of "
+				"the two (a Ledger mapping books ledger entries; FbDirectInvoice has AFAS book its own invoice)."
+			).format(_(doc.erpnext_doctype), clash, _("ledger entries") if not ledger else DIRECT_INVOICE),
+			title=_("Booked twice"),
+		)
 
 
 def check_condition(doc: Any) -> None:

@@ -215,6 +215,8 @@ class FieldMap:
 				continue
 			_node(root, path[:-1]).fields[path[-1]] = _json_safe(value)
 		for object_path, records in child_rows.items():
+			if not records:  # no child rows: no nested object (AFAS refuses an empty Element list)
+				continue
 			parts = object_path.split(".")
 			_node(root, parts[:-1]).objects[parts[-1]] = records
 		return root, errors

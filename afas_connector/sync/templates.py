@@ -1031,19 +1031,28 @@ def _direct_invoice_out() -> Template:
 			"for the debtor from the debtors mapping: an alternative to the Ledger mapping for the same "
 			"invoices (saving both is refused). Exactly once by the invoice number (OrNu, at most 12 "
 			"characters, by the ledger's Invoice Number rule): AFAS refuses a second invoice with the same "
-			"number. Needs the invoice's items as FbDirectInvoiceLines (VaIt, ItCd, BiUn, QuUn, Upri), one "
-			"per item row, from the frappe layer."
+			"number. Each item row is a line (FbDirectInvoiceLines: an article, its unit, quantity and "
+			"price)."
 		),
 		direction="Outbound",
 		connector="FbDirectInvoice",
 		doctype="Sales Invoice",
 		key_field="OrNu",
-		pair_with="debtors-in",
 		rows=(
 			_row("DbId", "customer", "afas_key", "{{mapping:debtors-in}}", required=1),
 			_row("OrDa", "posting_date", "date"),
 			_row("RfCs", "po_no", "strip"),
 			_row("CuId", "currency", "upper"),
+			_row("FbDirectInvoiceLines.VaIt", "items.item_code", "constant", "2"),  # 2: an article
+			_row("FbDirectInvoiceLines.ItCd", "items.item_code", required=1),
+			_row(
+				"FbDirectInvoiceLines.BiUn",
+				"items.uom",
+				"value_map",
+				{code: uom for code, uom in reversed(UNITS.items())},
+			),
+			_row("FbDirectInvoiceLines.QuUn", "items.qty", "number"),
+			_row("FbDirectInvoiceLines.Upri", "items.rate", "number"),
 		),
 		settings={
 			"push_on_insert": 0,
@@ -1062,9 +1071,11 @@ PEOPLE_TEMPLATES: dict[str, Template] = {
 		_leaves_in(),
 		_illness_in(),
 		_payroll_journal_in(),
-		_direct_invoice_out(),
 	)
 }
+#: Sales invoices as AFAS's order management takes them (issue 28 §6): in the desk's picker, beside the
+#: Ledger mapping (the two are alternatives for one DocType).
+TEMPLATES[_direct_invoice_out().id] = _direct_invoice_out()
 
 
 def get_template(template_id: str) -> Template:

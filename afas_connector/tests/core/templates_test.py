@@ -86,6 +86,8 @@ SAMPLES: dict[str, dict[str, Any]] = {
 		"name": "ACC-SINV-2026-00001",
 		"customer": "Zuiderzee Vis B.V.",
 		"posting_date": "2026-05-01",
+		"currency": "EUR",
+		"items": [{"item_code": "ART-1", "uom": "Nos", "qty": 3, "rate": 12.5}],
 	},
 	"Project": {"name": "PROJ-0001", "project_name": "P24-001 Nieuwbouw"},
 	"Timesheet": {
@@ -401,6 +403,7 @@ def test_every_outbound_template_body_is_stored_by_the_simulator(sim, client, te
 	for row in template.rows:
 		value: Any = stored
 		for part in row["afas_field"].split("."):
+			value = value[0] if isinstance(value, list) and value else value  # lines: the first one
 			value = value.get(part) if isinstance(value, dict) else None
 		sent = _record_value(template, row["afas_field"])
 		numbered = sent is None and row["afas_field"].endswith(".BcCo")  # AFAS numbers a new one
@@ -420,4 +423,5 @@ def _record_value(template: Template, path: str) -> Any:
 	*objects, name = path.split(".")
 	for part in objects:
 		node = node.objects[part]
+		node = node[0] if isinstance(node, list) else node  # lines: the first one
 	return node.fields.get(name)

@@ -337,3 +337,17 @@ def test_only_a_constant_may_leave_its_source_empty(outbound, field):
 			outbound=outbound,
 		)
 	assert caught.value.field == target
+
+
+def test_no_child_rows_make_no_nested_object():
+	"""A document without rows in a mapped child table sends no ``…Lines`` object: AFAS refuses an
+	empty ``Element`` list ("moet een object of een lijst van objecten zijn")."""
+	rows = [
+		{"afas_field": "DbId", "erpnext_field": "customer"},
+		{"afas_field": "FbSalesLines.ItCd", "erpnext_field": "items.item_code"},
+	]
+	outbound = FieldMap.from_rows(rows, outbound=True)
+	record, errors = outbound.to_afas({"customer": "10001", "items": []})
+	assert errors == [] and record.objects == {}
+	record, errors = outbound.to_afas({"customer": "10001", "items": [{"item_code": "A"}]})
+	assert [r.fields for r in record.objects["FbSalesLines"]] == [{"ItCd": "A"}]

@@ -55,7 +55,11 @@ class AFASConnectorMapping(Document):
 	def kind_checks(self) -> list[Check]:
 		"""The checks of this mapping's kind, in the order they run."""
 		if self.direction == "Outbound" and self.mapping_type == LEDGER:
-			return [ledger_mapping.validate, outbound_mapping.check_condition]
+			return [
+				ledger_mapping.validate,
+				outbound_mapping.check_condition,
+				outbound_mapping.check_one_way_to_the_books,
+			]
 		if self.direction == "Inbound" and self.mapping_type == OPEN_ITEMS:
 			return [open_items_mapping.validate, inbound_mapping.validate]
 		self.mapping_type = FIELD_MAP
