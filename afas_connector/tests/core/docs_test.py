@@ -584,7 +584,7 @@ def test_the_checks_find_what_is_broken():
 	expected = [
 		"commands.py has no afas command 'frobnicate'",
 		"afas benchmark has no option --colour",
-		"which must be one of ['inbound', 'outbound', 'ledger', 'push'], not 'sideways'",
+		"which must be one of ['inbound', 'outbound', 'ledger', 'push', 'templates'], not 'sideways'",
 		"python -m afas_connector.simulator has no option --no-such-option",
 	]
 	assert len(problems) == len(expected), problems
