@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import frappe
 
+from afas_connector.binding.constants import MAPPING
 from afas_connector.devtools.samples import new_sales_invoice
 from afas_connector.tests.bench.fixtures import ITEMS, sales_masters
-from afas_connector.binding.constants import MAPPING
 from afas_connector.tests.bench.test_templates import PREFIX, TemplateCase
 
 

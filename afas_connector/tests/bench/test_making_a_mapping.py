@@ -133,3 +133,35 @@ class TestMakingAMappingFromScratch(IntegrationTestCase):
 		self.assertEqual([r["action"] for r in rows], ["insert"] * 3, rows)
 		self.assertEqual([r["document"] for r in rows], [None] * 3)
 		self.assertEqual(frappe.db.count("Employee"), before)
+
+
+class TestPersonalDataAtSave(IntegrationTestCase):
+	def setUp(self):
+		configure(simulator())
+		cleanup_mapping(NAME)
+
+	def tearDown(self):
+		cleanup_mapping(NAME)
+
+	def test_saving_an_employees_mapping_says_what_it_does_with_personal_data(self):
+		"""Issue 28 §1: a warning at save (never a refusal) names the personal fields the rows read and
+		those the GetConnector answers that no row reads (dropped as they are read)."""
+		frappe.clear_messages()
+		doc = frappe.get_doc(
+			{
+				"doctype": "AFAS Connector Mapping",
+				"mapping_name": NAME,
+				"direction": "Inbound",
+				"afas_connector": "ERP_Employees",
+				"erpnext_doctype": "Employee",
+				"afas_key_field": "EmployeeId",
+				"field_mappings": [
+					{"afas_field": "EmployeeId", "erpnext_field": "employee_number"},
+					{"afas_field": "Iban", "erpnext_field": "iban"},
+				],
+			}
+		).insert()
+		self.assertTrue(doc.name)
+		said = " ".join(str(m) for m in frappe.get_message_log())
+		self.assertIn("Iban", said)
+		self.assertIn("BSN", said)  # answered by the GetConnector, read by no row: dropped
