@@ -36,21 +36,11 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
-SIGNATURE_HEADER = "X-Profit-Signature-256"
+# AFAS's header and event types (afas-profit-api.md §1.9), one list for both sides; the signing below is
+# the simulator's own, so the app's check is tested against an independent signer.
+from afas_connector.afas.webhooks import EVENT_TYPES, SIGNATURE_HEADER
+
 TIMEOUT_SECONDS = 2.0
-EVENT_TYPES = frozenset(
-	{
-		"test.executed",
-		"subject.created",
-		"subject.updated",
-		"subject.deleted",
-		"subject.reaction.created",
-		"subject.reaction.updated",
-		"subject.reaction.deleted",
-		"workflow.task.entered",
-		"workflow.action.executed",
-	}
-)
 
 
 def signature(body: bytes, password: str) -> str:
