@@ -15,6 +15,7 @@ from afas_connector.afas.filters import normalise_filter_spec
 from afas_connector.binding.mapping_checks import escape_html
 from afas_connector.binding.pull import personal_data_warning
 from afas_connector.sync.open_items import OPEN_ITEMS
+from afas_connector.sync.payroll_journal import JOURNAL_ENTRIES
 
 #: A schedule of Every N Minutes: at least once a minute, at most once a week.
 MAX_INTERVAL_MINUTES = 10080
@@ -25,7 +26,7 @@ def validate(doc: Any) -> None:
 	check_schedule(doc)
 	if doc.deletion_mode == "Deletion Log Connector" and not doc.deletion_connector:
 		frappe.throw(_("Deletion Log Connector is required when Deletions is 'Deletion Log Connector'"))
-	if doc.mapping_type != OPEN_ITEMS and (warning := personal_data_warning(doc)):
+	if doc.mapping_type not in (OPEN_ITEMS, JOURNAL_ENTRIES) and (warning := personal_data_warning(doc)):
 		frappe.msgprint(warning, title=_("Personal data"), indicator="orange")  # a warning, never a refusal
 
 

@@ -34,6 +34,7 @@ from afas_connector.binding.connection import (
 )
 from afas_connector.binding.constants import LINK, LOG, MAPPING
 from afas_connector.binding.open_items import read_open_items
+from afas_connector.binding.payroll_journal import run_journals
 from afas_connector.binding.record_links import (
 	LOOKUPS,
 	insert_links,
@@ -73,6 +74,7 @@ from afas_connector.sync.inbound_plan import (
 from afas_connector.sync.mapping import FieldMap, content_hash
 from afas_connector.sync.mapping_errors import RecordError
 from afas_connector.sync.open_items import OPEN_ITEMS
+from afas_connector.sync.payroll_journal import JOURNAL_ENTRIES
 from afas_connector.sync.personal_data import (
 	allowed_personal,
 	mask,
@@ -270,6 +272,8 @@ def _run(
 		return log
 	if doc.mapping_type == OPEN_ITEMS:
 		return _run_open_items(doc, log)
+	if doc.mapping_type == JOURNAL_ENTRIES:
+		return _run_journals(doc, log)
 	writer = _Writer(doc, log, progress)
 	# The field map this run writes with, by its hash: it settles a "field mapping changed" re-sync
 	# only if the mapping still has it when the run ends (an edit made meanwhile wants a run of its own).
@@ -416,6 +420,20 @@ def _run_open_items(doc: Any, log: Any) -> Any:
 		return log
 	frappe.db.set_value(MAPPING, doc.name, "last_run", now_datetime(), update_modified=False)
 	finish_log(log, "Partial" if counts["failed"] else "Success", **counts, error=note)
+	return log
+
+
+def _run_journals(doc: Any, log: Any) -> Any:
+	"""A Journal Entries (AFAS → ERPNext) run: AFAS's entries of the chosen journals booked once each."""
+	exchanges: list[Any] = []
+	try:
+		counts, note = run_journals(doc, on_exchange=lambda e: _keep_last(exchanges, e))
+	except Exception as exc:
+		_fail_run(doc.name, log, exc, exchanges, {})
+		return log
+	frappe.db.set_value(MAPPING, doc.name, "last_run", now_datetime(), update_modified=False)
+	status = "Success" if not counts["failed"] else "Partial" if counts["inserted"] else "Failed"
+	finish_log(log, status, **counts, error=note)
 	return log
 
 

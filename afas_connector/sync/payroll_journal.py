@@ -47,6 +47,8 @@ from afas_connector.sync.ledger import BookedEntry, entry_key, pair_reversals
 from afas_connector.sync.mapping_errors import MappingConfigError, RecordError
 
 SOURCE = "Profit_Transactions_Allocated"
+#: The mapping kind (Mapping Type) that books AFAS's entries as Journal Entries.
+JOURNAL_ENTRIES = "Journal Entries (AFAS → ERPNext)"
 CENT = Decimal("0.01")
 
 

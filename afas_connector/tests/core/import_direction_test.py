@@ -62,6 +62,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
 			"afas_connector.binding.attachments",
 			"afas_connector.binding.ledger",
 			"afas_connector.binding.open_items",
+			"afas_connector.binding.payroll_journal",
 			"afas_connector.binding.push",
 			"afas_connector.binding.pull",
 			"afas_connector.binding.outbox",

@@ -1,7 +1,7 @@
 """AFAS Connector Mapping: one sync route between an AFAS connector and an ERPNext DocType.
 
 A mapping is one of several kinds: a Field Map (inbound or outbound, with attachment settings), a
-Ledger (FiEntries) mapping, an Open Items mapping. Each kind's rules live next to the flow that uses
+Ledger (FiEntries) mapping, an Open Items mapping, a Journal Entries (AFAS → ERPNext) mapping. Each kind's rules live next to the flow that uses
 them (``binding/*_mapping.py``); this controller says which kind a mapping is and runs its checks in
 order."""
 
@@ -20,6 +20,7 @@ from afas_connector.binding import (
 	attachments_mapping,
 	field_mapping,
 	inbound_mapping,
+	journal_mapping,
 	ledger_mapping,
 	open_items_mapping,
 	outbound_mapping,
@@ -34,6 +35,7 @@ from afas_connector.binding.record_links import join_pair
 from afas_connector.sync.mapping import FieldMap
 from afas_connector.sync.open_items import OPEN_ITEMS
 from afas_connector.sync.outbound_plan import LEDGER
+from afas_connector.sync.payroll_journal import JOURNAL_ENTRIES
 
 FIELD_MAP = "Field Map"
 #: The checks of each direction of a Field Map (the attachment checks are picked by their settings).
@@ -62,6 +64,8 @@ class AFASConnectorMapping(Document):
 			]
 		if self.direction == "Inbound" and self.mapping_type == OPEN_ITEMS:
 			return [open_items_mapping.validate, inbound_mapping.validate]
+		if self.direction == "Inbound" and self.mapping_type == JOURNAL_ENTRIES:
+			return [journal_mapping.validate, inbound_mapping.validate]
 		self.mapping_type = FIELD_MAP
 		direction = DIRECTION_CHECKS.get(self.direction)
 		return [
