@@ -43,6 +43,10 @@ def parameter_defaults(template: Template) -> dict[str, Any]:
 	)
 	if "company" in names and company:
 		answers["company"] = company
+	if "ledger_mapping" in names:  # the payroll journal's: the (first) Ledger mapping
+		answers["ledger_mapping"] = frappe.db.get_value(
+			MAPPING, {"mapping_type": "Ledger (FiEntries)"}, "name", order_by="creation asc"
+		)
 	if "parent_cost_center" in names and company:
 		answers["parent_cost_center"] = frappe.db.get_value(
 			"Cost Center",

@@ -38,8 +38,9 @@ from afas_connector.simulator import AfasSimulator
 from afas_connector.sync.personal_data import scrub_row
 from afas_connector.sync.templates import TEMPLATES, Template
 
-#: Templates whose DocType is the app's own (AFAS Reference Code): no ERPNext insert to compare with.
-SKIP_DOCTYPES = {"AFAS Reference Code"}
+#: Templates whose DocType is the app's own (AFAS Reference Code): no ERPNext insert to compare with;
+#: and the payroll journal's (Journal Entry): one document per AFAS entry of many rows, not per row.
+SKIP_DOCTYPES = {"AFAS Reference Code", "Journal Entry"}
 MISSING = "AFAS benchmark missing"
 #: The columns that name a row's document (tagged per run, so nothing collides with the site's own).
 NAME_COLUMNS = {

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from afas_connector.sync.mapping import CONSTANT
+from afas_connector.sync.payroll_journal import JOURNAL_ENTRIES
 
 #: ``{{name}}`` in a template's text: a parameter (``{{company}}``) or the name of the mapping made from
 #: another template (``{{mapping:debtors-in}}``). ``{value}`` (single braces) is left alone: it belongs
@@ -994,27 +995,30 @@ def _payroll_journal_in() -> Template:
 		title="AFAS payroll journal (Profit_Transactions_Allocated) → Journal Entry",
 		description=(
 			"AFAS's entries of one journal (AFAS Payroll's) become submitted Journal Entries, one per AFAS "
-			"entry, exactly once by administration and entry number, with the Ledger mapping's account and "
-			"cost-centre maps used in reverse; an entry AFAS reverses becomes a reversing Journal Entry. "
-			"Entries the Ledger mapping books are never read back. Needs the 'payroll journal' kind in the "
-			"frappe layer (sync/payroll_journal.py groups the rows into entries): a row per line is not a "
-			"Journal Entry."
+			"entry, exactly once by administration and entry number, with the Ledger mapping's account, "
+			"cost-centre and administration maps used in reverse; an entry AFAS reverses becomes a new "
+			"Journal Entry that names the first (Reversal Of). An unmapped account or a closed period is a "
+			"Failed row booked after the fix. Entries the Ledger mappings book are never read back."
 		),
 		direction="Inbound",
 		connector="Profit_Transactions_Allocated",
 		doctype="Journal Entry",
 		key_field="EntryNo",
 		modified_field="Modified",
-		filters=(("JournalId", "=", "{{journal}}"),),
-		rows=(
-			_row("EntryDate", "posting_date", "date", required=1),
-			_row("VoucherNo", "cheque_no", "strip"),
-			_row("Description", "user_remark", "strip"),
-			_constant("voucher_type", "Journal Entry"),
-			_constant("company", "{{company}}"),
-		),
+		rows=(),  # an entry's lines are grouped by binding/payroll_journal.py, not mapped field by field
+		settings={
+			"mapping_type": JOURNAL_ENTRIES,
+			"ledger_mapping": "{{ledger_mapping}}",
+			"afas_journals": "{{journal}}",
+		},
 		parameters=(
-			COMPANY,
+			Parameter(
+				"ledger_mapping",
+				"Ledger mapping",
+				"Link",
+				"AFAS Connector Mapping",
+				description="The Ledger (FiEntries) mapping whose account, cost centre and administration maps to use",
+			),
 			Parameter(
 				"journal", "AFAS journal", default="60", description="The AFAS journal (JournalId) to read"
 			),
@@ -1070,12 +1074,13 @@ PEOPLE_TEMPLATES: dict[str, Template] = {
 		_hours_out(),
 		_leaves_in(),
 		_illness_in(),
-		_payroll_journal_in(),
 	)
 }
 #: Sales invoices as AFAS's order management takes them (issue 28 §6): in the desk's picker, beside the
 #: Ledger mapping (the two are alternatives for one DocType).
 TEMPLATES[_direct_invoice_out().id] = _direct_invoice_out()
+#: AFAS's payroll journal back as Journal Entries (issue 28 §4): the flow is ``binding/payroll_journal.py``.
+TEMPLATES[_payroll_journal_in().id] = _payroll_journal_in()
 
 
 def get_template(template_id: str) -> Template:

@@ -365,3 +365,24 @@ class TestPayrollJournal(IntegrationTestCase):
 		self.assertEqual((log.status, log.inserted, log.failed), ("Success", 2, 0), log.error)
 		self.assertEqual(sorted(self.booked()), ["1/48501", "1/48502"])
 		self.assertIn("passed by", log.error or "")
+
+	# ---------------------------------------------------------------- from the template
+
+	def test_the_template_makes_a_journal_entries_mapping_that_books(self):
+		from afas_connector.binding.templates import create_mapping, template_list
+
+		self.assertIn("payroll-journal-in", {t["id"] for t in template_list()})
+		result = create_mapping(
+			"payroll-journal-in", {"ledger_mapping": self.ledger, "journal": "60"}, self.name
+		)
+		self.assertEqual(result["mapping"], self.name)
+		mapping = frappe.get_doc(MAPPING, self.name)
+		self.assertEqual(
+			(mapping.mapping_type, mapping.ledger_mapping, mapping.afas_journals, mapping.enabled),
+			(KIND, self.ledger, "60", 0),
+		)
+		self.sim.load_payroll(payroll_entries(48601), YEAR)
+		frappe.db.set_value(MAPPING, self.name, "enabled", 1)
+		frappe.db.commit()
+		log = self.sync()
+		self.assertEqual((log.status, log.inserted), ("Success", 2), log.error)
