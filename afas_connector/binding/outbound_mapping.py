@@ -11,6 +11,7 @@ from frappe import _
 
 from afas_connector.afas.update import root_element
 from afas_connector.binding.constants import MAPPING
+from afas_connector.binding.hours import check_codes
 from afas_connector.sync.outbound_plan import LEDGER
 
 #: A Condition runs on every save of the DocType: one line, not a program.
@@ -26,6 +27,7 @@ def validate(doc: Any) -> None:
 		)
 	check_condition(doc)
 	check_one_way_to_the_books(doc)
+	check_codes(doc)  # an hours mapping's work and hour types (binding/hours.py)
 
 
 #: The UpdateConnector of AFAS's direct invoices: AFAS books them itself, so an invoice sent this way

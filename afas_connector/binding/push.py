@@ -25,7 +25,7 @@ from afas_connector.afas import (
 	Record,
 )
 from afas_connector.afas.update import root_element
-from afas_connector.binding import facts, ledger, write_rules
+from afas_connector.binding import facts, hours, ledger, write_rules
 from afas_connector.binding.attachments import AttachmentsTooLarge, add_files, files_to_send, remember_sent
 from afas_connector.binding.connection import connector_fields, environment, get_client, is_enabled
 from afas_connector.binding.constants import LINK, LOG, MAPPING, SETTINGS
@@ -150,6 +150,14 @@ def process_log(name: str, session: PushSession | None = None) -> str:
 	if log.status not in PENDING or not mapping.enabled or not is_enabled():
 		frappe.db.commit()
 		return log.status  # a disabled mapping or connector keeps its changes queued
+	if hours.is_hours(mapping):  # a Timesheet's time logs, one AFAS line each (binding/hours.py)
+		own = session is None
+		session = session or PushSession()
+		try:
+			return hours.push_timesheet(mapping, log, session, _record_failure)
+		finally:
+			if own:
+				session.close()
 	started = now_datetime()
 	try:
 		prepared = _prepare(mapping, log, started)

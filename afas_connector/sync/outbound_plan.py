@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from afas_connector.afas.config import backoff
+from afas_connector.sync.hours import CONNECTOR as HOURS
 
 #: ERPNext document event → the mapping's check box that says whether it pushes.
 EVENT_FLAGS = {
@@ -48,6 +49,9 @@ def wants_change(event: str, mapping: Any, *, manual: bool = False) -> bool:
 		if not flag or not mapping.get(flag):
 			return False
 	if mapping.get("mapping_type") == LEDGER:  # a cancel is booked as a reversal, whatever delete_action says
+		return event not in ("after_insert", "on_update", "on_trash") or manual
+	if mapping.get("afas_connector") == HOURS and mapping.get("direction") == "Outbound":
+		# hours lines: a cancel is credited (sync/hours.py), whatever delete_action says
 		return event not in ("after_insert", "on_update", "on_trash") or manual
 	return not (event in REMOVE_EVENTS and mapping.get("delete_action") == DO_NOTHING)
 

@@ -901,9 +901,8 @@ def _hours_out() -> Template:
 			"A submitted Timesheet's time logs go to AFAS as actual-costing lines, one per time log, exactly "
 			"once (the log's identity in AFAS's external key XpRe); a cancelled Timesheet's lines are "
 			"credited, never deleted. Employees and projects come from their inbound mappings; hour and "
-			"work types are checked against Profit_Hourtype and Profit_Worktype at save. Needs the 'hours' "
-			"flow in the frappe layer (sync/hours.py plans one line per time log): the rows below are the "
-			"fields of each line."
+			"work types are checked against Profit_Hourtype and Profit_Worktype at save and before sending. The rows "
+			"below are the fields of each line: a time log's date, hours, project and activity note."
 		),
 		direction="Outbound",
 		connector="PtRealization",
@@ -924,6 +923,7 @@ def _hours_out() -> Template:
 			"push_on_insert": 0,
 			"push_on_update": 0,
 			"push_on_submit": 1,
+			"push_on_cancel": 1,  # a cancel is credited, never deleted (binding/hours.py)
 			"delete_action": "Do Nothing",
 		},
 		parameters=(_WORK_TYPE, _HOUR_TYPE),
@@ -1071,7 +1071,6 @@ def _direct_invoice_out() -> Template:
 PEOPLE_TEMPLATES: dict[str, Template] = {
 	t.id: t
 	for t in (
-		_hours_out(),
 		_leaves_in(),
 		_illness_in(),
 	)
@@ -1081,6 +1080,8 @@ PEOPLE_TEMPLATES: dict[str, Template] = {
 TEMPLATES[_direct_invoice_out().id] = _direct_invoice_out()
 #: AFAS's payroll journal back as Journal Entries (issue 28 §4): the flow is ``binding/payroll_journal.py``.
 TEMPLATES[_payroll_journal_in().id] = _payroll_journal_in()
+#: Timesheets → AFAS hours (issue 28 §2): the flow is ``binding/hours.py``.
+TEMPLATES[_hours_out().id] = _hours_out()
 
 
 def get_template(template_id: str) -> Template:

@@ -60,6 +60,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
 		"flows",
 		(
 			"afas_connector.binding.attachments",
+			"afas_connector.binding.hours",
 			"afas_connector.binding.ledger",
 			"afas_connector.binding.open_items",
 			"afas_connector.binding.payroll_journal",

@@ -249,7 +249,7 @@ def _outbound_problems(template: Template) -> list[str]:
 def _body(template: Template) -> dict[str, Any]:
 	doc = apply_template(template, ANSWERS, _mappings(template))
 	record, errors = FieldMap.from_rows(doc["field_mappings"], outbound=True).to_afas(
-		SAMPLES[template.doctype], lookups={"afas_key": lambda mapping, name: "10001"}
+		SAMPLES[template.doctype], lookups={"afas_key": lambda mapping, name: _LINKED.get(mapping, "10001")}
 	)
 	assert not errors, errors
 	if template.settings.get("send_attachments"):
@@ -423,9 +423,14 @@ def test_every_outbound_template_body_is_stored_by_the_simulator(sim, client, te
 def _record(template: Template):
 	doc = apply_template(template, ANSWERS, _mappings(template))
 	record, _errors = FieldMap.from_rows(doc["field_mappings"], outbound=True).to_afas(
-		SAMPLES[template.doctype], lookups={"afas_key": lambda mapping, name: "10001"}
+		SAMPLES[template.doctype], lookups={"afas_key": lambda mapping, name: _LINKED.get(mapping, "10001")}
 	)
 	return record
+
+
+#: The AFAS keys a linked document has, where a debtor's number would not do (an hours line names an
+#: employee and a project AFAS knows: the demo's).
+_LINKED = {"mapping of employees-in": "1001", "mapping of projects-in": "P24-001"}
 
 
 def _record_value(template: Template, path: str) -> Any:
