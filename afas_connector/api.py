@@ -49,6 +49,7 @@ from afas_connector.binding.templates import create_mapping, template_list
 from afas_connector.binding.transfer import preview_import
 from afas_connector.binding.usage import usage_today
 from afas_connector.sync.open_items import OPEN_ITEMS
+from afas_connector.sync.payroll_journal import JOURNAL_ENTRIES
 from afas_connector.sync.templates import TEMPLATES
 
 
@@ -225,6 +226,8 @@ def preview_mapping(
 	write_rules.check(doc)
 	if doc.mapping_type == OPEN_ITEMS:
 		frappe.throw(_("An Open Items mapping writes only AFAS's open amounts: run Sync Now to read them"))
+	if doc.mapping_type == JOURNAL_ENTRIES:
+		frappe.throw(_("A Journal Entries mapping books AFAS's entries whole: run Sync Now to book them"))
 	if doc.direction == "Outbound":
 		doctype = doc.erpnext_doctype
 		name = docname or frappe.db.get_value(doctype, {}, "name", order_by="modified desc")

@@ -41,6 +41,7 @@ from afas_connector.sync.ledger import (
 )
 from afas_connector.sync.mapping_errors import RecordError
 from afas_connector.sync.outbound_plan import LEDGER
+from afas_connector.sync.payroll_journal import JOURNAL_ENTRIES
 
 VOUCHER_TYPES = ("Sales Invoice", "Purchase Invoice", "Payment Entry", "Journal Entry")
 INVOICES = {"Sales Invoice": "Sales Invoice Item", "Purchase Invoice": "Purchase Invoice Item"}
@@ -432,17 +433,23 @@ def unit_of(mapping: Any, company: str) -> int | None:
 
 def unmapped_accounts(mapping: Any) -> list[str]:
 	"""Accounts the mapping's vouchers use (their GL Entries so far, for the companies it maps) that
-	have no AFAS account in it; customer and supplier lines need none (they book on the party)."""
+	have no AFAS account in it; customer and supplier lines need none (they book on the party). Journal
+	Entries booked from AFAS (a Journal Entries (AFAS → ERPNext) mapping's) are never sent back: their
+	accounts need none either."""
 	maps, _journals, units, _codes = maps_of(mapping)
 	if not units:
 		return []
+	filters: dict[str, Any] = {
+		"voucher_type": mapping.erpnext_doctype,
+		"company": ["in", list(units)],
+		"is_cancelled": 0,
+	}
+	from_afas = booked_from_afas(mapping.erpnext_doctype)
+	if from_afas:
+		filters["voucher_no"] = ["not in", from_afas]
 	used = frappe.get_all(
 		"GL Entry",
-		filters={
-			"voucher_type": mapping.erpnext_doctype,
-			"company": ["in", list(units)],
-			"is_cancelled": 0,
-		},
+		filters=filters,
 		fields=["account", "party_type"],
 		distinct=True,
 	)
@@ -452,6 +459,20 @@ def unmapped_accounts(mapping: Any) -> list[str]:
 			for r in used
 			if r.account not in maps.accounts and r.party_type not in ("Customer", "Supplier")
 		}
+	)
+
+
+def booked_from_afas(doctype: str) -> list[str]:
+	"""The ``doctype`` documents a Journal Entries (AFAS → ERPNext) mapping booked (its Record Links)."""
+	if doctype != "Journal Entry":
+		return []
+	readers = frappe.get_all(MAPPING, filters={"mapping_type": JOURNAL_ENTRIES}, pluck="name")
+	if not readers:
+		return []
+	return frappe.get_all(
+		LINK,
+		filters={"mapping": ["in", readers], "reference_doctype": doctype},
+		pluck="reference_name",
 	)
 
 

@@ -243,6 +243,13 @@ class TestPayrollJournal(IntegrationTestCase):
 		# nothing is pushed back into AFAS by the Ledger mapping of Journal Entries
 		self.assertFalse([r for r in self.sim.requests if r.connector == "FiEntries"])
 
+		# a Ledger mapping of Journal Entries needs no AFAS account for what came from AFAS
+		from afas_connector.binding.ledger import unmapped_accounts
+
+		ledger = frappe.get_doc(MAPPING, self.ledger)
+		ledger.set("ledger_maps", [m for m in ledger.ledger_maps if m.kind != "Account"])
+		self.assertFalse(set(self.accounts.values()) & set(unmapped_accounts(ledger)))
+
 		# a rerun books nothing twice
 		log = self.sync()
 		self.assertEqual((log.status, log.inserted, log.unchanged), ("Success", 0, 2), log.error)
@@ -386,3 +393,10 @@ class TestPayrollJournal(IntegrationTestCase):
 		frappe.db.commit()
 		log = self.sync()
 		self.assertEqual((log.status, log.inserted), ("Success", 2), log.error)
+
+	def test_the_preview_says_to_run_it(self):
+		from afas_connector.api import preview_mapping
+
+		self.payroll_mapping()
+		with self.assertRaisesRegex(frappe.ValidationError, "Sync Now"):
+			preview_mapping(self.name)
