@@ -27,7 +27,8 @@ def validate(doc: Any) -> None:
 	if doc.deletion_mode == "Deletion Log Connector" and not doc.deletion_connector:
 		frappe.throw(_("Deletion Log Connector is required when Deletions is 'Deletion Log Connector'"))
 	if doc.mapping_type not in (OPEN_ITEMS, JOURNAL_ENTRIES) and (warning := personal_data_warning(doc)):
-		frappe.msgprint(warning, title=_("Personal data"), indicator="orange")  # a warning, never a refusal
+		# a warning, never a refusal, and never in the way: a toast, not a dialog to click away on every save
+		frappe.msgprint(warning, title=_("Personal data"), indicator="orange", alert=True)
 
 
 def check_filters(doc: Any) -> None:
