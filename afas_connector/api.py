@@ -597,6 +597,15 @@ def failures_card(filters: str | dict | None = None) -> dict[str, Any]:
 	return monitoring.failures_card()
 
 
+@frappe.whitelist(methods=["GET", "POST"])
+@limited(60, 60)
+def queued_changes_card(filters: str | dict | None = None) -> dict[str, Any]:
+	"""The AFAS workspace's Queued Changes card: the outbox (outbound changes Queued or Retrying), and
+	the list it opens. ``filters`` is what a number card sends; it is not used. Reads only."""
+	require_monitor()
+	return monitoring.queued_changes_card()
+
+
 # ------------------------------------------------------------------ AFAS webhooks
 
 
