@@ -271,9 +271,9 @@ def _run(
 		_fail_run(mapping, log, exc, [], {})
 		return log
 	if doc.mapping_type == OPEN_ITEMS:
-		return _run_open_items(doc, log)
+		return _run_whole(doc, log, read_open_items, _open_items_status)
 	if doc.mapping_type == JOURNAL_ENTRIES:
-		return _run_journals(doc, log)
+		return _run_whole(doc, log, run_journals, _journals_status)
 	writer = _Writer(doc, log, progress)
 	# The field map this run writes with, by its hash: it settles a "field mapping changed" re-sync
 	# only if the mapping still has it when the run ends (an edit made meanwhile wants a run of its own).
@@ -410,30 +410,31 @@ def _fail_run(mapping: str, log: Any, exc: Exception, exchanges: list[Any], coun
 		frappe.db.commit()
 
 
-def _run_open_items(doc: Any, log: Any) -> Any:
-	"""An Open Items run: what AFAS still sees open of the invoices the Ledger mapping booked."""
+def _open_items_status(counts: dict[str, Any]) -> str:
+	return "Partial" if counts["failed"] else "Success"
+
+
+def _journals_status(counts: dict[str, Any]) -> str:
+	return "Success" if not counts["failed"] else "Partial" if counts["inserted"] else "Failed"
+
+
+def _run_whole(
+	doc: Any,
+	log: Any,
+	read: Callable[..., tuple[dict[str, Any], str]],
+	status: Callable[[dict[str, Any]], str],
+) -> Any:
+	"""A run of a kind that reads and writes in one call (Open Items: what AFAS still sees open of the
+	invoices the Ledger mapping booked; Journal Entries: AFAS's entries of the chosen journals booked
+	once each): ``read(doc, on_exchange=…) → (counts, note)``, its log closed with ``status(counts)``."""
 	exchanges: list[Any] = []
 	try:
-		counts, note = read_open_items(doc, on_exchange=lambda e: _keep_last(exchanges, e))
+		counts, note = read(doc, on_exchange=lambda e: _keep_last(exchanges, e))
 	except Exception as exc:
 		_fail_run(doc.name, log, exc, exchanges, {})
 		return log
 	frappe.db.set_value(MAPPING, doc.name, "last_run", now_datetime(), update_modified=False)
-	finish_log(log, "Partial" if counts["failed"] else "Success", **counts, error=note)
-	return log
-
-
-def _run_journals(doc: Any, log: Any) -> Any:
-	"""A Journal Entries (AFAS → ERPNext) run: AFAS's entries of the chosen journals booked once each."""
-	exchanges: list[Any] = []
-	try:
-		counts, note = run_journals(doc, on_exchange=lambda e: _keep_last(exchanges, e))
-	except Exception as exc:
-		_fail_run(doc.name, log, exc, exchanges, {})
-		return log
-	frappe.db.set_value(MAPPING, doc.name, "last_run", now_datetime(), update_modified=False)
-	status = "Success" if not counts["failed"] else "Partial" if counts["inserted"] else "Failed"
-	finish_log(log, status, **counts, error=note)
+	finish_log(log, status(counts), **counts, error=note)
 	return log
 
 

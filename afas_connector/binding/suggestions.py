@@ -61,11 +61,8 @@ def suggest(connector: str, direction: str, doctype: str) -> dict[str, Any]:
 def _withdraw_links_afas_cannot_fill(connector: str, rows: list[dict[str, Any]], meta: Any) -> None:
 	"""Keep a suggested Link only where AFAS's values (a sample of :data:`SAMPLE_ROWS` rows) are names
 	of the linked DocType; otherwise empty it and say why in ``note``."""
-	links = {
-		row["afas_field"]: meta.get_field(row["erpnext_field"])
-		for row in rows
-		if row["erpnext_field"] and (meta.get_field(row["erpnext_field"]) or {}).get("fieldtype") == "Link"
-	}
+	fields = {row["afas_field"]: meta.get_field(row["erpnext_field"]) for row in rows if row["erpnext_field"]}
+	links = {afas: field for afas, field in fields.items() if field and field.fieldtype == "Link"}
 	if not links:
 		return
 	try:
