@@ -27,7 +27,12 @@ ENDPOINTS = [
 	("retry_log", "POST", {"name": "nope"}),
 	("retry_logs", "POST", {"names": "[]"}),
 	("push_document", "POST", {"doctype": "Customer", "name": "nope"}),
+	("suggest_fields", "GET", {"connector": "ERP_Debtors", "direction": "Inbound", "doctype": "Customer"}),
+	("failures_card", "GET", {}),
+	("queued_changes_card", "GET", {}),
 ]
+#: What the read-only AFAS Monitor may read: the workspace's cards, nothing that asks AFAS or writes.
+MONITOR_MAY = {"failures_card", "queued_changes_card", "sync_status"}
 
 
 class TestAPIOverHTTP(IntegrationTestCase):
@@ -68,6 +73,19 @@ class TestAPIOverHTTP(IntegrationTestCase):
 					403,
 					f"{method} as {'plain user' if auth else 'Guest'}: {response.text[:300]}",
 				)
+
+	def test_a_monitor_reads_the_cards_and_nothing_else(self):
+		monitor = api_user("afas-monitor@example.com", ["AFAS Monitor"])
+		for method, http, params in ENDPOINTS:
+			if method not in MONITOR_MAY and method != "sync_now":
+				response = self.server.call(f"afas_connector.api.{method}", http, auth=monitor, **params)
+				self.assertEqual(
+					response.status_code, 403, f"{method} as AFAS Monitor: {response.text[:300]}"
+				)
+		for method in ("failures_card", "queued_changes_card"):
+			response = self.server.call(f"afas_connector.api.{method}", "GET", auth=monitor)
+			self.assertEqual(response.status_code, 200, response.text[:300])
+			self.assertIsInstance(response.json()["message"]["value"], int)
 
 	def test_manager_gets_answers_without_secrets(self):
 		for method, http, params in ENDPOINTS:
