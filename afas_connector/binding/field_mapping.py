@@ -15,6 +15,7 @@ from afas_connector.afas import AfasError
 from afas_connector.binding.connection import connector_fields, metainfo_kind
 from afas_connector.binding.constants import LOG, MAPPING
 from afas_connector.binding.mapping_checks import STANDARD_FIELDS, escape_html
+from afas_connector.sync.days import DAY
 from afas_connector.sync.mapping import CONSTANT, SOURCELESS_TRANSFORMS, content_hash
 from afas_connector.sync.mapping_errors import MappingConfigError
 from afas_connector.sync.metainfo import COMPATIBLE_FIELDTYPES, NON_VALUE_FIELDTYPES
@@ -301,11 +302,14 @@ def check_afas_fields(doc: Any, known: dict[str, dict[str, Any]]) -> None:
 	"""The AFAS fields the mapping reads or writes are in the connector's metainfo; the rows get
 	AFAS's label and data type."""
 	kind = metainfo_kind(doc.direction)
+	per_day = doc.direction == "Inbound" and doc.get("one_per_day")
 	wanted = [
 		(r.idx, r.afas_field)
 		for r in doc.field_mappings
-		if r.transform != "constant" and r.afas_field != CONSTANT
+		if r.transform != "constant" and r.afas_field != CONSTANT and not (per_day and r.afas_field == DAY)
 	]
+	if per_day:  # the range each row spans (the day itself is the run's: sync/days.py)
+		wanted.extend((None, (field or "").strip()) for field in (doc.day_from_field, doc.day_to_field))
 	if doc.direction == "Inbound":
 		wanted.append((None, doc.afas_key_field))
 		for extra in (doc.modified_field, doc.order_by):

@@ -14,6 +14,7 @@ from frappe import _
 from afas_connector.afas.filters import normalise_filter_spec
 from afas_connector.binding.mapping_checks import escape_html
 from afas_connector.binding.pull import personal_data_warning
+from afas_connector.sync.days import DAY
 from afas_connector.sync.open_items import OPEN_ITEMS
 from afas_connector.sync.payroll_journal import JOURNAL_ENTRIES
 
@@ -26,9 +27,35 @@ def validate(doc: Any) -> None:
 	check_schedule(doc)
 	if doc.deletion_mode == "Deletion Log Connector" and not doc.deletion_connector:
 		frappe.throw(_("Deletion Log Connector is required when Deletions is 'Deletion Log Connector'"))
+	check_submitting(doc)
 	if doc.mapping_type not in (OPEN_ITEMS, JOURNAL_ENTRIES) and (warning := personal_data_warning(doc)):
 		# a warning, never a refusal, and never in the way: a toast, not a dialog to click away on every save
 		frappe.msgprint(warning, title=_("Personal data"), indicator="orange", alert=True)
+
+
+def check_submitting(doc: Any) -> None:
+	"""Submit Documents wants a submittable DocType; One Document per Day wants its two AFAS fields and a
+	row that reads the day (else every day's document would be the same)."""
+	if doc.get("submit_documents") and doc.erpnext_doctype:
+		if not frappe.get_meta(doc.erpnext_doctype).is_submittable:
+			frappe.throw(
+				_("Submit Documents: {0} is not submittable; switch it off").format(_(doc.erpnext_doctype)),
+				title=_("Submit Documents"),
+			)
+	if not doc.get("one_per_day"):
+		return
+	if not ((doc.day_from_field or "").strip() and (doc.day_to_field or "").strip()):
+		frappe.throw(
+			_("One Document per Day needs Day From and Day To: the AFAS fields of the range"),
+			title=_("One Document per Day"),
+		)
+	if not any(row.afas_field == DAY for row in doc.field_mappings or []):
+		frappe.throw(
+			_(
+				"One Document per Day needs a row with AFAS Field {0}: the ERPNext date field each day goes to"
+			).format(DAY),
+			title=_("One Document per Day"),
+		)
 
 
 def check_filters(doc: Any) -> None:

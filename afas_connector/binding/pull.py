@@ -33,8 +33,10 @@ from afas_connector.binding.connection import (
 	is_enabled,
 )
 from afas_connector.binding.constants import LINK, LOG, MAPPING
+from afas_connector.binding.matching import PageMatches
 from afas_connector.binding.open_items import read_open_items
 from afas_connector.binding.payroll_journal import run_journals
+from afas_connector.binding.per_day import Days
 from afas_connector.binding.record_links import (
 	LOOKUPS,
 	insert_links,
@@ -43,6 +45,7 @@ from afas_connector.binding.record_links import (
 	links_by_key,
 	update_link,
 )
+from afas_connector.binding.submitting import amend, cancel_gone, submit, submits
 from afas_connector.binding.sync_log import (
 	create_log,
 	error_fields,
@@ -53,6 +56,7 @@ from afas_connector.binding.sync_log import (
 	set_log,
 )
 from afas_connector.binding.usage import budget_message, calls_today, today
+from afas_connector.sync.days import record_key
 from afas_connector.sync.inbound_plan import (
 	BRING_BACK,
 	KEEP_DELETED,
@@ -352,6 +356,12 @@ def _run(
 				"ERPNext: Keep Deleted)"
 			).format(writer.left_deleted)
 		)
+	if writer.cancelled:
+		notes.append(
+			_("{0} documents were cancelled: their AFAS records (or days) are gone").format(writer.cancelled)
+		)
+	if writer.days_off:
+		notes.append(_("{0} days off of the employees were left without a document").format(writer.days_off))
 	if writer.numbered:
 		notes.append(
 			_(
@@ -466,9 +476,15 @@ def preview(mapping: Any, *, limit: int, full: bool = False) -> dict[str, Any]:
 		)
 	rows, _ = unique_rows(writer.scrub(page.rows), spec.key_field)
 	keys = [str(r.get(spec.key_field)) for r in rows]
+	unreadable: dict[str, RecordError] = {}
+	if writer.days:  # a document per day, as the run writes them
+		keys, rows, unreadable = writer.days.expand(keys, rows)
 	links = links_by_key(mapping.name, keys)
 	present = writer._present([link.reference_name for link in links.values()])
-	results = []
+	results = [
+		{"afas_key": key, "action": "fail", "document": None, "errors": [error.to_dict()]}
+		for key, error in unreadable.items()
+	]
 	frappe.flags.afas_inbound = True
 	guard = _PreviewGuard()
 	try:
@@ -577,6 +593,14 @@ class _Writer:
 		self.notes: list[str] = []
 		self.user = frappe.session.user
 		self.match_fields = match_fields(mapping)
+		#: A one-field match rule is read a page at a time (``binding/matching.py``).
+		self.page_matches = (
+			PageMatches(mapping.name, self.doctype, self.match_fields[0])
+			if len(self.match_fields) == 1
+			else None
+		)
+		#: The page's rows mapped ahead (AFAS key → values, errors), for the match rule's read-ahead.
+		self.mapped: dict[str, tuple[dict[str, Any], list[RecordError]]] = {}
 		self.started = time.monotonic()
 		#: For the share done and time left: the highest key (asked once the first page comes back
 		#: full, so a run of one page costs no call more), the first and last key read.
@@ -599,6 +623,11 @@ class _Writer:
 		self.personal_allowed = frozenset(allowed_personal(rows))
 		self.personal_targets = tuple(personal_targets(rows))
 		self.personal: list[str] = []
+		#: Submit Documents and One Document per Day (``binding/submitting.py``, ``binding/per_day.py``).
+		self.submits = submits(mapping)
+		self.days = Days.of(mapping)
+		self.cancelled = 0  # documents cancelled: their AFAS record (or day) is gone
+		self.days_off = 0  # day rows skipped: a day off of the employee
 
 	def scrub(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 		"""The rows of a page as the run may hold them: personal fields no mapping row names dropped,
@@ -641,26 +670,50 @@ class _Writer:
 			self.cursor = keys[-1]
 			if self.estimate and page.number == 1 and len(page.rows) >= self.estimate[1]:
 				self.highest_key = self.estimate[0]()
+		record_keys = keys
+		failed: set[str] = set()
+		if self.days:  # a document per day: each day is a record of its own (``AFAS key/date``)
+			keys, rows, unreadable = self.days.expand(keys, rows)
+			for key, error in unreadable.items():
+				self._fail([error])
+				failed.add(key)
 		links = links_by_key(self.mapping.name, keys)
 		present = self._present([link.reference_name for link in links.values()])
 		new_links: list[tuple] = []
-		failed: set[str] = set()
 		self.claimed = {}
+		self._map_ahead(keys, rows, links)
 		frappe.flags.afas_inbound = True  # the outbound side must not echo these writes back
 		try:
 			for number, (key, row) in enumerate(zip(keys, rows), start=1):
 				if not self._write_row(key, row, links.get(key), present, new_links):
-					failed.add(key)
+					failed.add(record_key(key) if self.days else key)
 				if number % PROGRESS_ROWS == 0:  # a large page shows progress while it is written
 					self.notify()
+			if self.days:  # days a record no longer spans: cancelled, their links dropped
+				self._count_cancelled(
+					*self.days.drop_stale(set(record_keys) - failed, set(keys), self.author)
+				)
 		finally:
 			frappe.flags.afas_inbound = False
 		insert_links(self.mapping.name, self.doctype, new_links)
-		settle_retries(state_after, failed, (set(keys) - failed) | set(page.gone))
+		settle_retries(state_after, failed, (set(record_keys) - failed) | set(page.gone))
 		save_state(self.mapping, state_after)
 		set_log(self.log, self.counts())
 		frappe.db.commit()
 		self.notify()
+
+	def _map_ahead(self, keys: list[str], rows: list[dict[str, Any]], links: dict[str, Any]) -> None:
+		"""Map the page's rows, and read the match rule's candidates of the new ones in one go."""
+		self.mapped = {}
+		if not self.page_matches:
+			return
+		field = self.match_fields[0]
+		values = []
+		for key, row in zip(keys, rows):
+			self.mapped[key] = self.field_map.to_erpnext(row, key=key, lookups=LOOKUPS)  # type: ignore[union-attr]
+			if key not in links:
+				values.append(self.mapped[key][0].get(field))
+		self.page_matches.load(values)
 
 	def _present(self, names: list[str]) -> set[str]:
 		"""Which linked documents still exist: one query a page, so a link whose document was deleted
@@ -693,11 +746,17 @@ class _Writer:
 			self.left_deleted += 1
 			self.last["note"] = _("deleted in ERPNext: left deleted (When Deleted in ERPNext)")
 			return True
-		values, errors = self.field_map.to_erpnext(row, key=key, lookups=LOOKUPS)  # type: ignore[union-attr]
+		mapped = self.mapped.pop(key, None)
+		values, errors = mapped or self.field_map.to_erpnext(row, key=key, lookups=LOOKUPS)  # type: ignore[union-attr]
 		self.last["values"] = redact(values, self.personal_targets) if self.personal_allowed else values
 		if errors:
 			self._fail(errors)
 			return False
+		if self.days and not link and self.days.day_off(row, values):
+			self.unchanged += 1  # a weekend or holiday of the employee: no document for it
+			self.days_off += 1
+			self.last["note"] = _("a day off of the employee: no document")
+			return True
 		digest = content_hash(values)
 		modified = str(row.get(self.mapping.modified_field) or "") if self.mapping.modified_field else ""
 		# A tombstone (Bring Back, or Unlink chosen after it was made) is written again as a new record.
@@ -710,10 +769,19 @@ class _Writer:
 		frappe.db.savepoint(savepoint)
 		try:
 			if action == "update":
-				self._save(frappe.get_doc(self.doctype, link.reference_name), values)
+				target = self._save(frappe.get_doc(self.doctype, link.reference_name), values)
 				self.last["action"] = "update"
+				moved = {"reference_name": target.name} if target.name != link.reference_name else {}
+				if moved:  # a submitted document was cancelled and amended: the link follows
+					self.last["document"] = target.name
+					self.last["note"] = _("{0} cancelled and amended as {1}").format(
+						link.reference_name, target.name
+					)
+				self._matched(target)
 				if not self.dry_run:
-					update_link(link.name, content_hash=digest, afas_modified=modified, missing_in_afas=0)
+					update_link(
+						link.name, content_hash=digest, afas_modified=modified, missing_in_afas=0, **moved
+					)
 				self.updated += 1
 				return self._done(savepoint)
 			name = self._adopt(key, values)
@@ -727,11 +795,14 @@ class _Writer:
 				target.flags.afas_inbound = True
 				target.flags.ignore_permissions = True  # the author's permission, checked just above
 				target.insert()
+				if self.submits:
+					submit(target, self.author)
 				self.last["action"] = "insert"
 				self.inserted += 1
 				self._note_numbered(target, values)
 			self.last["document"] = target.name
 			self.claimed[target.name] = key
+			self._matched(target)
 			if self.dry_run:
 				pass
 			elif link:  # the linked document was deleted in ERPNext: point the link at the new one
@@ -751,6 +822,11 @@ class _Writer:
 			self._fail([RecordError(key, None, _row_message(exc, self.doctype, values))])
 			frappe.clear_messages()
 			return False
+
+	def _matched(self, target: Any) -> None:
+		"""The page wrote ``target``: the match rule's read-ahead files it under its value now."""
+		if self.page_matches:
+			self.page_matches.wrote(target.name, target.get(self.match_fields[0]))
 
 	def _note_numbered(self, target: Any, values: dict[str, Any]) -> None:
 		"""ERPNext names a new Customer (Supplier …) whose name is taken "X - 1", as it does in the desk:
@@ -778,6 +854,20 @@ class _Writer:
 		return True
 
 	def _save(self, target: Any, values: dict[str, Any]) -> Any:
+		"""Write ``values`` into ``target``; returns the document written: ``target``, or under Submit
+		Documents the amendment of a submitted (or cancelled) ``target``."""
+		if self.submits and target.docstatus:  # booked: cancel and amend, as the desk's Amend does
+			return amend(target, self.author, lambda new: self._apply(new, values))
+		self._apply(target, values)
+		self._may_write(target, new=False)
+		target.flags.afas_inbound = True
+		target.flags.ignore_permissions = True  # the author's permission, checked just above
+		target.save()
+		if self.submits:  # a draft (adopted, or left by a failed submit) is booked now
+			submit(target, self.author)
+		return target
+
+	def _apply(self, target: Any, values: dict[str, Any]) -> None:
 		added = {t for t, mode in self.field_map.child_tables.items() if mode == "add"}  # type: ignore[union-attr]
 		target.update({k: v for k, v in values.items() if k not in added})
 		for table in added:  # links are added to the document's own (a link made in ERPNext stays)
@@ -785,11 +875,13 @@ class _Writer:
 			for row in values.get(table) or []:
 				if not any(all(have.get(k) == v for k, v in row.items()) for have in rows):
 					target.append(table, row)
-		self._may_write(target, new=False)
-		target.flags.afas_inbound = True
-		target.flags.ignore_permissions = True  # the author's permission, checked just above
-		target.save()
-		return target
+
+	def _count_cancelled(self, cancelled: int, errors: list[str]) -> None:
+		self.cancelled += cancelled
+		for message in errors[: max(0, MAX_RECORD_ERRORS - len(self.errors))]:
+			self.errors.append(
+				{"key": None, "field": None, "message": _("Not cancelled: {0}").format(message)}
+			)
 
 	def _may_write(self, target: Any, *, new: bool) -> None:
 		"""Raise when the mapping's author may not create or write this document (User Permissions
@@ -809,7 +901,12 @@ class _Writer:
 		criteria = {field: values.get(field) for field in self.match_fields}
 		if any(value in (None, "") for value in criteria.values()):
 			return None
-		candidates = frappe.get_all(self.doctype, filters=criteria, pluck="name", limit=3)
+		known = self.page_matches.candidates(criteria[self.match_fields[0]]) if self.page_matches else None
+		candidates = (
+			known
+			if known is not None
+			else frappe.get_all(self.doctype, filters=criteria, pluck="name", limit=3)
+		)
 		if not candidates:
 			return None
 		where = ", ".join(f"{field} = {value}" for field, value in criteria.items())
@@ -821,7 +918,9 @@ class _Writer:
 			)
 		# Claimed by a link, or by a row earlier in this page (whose link is written with the page).
 		claimed = self.claimed.get(candidates[0])
-		if claimed is None:
+		if claimed is None and known is not None:  # its link was read with the candidates
+			claimed = self.page_matches.claim(candidates[0])  # type: ignore[union-attr]
+		elif claimed is None:
 			link = link_of(self.mapping.name, self.doctype, candidates[0])
 			claimed = link.afas_key if link else None
 		if claimed:
@@ -883,6 +982,12 @@ class _Writer:
 				)
 			}
 			flag = [k for k in gone if k and k != "None"]
+			if self.days:  # the deletion log names AFAS records: their days are the links
+				flag = [
+					k
+					for k in frappe.get_all(LINK, filters=link_filters(mapping), pluck="afas_key")
+					if record_key(k) in set(flag)
+				]
 		else:  # Full Reconcile: every key AFAS still has
 			present: set[str] = set()
 			# by key, as the run itself: a record AFAS deletes mid-scan cannot shift a live one past it
@@ -890,8 +995,9 @@ class _Writer:
 				rows, _ = unique_rows(page.rows, key_field)
 				present.update(str(r.get(key_field)) for r in rows)
 			known = frappe.get_all(LINK, filters=link_filters(mapping), pluck="afas_key")
-			flag = [k for k in known if k not in present]
-			back = [k for k in known if k in present]
+			record = record_key if self.days else str  # a day key: its AFAS record's
+			flag = [k for k in known if record(k) not in present]
+			back = [k for k in known if record(k) in present]
 			if back:
 				frappe.db.set_value(
 					LINK,
@@ -911,6 +1017,15 @@ class _Writer:
 				1,
 				update_modified=False,
 			)
+			if self.submits:  # a booked document whose AFAS record is gone is cancelled, never deleted
+				names = frappe.get_all(
+					LINK, filters=link_filters(mapping, afas_key=["in", flag]), pluck="reference_name"
+				)
+				frappe.flags.afas_inbound = True
+				try:
+					self._count_cancelled(*cancel_gone(self.doctype, names, self.author))
+				finally:
+					frappe.flags.afas_inbound = False
 		frappe.db.commit()
 
 	# -------------------------------------------------------------- progress

@@ -58,22 +58,30 @@ def parameter_defaults(template: Template) -> dict[str, Any]:
 
 def unavailable(template: Template) -> str | None:
 	"""Why ``template`` cannot be used on this site (its DocType does not exist: an app that is not
-	installed, or an ERPNext without it), or None."""
+	installed, HRMS for leave and absence, or an ERPNext without it), or None."""
 	if frappe.db.exists("DocType", template.doctype):
 		return None
+	if template.app:
+		return _("{0} needs the {1} app, which is not installed on this site ({2} is its DocType)").format(
+			_(template.title), APP_TITLES.get(template.app, template.app), _(template.doctype)
+		)
 	return _("{0} needs the DocType {1}, which this site does not have").format(
 		_(template.title), _(template.doctype)
 	)
 
 
+#: How the desk names the apps a template's DocType may belong to.
+APP_TITLES = {"hrms": "HRMS (Frappe HR)"}
+
+
 def template_list() -> list[dict[str, Any]]:
-	"""Every template this site can use (:func:`unavailable`) with what the picker needs: its summary, the mappings already made from it, the
-	templates it still waits for, and proposed answers."""
+	"""Every template with what the picker needs: its summary, the mappings already made from it, the
+	templates it still waits for, proposed answers, and why it is unavailable on this site (None when
+	it is available: :func:`unavailable`; the picker shows such a template with its reason)."""
 	made = made_from_templates()
 	found = []
 	for template in TEMPLATES.values():
-		if unavailable(template):
-			continue  # its DocType is another app's (not installed here): nothing to offer
+		reason = unavailable(template)
 		summary = template.summary()
 		for parameter in summary["parameters"]:
 			parameter.update(label=_(parameter["label"]), description=_(parameter["description"]))
@@ -84,7 +92,8 @@ def template_list() -> list[dict[str, Any]]:
 				"description": _(template.description),
 				"made": made.get(template.id),
 				"waiting_for": [_(TEMPLATES[t].title) for t in template.needs if t not in made],
-				"answers": parameter_defaults(template),
+				"answers": {} if reason else parameter_defaults(template),
+				"unavailable": reason,
 			}
 		)
 	return found

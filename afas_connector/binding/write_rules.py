@@ -183,6 +183,8 @@ def refusal(mapping: Any) -> str | None:
 			"{0}, who last saved this mapping, is not an active user: an active AFAS Manager must save it again"
 		).format(user)
 	needed = ("create", "write") if inbound else ("read",)
+	if inbound and mapping.get("submit_documents"):  # inserted documents are submitted, changed ones amended
+		needed += ("submit", "cancel", "amend")
 	for ptype in needed:
 		if not frappe.has_permission(doctype, ptype, user=user):
 			return _(
@@ -249,6 +251,13 @@ def may_write(doc: Any, user: str, *, new: bool) -> bool:
 	if user == "Administrator":
 		return True
 	return bool(frappe.has_permission(doc.doctype, "create" if new else "write", doc=doc, user=user))
+
+
+def may(doc: Any, user: str, ptype: str) -> bool:
+	"""Whether ``user`` may ``ptype`` (submit, cancel, amend) this very document, User Permissions included."""
+	if user == "Administrator":
+		return True
+	return bool(frappe.has_permission(doc.doctype, ptype, doc=doc, user=user))
 
 
 def may_read(doctype: str, name: str, user: str) -> bool:

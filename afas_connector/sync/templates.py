@@ -24,6 +24,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from afas_connector.sync.days import DAY
 from afas_connector.sync.mapping import CONSTANT
 from afas_connector.sync.payroll_journal import JOURNAL_ENTRIES
 
@@ -75,6 +76,8 @@ class Template:
 	settings: dict[str, Any] = field(default_factory=dict)
 	parameters: tuple[Parameter, ...] = ()
 	custom_fields: tuple[tuple[str, dict[str, Any]], ...] = ()
+	#: The app whose DocType ``doctype`` is, when it is not ERPNext's (``hrms``): named when the site lacks it.
+	app: str = ""
 
 	@property
 	def reads_everything(self) -> bool:
@@ -103,6 +106,7 @@ class Template:
 			"reads_everything": self.reads_everything,
 			"needs": self.needs,
 			"parameters": [p.__dict__ for p in self.parameters],
+			"app": self.app,
 		}
 
 
@@ -871,12 +875,8 @@ TEMPLATES: dict[str, Template] = {
 
 # --- the people side (issue 28) ---------------------------------------------------------------------------
 #
-# Plain data like the templates above, checked against AFAS's specs by ``tests/core/templates_test.py``;
-# kept out of :data:`TEMPLATES` (the desk's picker) until the frappe layer has what each needs, which
-# each description says (``employees-in`` is in :data:`TEMPLATES`); they read and write AFAS's standard
-# connectors.
-
-_HRMS = "Needs the HRMS app (Leave Application is HRMS's); without it this template is unavailable."
+# Plain data like the templates above, checked against AFAS's specs by ``tests/core/templates_test.py``,
+# on AFAS's standard connectors for hours, leave and the payroll journal; added to :data:`TEMPLATES` below.
 
 
 _WORK_TYPE = Parameter(
@@ -931,6 +931,17 @@ def _hours_out() -> Template:
 
 
 _LEAVE_TYPES = {"VAK": "Privilege Leave", "BV": "Casual Leave", "OV": "Leave Without Pay"}
+#: HRMS's leave types for AFAS's leave codes (``Profit_Leaves`` LeaveCode; AFAS's codes are the
+#: administration's own: these are the demo's, edit the value map for yours).
+_LEAVE_CODE_ROW = _row("LeaveCode", "leave_type", "value_map", _LEAVE_TYPES, required=1)
+_BALANCES = (
+	"AFAS keeps the leave balances: give the leave types Allow Negative Balance in HRMS, or allocate "
+	"leave in ERPNext, else HRMS refuses the application (a Failed row that Retry books after the fix)."
+)
+#: Leave and absence as booked in HRMS (issue 28 §3): submitted; a change in AFAS cancels and amends; a
+#: leave withdrawn in AFAS (gone from the connector: Full Reconcile) is cancelled.
+_BOOKED = {"submit_documents": 1, "deletion_mode": "Full Reconcile"}
+_PER_DAY = {**_BOOKED, "one_per_day": 1, "day_from_field": "StartDate", "day_to_field": "EndDate"}
 
 
 def _leaves_in() -> Template:
@@ -938,25 +949,55 @@ def _leaves_in() -> Template:
 		id="leaves-in",
 		title="AFAS Leave (Profit_Leaves) → Leave Application",
 		description=(
-			"AFAS's registered leave becomes approved Leave Applications of the employee (from the employees "
-			"mapping), AFAS's leave code mapped to a leave type. " + _HRMS + " The BSN column of "
-			"Profit_Leaves is personal data and is never read. Attendance instead of a Leave Application "
-			"needs a per-day flow in the frappe layer."
+			"AFAS's registered leave becomes submitted, approved Leave Applications of the employee (from "
+			"the employees mapping), AFAS's leave code mapped to a leave type. " + _BALANCES + " A leave "
+			"changed in AFAS is cancelled and amended; one withdrawn in AFAS is cancelled. The BSN column "
+			"of Profit_Leaves is personal data and is never read."
 		),
 		direction="Inbound",
 		connector="Profit_Leaves",
 		doctype="Leave Application",
+		app="hrms",
 		key_field="LeaveId",
 		modified_field="ModifiedDate",
 		rows=(
 			_row("EmployeeId", "employee", "afas_key", "{{mapping:employees-in}}", required=1),
 			_row("StartDate", "from_date", "date", required=1),
 			_row("EndDate", "to_date", "date", required=1),
-			_row("LeaveCode", "leave_type", "value_map", _LEAVE_TYPES, required=1),
+			_LEAVE_CODE_ROW,
 			_row("LeaveDescr", "description", "strip"),
 			_constant("status", "Approved"),
 			_constant("company", "{{company}}"),
 		),
+		settings=_BOOKED,
+		parameters=(COMPANY,),
+	)
+
+
+def _leaves_attendance_in() -> Template:
+	return Template(
+		id="leaves-attendance-in",
+		title="AFAS Leave (Profit_Leaves) → Attendance per day",
+		description=(
+			"AFAS's registered leave becomes submitted Attendance, On Leave, one per working day of the "
+			"employee (weekends and the employee's holiday list skipped), for companies whose leave "
+			"balances stay in AFAS: no leave allocation is needed in ERPNext. A leave changed in AFAS "
+			"amends its days and cancels the days it no longer spans; one withdrawn in AFAS is cancelled."
+		),
+		direction="Inbound",
+		connector="Profit_Leaves",
+		doctype="Attendance",
+		app="hrms",
+		key_field="LeaveId",
+		modified_field="ModifiedDate",
+		rows=(
+			_row("EmployeeId", "employee", "afas_key", "{{mapping:employees-in}}", required=1),
+			_row(DAY, "attendance_date", "date", required=1),
+			_LEAVE_CODE_ROW,
+			_constant("status", "On Leave"),
+			_constant("company", "{{company}}"),
+		),
+		settings=_PER_DAY,
 		parameters=(COMPANY,),
 	)
 
@@ -966,13 +1007,14 @@ def _illness_in() -> Template:
 		id="illness-in",
 		title="AFAS Sick Leave (Profit_Illness) → Leave Application",
 		description=(
-			"AFAS's absence entries become approved Sick Leave applications of the employee. "
-			+ _HRMS
+			"AFAS's absence entries become submitted, approved Sick Leave applications of the employee. "
+			+ _BALANCES
 			+ " An absence still open (no end date) waits until AFAS closes it."
 		),
 		direction="Inbound",
 		connector="Profit_Illness",
 		doctype="Leave Application",
+		app="hrms",
 		key_field="GUID",
 		modified_field="ModifiedDate",
 		filters=(("EndDate", "![]", ""),),
@@ -985,6 +1027,35 @@ def _illness_in() -> Template:
 			_constant("status", "Approved"),
 			_constant("company", "{{company}}"),
 		),
+		settings=_BOOKED,
+		parameters=(COMPANY,),
+	)
+
+
+def _illness_attendance_in() -> Template:
+	return Template(
+		id="illness-attendance-in",
+		title="AFAS Sick Leave (Profit_Illness) → Attendance per day",
+		description=(
+			"AFAS's absence entries become submitted Attendance, On Leave with leave type Sick Leave, one "
+			"per working day of the employee. An absence still open (no end date) waits until AFAS closes "
+			"it; one AFAS shortens cancels the days it no longer spans."
+		),
+		direction="Inbound",
+		connector="Profit_Illness",
+		doctype="Attendance",
+		app="hrms",
+		key_field="GUID",
+		modified_field="ModifiedDate",
+		filters=(("EndDate", "![]", ""),),
+		rows=(
+			_row("EmployeeId", "employee", "afas_key", "{{mapping:employees-in}}", required=1),
+			_row(DAY, "attendance_date", "date", required=1),
+			_constant("leave_type", "Sick Leave"),
+			_constant("status", "On Leave"),
+			_constant("company", "{{company}}"),
+		),
+		settings=_PER_DAY,
 		parameters=(COMPANY,),
 	)
 
@@ -1067,14 +1138,10 @@ def _direct_invoice_out() -> Template:
 	)
 
 
-#: The people side's templates (see the section comment): not yet in :data:`TEMPLATES`.
-PEOPLE_TEMPLATES: dict[str, Template] = {
-	t.id: t
-	for t in (
-		_leaves_in(),
-		_illness_in(),
-	)
-}
+#: Leave and absence (issue 28 §3), HRMS's DocTypes: in the picker, each saying why it is unavailable on a
+#: site without HRMS (``binding/templates.unavailable``).
+for _template in (_leaves_in(), _leaves_attendance_in(), _illness_in(), _illness_attendance_in()):
+	TEMPLATES[_template.id] = _template
 #: Sales invoices as AFAS's order management takes them (issue 28 §6): in the desk's picker, beside the
 #: Ledger mapping (the two are alternatives for one DocType).
 TEMPLATES[_direct_invoice_out().id] = _direct_invoice_out()
@@ -1109,8 +1176,7 @@ def apply_template(
 	missing = [p.label for p in template.parameters if answers.get(p.name) in (None, "")]
 	if missing:
 		raise TemplateError(f"{template.title} needs: {', '.join(missing)}")
-	known = {**TEMPLATES, **PEOPLE_TEMPLATES}
-	absent = [known[t].title for t in template.needs if not mappings.get(t)]
+	absent = [TEMPLATES[t].title for t in template.needs if not mappings.get(t)]
 	if absent:
 		raise TemplateError(
 			f"{template.title} builds on {', '.join(absent)}: make that mapping first (New from Template)"

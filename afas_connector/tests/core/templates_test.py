@@ -14,10 +14,10 @@ import pytest
 from afas_connector.afas.filters import FilterSet
 from afas_connector.afas.update import build_body
 from afas_connector.simulator.connectors import GET_CONNECTORS as SIMULATED_GET_CONNECTORS
+from afas_connector.sync.days import DAY, expand
 from afas_connector.sync.mapping import FieldMap
 from afas_connector.sync.templates import (
 	CONSTANT,
-	PEOPLE_TEMPLATES,
 	TEMPLATES,
 	Parameter,
 	Template,
@@ -28,8 +28,8 @@ from afas_connector.sync.templates import (
 from afas_connector.tests.core import afas_oas
 from afas_connector.tests.core.afas_oas import COUNTS
 
-#: Every template: the desk's, and the people side's (issue 28) that wait for the frappe layer.
-ALL = {**TEMPLATES, **PEOPLE_TEMPLATES}
+#: Every template (the desk's picker).
+ALL = dict(TEMPLATES)
 #: The app's own GetConnectors (``ERP_*``) a template may read: AFAS's specs cannot know them, so their
 #: fields are checked against the simulator's definition (whose docstring names AFAS's field for each).
 OWN_CONNECTORS = {spec.id: spec for spec in SIMULATED_GET_CONNECTORS if spec.id.startswith("ERP_")}
@@ -178,6 +178,13 @@ def _inbound_problems(template: Template) -> list[str]:
 		if row["transform"] == "constant":
 			if row["afas_field"] != CONSTANT:
 				found.append(f"row {index}: a constant reads no AFAS field; name it {CONSTANT}")
+			continue
+		if row["afas_field"] == DAY:  # a per-day row's day (sync/days.py): the range must be AFAS's
+			if not template.settings.get("one_per_day"):
+				found.append(f"row {index}: {DAY} is read only by a mapping with One Document per Day")
+			for column in (template.settings.get("day_from_field"), template.settings.get("day_to_field")):
+				if column not in rows or not _date_column(column, rows[column]):
+					found.append(f"One Document per Day: {column} is not a date of {template.connector}")
 			continue
 		info = rows.get(row["afas_field"])
 		if info is None:
@@ -386,6 +393,12 @@ def test_every_inbound_template_maps_every_row_the_simulator_serves(sim, client,
 	filters = json.loads(doc["filters"]) if doc.get("filters") else None
 	rows = list(client.iter_rows(template.connector, order_by=template.key_field, filters=filters))
 	assert rows, template.connector
+	if template.settings.get("one_per_day"):  # each row as its days, as the run writes them
+		keys = [str(row[template.key_field]) for row in rows]
+		_keys, rows, unreadable = expand(
+			keys, rows, template.settings["day_from_field"], template.settings["day_to_field"]
+		)
+		assert not unreadable and len(rows) > len(keys), (template.id, unreadable)
 	for row in rows:
 		values, errors = field_map.to_erpnext(row, key=str(row[template.key_field]), lookups=_lookups())
 		assert errors == [], (template.id, row, errors)
@@ -397,7 +410,7 @@ def test_every_inbound_template_maps_every_row_the_simulator_serves(sim, client,
 	meta = {f["id"] for f in client.metainfo_get(template.connector)["fields"]}
 	assert {
 		template.key_field,
-		*(r["afas_field"] for r in template.rows if r["afas_field"] != CONSTANT),
+		*(r["afas_field"] for r in template.rows if r["afas_field"] not in (CONSTANT, DAY)),
 	} <= meta
 
 

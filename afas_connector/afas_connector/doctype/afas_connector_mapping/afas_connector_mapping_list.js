@@ -29,7 +29,11 @@ const afas_mapping_list = {
 						fieldname: "template",
 						label: __("Template"),
 						reqd: 1,
-						options: templates.map((t) => ({ value: t.id, label: t.title })),
+						// a template this site cannot use (its app is not installed) is listed, saying why
+						options: templates.map((t) => ({
+							value: t.id,
+							label: t.unavailable ? `${t.title} (${__("unavailable")})` : t.title,
+						})),
 						change: () => show(dialog.get_value("template")),
 					},
 					{ fieldtype: "HTML", fieldname: "about" },
@@ -37,6 +41,10 @@ const afas_mapping_list = {
 				primary_action_label: __("Next"),
 				primary_action: (values) => {
 					const chosen = by_id[values.template];
+					if (chosen.unavailable) {
+						frappe.msgprint(this.esc(chosen.unavailable));
+						return;
+					}
 					if (chosen.waiting_for.length) {
 						frappe.msgprint(this.esc(__("Make these mappings first: {0}", [chosen.waiting_for.join(", ")])));
 						return;
@@ -57,6 +65,7 @@ const afas_mapping_list = {
 						__("This AFAS connector has no modified-date column: each run reads every row (Full Reconcile with content hashes).")
 					)}</p>`;
 				}
+				if (t.unavailable) html += `<p class="text-danger afas-template-unavailable">${this.esc(t.unavailable)}</p>`;
 				if (t.made) html += `<p class="text-muted">${this.esc(__("Already made: {0}", [t.made]))}</p>`;
 				if (t.waiting_for.length) {
 					html += `<p class="text-danger">${this.esc(
@@ -66,9 +75,10 @@ const afas_mapping_list = {
 				dialog.fields_dict.about.$wrapper.html(html);
 			};
 			dialog.show();
-			if (templates.length) {
-				dialog.set_value("template", templates[0].id);
-				show(templates[0].id);
+			const first = templates.find((t) => !t.unavailable) || templates[0];
+			if (first) {
+				dialog.set_value("template", first.id);
+				show(first.id);
 			}
 		});
 	},
