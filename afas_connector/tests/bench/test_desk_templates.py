@@ -105,6 +105,26 @@ class TestDeskTemplates(TemplateCase):
 			self.assertIn(labels["reads_everything"], facts["intro"])
 			self.assertTrue(frappe.db.exists(MAPPING, name))
 
+	def test_a_template_this_site_cannot_use_says_why(self):
+		"""The leave templates need HRMS: without it the picker lists them, says why, and goes no further;
+		with it they are offered as any other."""
+		hrms = "hrms" in frappe.get_installed_apps()
+		for language in ("en", "nl"):
+			facts = self.flow("template_unavailable", language, template="leaves-attendance-in")
+			self.assertNotEqual(facts["first"], "", "a usable template is proposed first")
+			if hrms:
+				self.assertNotIn("HRMS (Frappe HR)", facts["about"])
+				self.assertTrue(facts["asked"], "an available template asks its questions")
+				continue
+			needs = {"en": "needs the HRMS (Frappe HR) app", "nl": "heeft de app HRMS (Frappe HR) nodig"}[
+				language
+			]
+			self.assertIn(needs, facts["about"])
+			self.assertIn(needs, facts["message"])
+			self.assertIn({"en": "unavailable", "nl": "niet beschikbaar"}[language], facts["label"])
+			self.assertFalse(facts["asked"], "no questions for a template the site cannot use")
+			self.assertNotEqual(facts["first"], "leaves-in")
+
 	def test_import_shows_what_changes_and_overwrites_only_what_is_ticked(self):
 		for language in ("en", "nl"):
 			labels = LABELS[language]

@@ -177,6 +177,30 @@ const flows = {
 		facts.intro = (await page.locator(".form-intro-area, .form-message").first().innerText().catch(() => "")).trim();
 	},
 
+	// New from Template, a template of an app this site lacks (HRMS's leave): the picker lists it, says why
+	// it is unavailable, and Next answers with the reason instead of the questions.
+	async template_unavailable(page, facts) {
+		await page.goto(`${base}/app/afas-connector-mapping`, { waitUntil: "domcontentloaded" });
+		const button = page.locator(".page-actions button", { hasText: args.template_button }).first();
+		await button.waitFor({ state: "visible", timeout: 60000 });
+		await button.click();
+		const picker = await dialog(page);
+		await page.waitForFunction(() => window.cur_dialog && cur_dialog.fields_dict.template, null, { timeout: 20000 });
+		facts.first = await page.evaluate(() => cur_dialog.get_value("template"));
+		await page.evaluate((id) => cur_dialog.set_value("template", id), args.template);
+		await page.waitForTimeout(500);
+		facts.label = await page.evaluate(
+			(id) => (cur_dialog.fields_dict.template.df.options.find((o) => o.value === id) || {}).label,
+			args.template
+		);
+		facts.about = (await picker.locator(".modal-body").innerText()).trim();
+		await picker.locator(".btn-primary", { hasText: args.next_label }).click();
+		await page.waitForTimeout(1000);
+		facts.message = (await page.locator(".modal.show .msgprint").last().innerText().catch(() => "")).trim();
+		facts.asked = await page.evaluate(() => !!(window.cur_dialog && cur_dialog.fields_dict.mapping_name));
+		await page.screenshot({ path: screenshot, fullPage: true });
+	},
+
 	// Import Mappings on the list: choose an exported file, see what it changes, tick the one to overwrite.
 	async import_mappings(page, facts) {
 		await page.goto(`${base}/app/afas-connector-mapping`, { waitUntil: "domcontentloaded" });
