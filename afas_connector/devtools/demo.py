@@ -3,7 +3,8 @@
 Starts the project's AFAS Profit simulator on 127.0.0.1, points AFAS Settings at it, creates three
 inbound mappings (debtors → Customer, creditors → Supplier, items → Item) and two outbound ones
 (Customer → KnSalesRelationOrg, Sales Order → FbSales), runs the inbound ones, and pushes one new
-Customer and a Sales Order for it.
+Customer and a Sales Order for it. The people side: AFAS's employees come in as Employees of the
+demo's company (the template "AFAS Employees → Employee", made once).
 """
 
 from __future__ import annotations
@@ -15,10 +16,11 @@ from typing import Any
 import frappe
 
 from afas_connector.binding.connection import environment
-from afas_connector.binding.constants import LINK, LOG
+from afas_connector.binding.constants import LINK, LOG, MAPPING
 from afas_connector.binding.outbox import queue_change
 from afas_connector.binding.pull import load_state, save_state, sync_mapping
 from afas_connector.binding.push import push_pending
+from afas_connector.binding.templates import create_mapping
 from afas_connector.devtools.samples import (
 	INBOUND,
 	OUTBOUND,
@@ -85,6 +87,9 @@ def add_generated_debtors(sim: AfasSimulator, n: int) -> None:
 
 
 LEDGER_MAPPING = "Sales Invoice → AFAS Ledger"
+#: The demo's people side: made from the template once, its watermark kept on a rerun (AFAS's employee
+#: numbers are the same in every simulator), so a rerun reads no employee again.
+EMPLOYEES_MAPPING = "AFAS Employees → Employee"
 
 
 #: The Customer the demo pushes: found again on a rerun, so reruns add no Customer, Sales Order or
@@ -209,6 +214,25 @@ def _push_demo_order(customer: str, company: str | None) -> str:
 	)
 
 
+def _sync_demo_employees(company: str | None) -> str:
+	"""AFAS's employees (the app's own GetConnector ERP_Employees, as the template reads it) as Employees
+	of the demo's company: the template's mapping, made once and switched on, and one run."""
+	if not company:
+		return "people: Employees skipped (no company)"
+	if not frappe.db.exists(MAPPING, EMPLOYEES_MAPPING):
+		create_mapping("employees-in", {"company": company}, EMPLOYEES_MAPPING)
+	if not frappe.db.get_value(MAPPING, EMPLOYEES_MAPPING, "enabled"):
+		frappe.db.set_value(MAPPING, EMPLOYEES_MAPPING, "enabled", 1, update_modified=False)
+	frappe.db.commit()
+	log = sync_mapping(EMPLOYEES_MAPPING, trigger="Manual")
+	log.reload()
+	return (
+		f"people: Employees: {log.status} ({log.rows_read} read, {log.inserted} new, {log.updated} updated, "
+		f"{log.unchanged} unchanged, {log.failed} failed)"
+		+ (f" {log.error.splitlines()[0]}" if log.error and log.failed else "")
+	)
+
+
 def _step(what: str, run: Callable[[], str]) -> str:
 	"""Run one demo step; a step that fails is undone and said in one line, never as a traceback, and
 	the demo goes on (``--serve`` keeps serving whatever the steps did)."""
@@ -303,6 +327,7 @@ def run_demo(
 		if customer:
 			echo(_step("push: Sales Order", lambda: _push_demo_order(customer, company)))
 			echo(_step("ledger: Sales Invoice", lambda: _book_demo_invoice(customer, company)))
+		echo(_step("people: Employees", lambda: _sync_demo_employees(company)))
 		if serve:
 			serve_until_interrupted(sim.base_url, echo)
 		return summary

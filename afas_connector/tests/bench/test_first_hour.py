@@ -16,7 +16,7 @@ import frappe
 
 from afas_connector import api
 from afas_connector.devtools import demo
-from afas_connector.devtools.demo import DEMO_CUSTOMER, LEDGER_MAPPING, run_demo
+from afas_connector.devtools.demo import DEMO_CUSTOMER, EMPLOYEES_MAPPING, LEDGER_MAPPING, run_demo
 from afas_connector.devtools.samples import DEBTOR_TO_CUSTOMER, INBOUND, OUTBOUND, sales_order_mapping
 from afas_connector.tests.bench.desk_browser import DeskTestCase, run_flow
 from afas_connector.tests.bench.fixtures import (
@@ -56,6 +56,7 @@ def demo_mappings() -> list[str]:
 		OUTBOUND["mapping_name"],
 		sales_order_mapping(OUTBOUND["mapping_name"])["mapping_name"],
 		LEDGER_MAPPING,
+		EMPLOYEES_MAPPING,
 	]
 
 
@@ -72,6 +73,7 @@ class TestDemoOnEveryChart(IntegrationTestCase):
 		output = self.run_on(company)
 		self.assertNotIn("Traceback", output)
 		self.assertRegex(output, r"POST FbSales: Success")
+		self.assertRegex(output, r"people: Employees: Success \(\d+ read")
 		self.assertRegex(
 			output,
 			r"POST FiEntries: Success, AFAS entry \d+/\d+ \(debtor \d+ D 37.50, account 8000 C 37.50\)",
@@ -154,6 +156,7 @@ class TestDemoOnEveryChart(IntegrationTestCase):
 		customer = frappe.db.get_value("Customer", {"customer_name": DEMO_CUSTOMER}, "name")
 		counts = [frappe.db.count(d, {"customer": customer}) for d in ("Sales Order", "Sales Invoice")]
 		customers = frappe.db.count("Customer")
+		employees = frappe.db.count("Employee")
 		lines: list[str] = []
 		run_demo(port=0, echo=lines.append)
 		output = "\n".join(lines)
@@ -171,6 +174,8 @@ class TestDemoOnEveryChart(IntegrationTestCase):
 			)
 			self.assertEqual(frappe.db.get_value("AFAS Connector Mapping", m, "modified"), modified[m], m)
 		self.assertEqual(frappe.db.count("Customer"), customers)
+		self.assertEqual(frappe.db.count("Employee"), employees, "a rerun adds no Employee")
+		self.assertRegex(output, r"people: Employees: Success \(0 read")
 		self.assertEqual(
 			[frappe.db.count(d, {"customer": customer}) for d in ("Sales Order", "Sales Invoice")], counts
 		)
