@@ -4,9 +4,10 @@ entry, with the account, cost-centre and company maps of the Ledger mapping it n
 The pure planning (grouping rows into entries, the reversed maps, the balance check, reversals, the
 direction guard) is ``sync/payroll_journal.py``; its checks at save ``binding/journal_mapping.py``.
 
-**Reading.** Every row of the chosen journals of ``Profit_Transactions_Allocated``, sorted by
-``UnitId, EntryNo, SeqNo`` and read to the end (the client's paging), so an entry is planned only with
-all its rows. Exactly once: an entry booked has an AFAS Record Link ``administration/entry`` on its
+**Reading.** Every row of the chosen journals of ``Profit_Transactions_Allocated`` that the mapping's
+Filters let through (e.g. ``[["EntryDate", ">=", "2025-01-01"]]``: what keeps a run of a journal that
+grows for years bounded), sorted by ``UnitId, EntryNo, SeqNo`` and read to the end (the client's
+paging), so an entry is planned only with all its rows. Exactly once: an entry booked has an AFAS Record Link ``administration/entry`` on its
 Journal Entry; a later run passes it by. An entry that cannot be booked (an account or cost centre
 without a map, an ERPNext period closed, unbalanced) is a Failed row naming why; nothing is linked, so
 the next run (or Retry) books it once the cause is fixed.
@@ -66,11 +67,24 @@ def reversed_maps(ledger: Any) -> tuple[dict[str, str], dict[str, str], dict[int
 	return accounts, cost_centres, companies
 
 
-def read_rows(journals: list[str], on_exchange: Any = None) -> list[dict[str, Any]]:
-	"""Every row of ``journals`` in AFAS's allocated transactions, sorted by entry and line."""
+def journal_filter(journals: list[str], narrowed: FilterSet | None = None) -> FilterSet:
+	"""``JournalId`` is one of ``journals``, AND the mapping's own Filters ``narrowed`` (an OR of
+	AND-groups: each journal's condition joins each of its groups)."""
+	groups = [g for g in (narrowed.groups if narrowed else []) if g] or [[]]
 	filters = FilterSet()
 	for journal in journals:
-		filters.or_where("JournalId", "=", journal)
+		for group in groups:
+			filters.or_where("JournalId", "=", journal)
+			filters.groups[-1].extend(group)
+	return filters
+
+
+def read_rows(
+	journals: list[str], on_exchange: Any = None, narrowed: FilterSet | None = None
+) -> list[dict[str, Any]]:
+	"""Every row of ``journals`` in AFAS's allocated transactions that ``narrowed`` (the mapping's
+	Filters) lets through, sorted by entry and line."""
+	filters = journal_filter(journals, narrowed)
 	with get_client(on_exchange=on_exchange) as client:
 		return list(client.iter_rows(SOURCE, filters=filters, order_by=list(ORDER)))
 
@@ -102,7 +116,7 @@ def run_journals(mapping: Any, on_exchange: Any = None) -> tuple[dict[str, Any],
 	ledger = frappe.get_doc(MAPPING, mapping.ledger_mapping)
 	accounts, cost_centres, companies = reversed_maps(ledger)
 	own = ledger_journals()
-	rows = read_rows(journals, on_exchange)
+	rows = read_rows(journals, on_exchange, mapping.filter_set())
 	keys = sorted({entry_key(int(r.get("UnitId") or 1), r.get("EntryNo")) for r in rows})
 	plan = plan_entries(
 		rows,

@@ -255,6 +255,23 @@ class TestPayrollJournal(IntegrationTestCase):
 		self.assertEqual((log.status, log.inserted, log.unchanged), ("Success", 0, 2), log.error)
 		self.assertEqual(self.booked(), booked)
 
+	def test_the_mapping_filters_narrow_what_a_run_reads(self):
+		"""A journal grows for years: the mapping's Filters (here the entry date) bound what each run reads;
+		without them every entry of the journal is read (and booked once)."""
+		self.sim.load_payroll(payroll_entries(48151), YEAR)
+		self.payroll_mapping()
+		since = json.dumps([["EntryDate", ">=", f"{YEAR}-02-01T00:00:00"]])
+		frappe.db.set_value(MAPPING, self.name, "filters", since)
+		frappe.db.commit()
+		log = self.sync()
+		self.assertEqual((log.status, log.inserted, log.rows_read), ("Success", 1, 4), log.error)
+		self.assertEqual(sorted(self.booked()), ["1/48152"])
+		frappe.db.set_value(MAPPING, self.name, "filters", None)
+		frappe.db.commit()
+		log = self.sync()
+		self.assertEqual((log.inserted, log.unchanged, log.rows_read), (1, 1, 8), log.error)
+		self.assertEqual(sorted(self.booked()), ["1/48151", "1/48152"])
+
 	def test_a_reversing_entry_is_a_new_journal_entry_referencing_the_first(self):
 		self.sim.load_payroll(payroll_entries(48201, periods=(3,)), YEAR)
 		self.payroll_mapping()
