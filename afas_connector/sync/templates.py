@@ -944,8 +944,16 @@ _BOOKED = {"submit_documents": 1, "deletion_mode": "Full Reconcile"}
 _PER_DAY = {**_BOOKED, "one_per_day": 1, "day_from_field": "StartDate", "day_to_field": "EndDate"}
 
 
-def _leaves_in() -> Template:
+def _hr_in(**fields: Any) -> Template:
+	"""An inbound template into an HRMS DocType, from AFAS's leave or absence connector: what the four
+	leave templates share (the company they book for, the modified-date column of both connectors)."""
 	return Template(
+		direction="Inbound", app="hrms", modified_field="ModifiedDate", parameters=(COMPANY,), **fields
+	)
+
+
+def _leaves_in() -> Template:
+	return _hr_in(
 		id="leaves-in",
 		title="AFAS Leave (Profit_Leaves) → Leave Application",
 		description=(
@@ -954,12 +962,9 @@ def _leaves_in() -> Template:
 			"changed in AFAS is cancelled and amended; one withdrawn in AFAS is cancelled. The BSN column "
 			"of Profit_Leaves is personal data and is never read."
 		),
-		direction="Inbound",
 		connector="Profit_Leaves",
 		doctype="Leave Application",
-		app="hrms",
 		key_field="LeaveId",
-		modified_field="ModifiedDate",
 		rows=(
 			_row("EmployeeId", "employee", "afas_key", "{{mapping:employees-in}}", required=1),
 			_row("StartDate", "from_date", "date", required=1),
@@ -970,12 +975,11 @@ def _leaves_in() -> Template:
 			_constant("company", "{{company}}"),
 		),
 		settings=_BOOKED,
-		parameters=(COMPANY,),
 	)
 
 
 def _leaves_attendance_in() -> Template:
-	return Template(
+	return _hr_in(
 		id="leaves-attendance-in",
 		title="AFAS Leave (Profit_Leaves) → Attendance per day",
 		description=(
@@ -984,12 +988,9 @@ def _leaves_attendance_in() -> Template:
 			"balances stay in AFAS: no leave allocation is needed in ERPNext. A leave changed in AFAS "
 			"amends its days and cancels the days it no longer spans; one withdrawn in AFAS is cancelled."
 		),
-		direction="Inbound",
 		connector="Profit_Leaves",
 		doctype="Attendance",
-		app="hrms",
 		key_field="LeaveId",
-		modified_field="ModifiedDate",
 		rows=(
 			_row("EmployeeId", "employee", "afas_key", "{{mapping:employees-in}}", required=1),
 			_row(DAY, "attendance_date", "date", required=1),
@@ -998,12 +999,11 @@ def _leaves_attendance_in() -> Template:
 			_constant("company", "{{company}}"),
 		),
 		settings=_PER_DAY,
-		parameters=(COMPANY,),
 	)
 
 
 def _illness_in() -> Template:
-	return Template(
+	return _hr_in(
 		id="illness-in",
 		title="AFAS Sick Leave (Profit_Illness) → Leave Application",
 		description=(
@@ -1011,12 +1011,9 @@ def _illness_in() -> Template:
 			+ _BALANCES
 			+ " An absence still open (no end date) waits until AFAS closes it."
 		),
-		direction="Inbound",
 		connector="Profit_Illness",
 		doctype="Leave Application",
-		app="hrms",
 		key_field="GUID",
-		modified_field="ModifiedDate",
 		filters=(("EndDate", "![]", ""),),
 		rows=(
 			_row("EmployeeId", "employee", "afas_key", "{{mapping:employees-in}}", required=1),
@@ -1028,12 +1025,11 @@ def _illness_in() -> Template:
 			_constant("company", "{{company}}"),
 		),
 		settings=_BOOKED,
-		parameters=(COMPANY,),
 	)
 
 
 def _illness_attendance_in() -> Template:
-	return Template(
+	return _hr_in(
 		id="illness-attendance-in",
 		title="AFAS Sick Leave (Profit_Illness) → Attendance per day",
 		description=(
@@ -1041,12 +1037,9 @@ def _illness_attendance_in() -> Template:
 			"per working day of the employee. An absence still open (no end date) waits until AFAS closes "
 			"it; one AFAS shortens cancels the days it no longer spans."
 		),
-		direction="Inbound",
 		connector="Profit_Illness",
 		doctype="Attendance",
-		app="hrms",
 		key_field="GUID",
-		modified_field="ModifiedDate",
 		filters=(("EndDate", "![]", ""),),
 		rows=(
 			_row("EmployeeId", "employee", "afas_key", "{{mapping:employees-in}}", required=1),
@@ -1056,7 +1049,6 @@ def _illness_attendance_in() -> Template:
 			_constant("company", "{{company}}"),
 		),
 		settings=_PER_DAY,
-		parameters=(COMPANY,),
 	)
 
 

@@ -8,6 +8,17 @@ const { chromium } = require("playwright-core");
 const [base, usr, pwd, flow, screenshot, rawArgs] = process.argv.slice(2);
 const args = rawArgs ? JSON.parse(rawArgs) : {};
 
+// The mapping list's New from Template dialog, open, with its template field ready.
+async function template_picker(page) {
+	await page.goto(`${base}/app/afas-connector-mapping`, { waitUntil: "domcontentloaded" });
+	const button = page.locator(".page-actions button", { hasText: args.template_button }).first();
+	await button.waitFor({ state: "visible", timeout: 60000 });
+	await button.click();
+	const picker = await dialog(page);
+	await page.waitForFunction(() => window.cur_dialog && cur_dialog.fields_dict.template, null, { timeout: 20000 });
+	return picker;
+}
+
 async function dialog(page, timeout = 30000) {
 	const modal = page.locator(".modal.show").last();
 	await modal.waitFor({ state: "visible", timeout });
@@ -144,12 +155,7 @@ const flows = {
 	// New from Template on the mapping list: pick a template, see what it maps (and that it reads every
 	// row where AFAS has no modified-date column), answer its questions, land on the saved mapping.
 	async new_from_template(page, facts) {
-		await page.goto(`${base}/app/afas-connector-mapping`, { waitUntil: "domcontentloaded" });
-		const button = page.locator(".page-actions button", { hasText: args.template_button }).first();
-		await button.waitFor({ state: "visible", timeout: 60000 });
-		await button.click();
-		const picker = await dialog(page);
-		await page.waitForFunction(() => window.cur_dialog && cur_dialog.fields_dict.template, null, { timeout: 20000 });
+		const picker = await template_picker(page);
 		await page.evaluate((id) => cur_dialog.set_value("template", id), args.template);
 		await page.waitForTimeout(500);
 		facts.options = await page.evaluate(() => cur_dialog.fields_dict.template.df.options.map((o) => o.value));
@@ -180,12 +186,7 @@ const flows = {
 	// New from Template, a template of an app this site lacks (HRMS's leave): the picker lists it, says why
 	// it is unavailable, and Next answers with the reason instead of the questions.
 	async template_unavailable(page, facts) {
-		await page.goto(`${base}/app/afas-connector-mapping`, { waitUntil: "domcontentloaded" });
-		const button = page.locator(".page-actions button", { hasText: args.template_button }).first();
-		await button.waitFor({ state: "visible", timeout: 60000 });
-		await button.click();
-		const picker = await dialog(page);
-		await page.waitForFunction(() => window.cur_dialog && cur_dialog.fields_dict.template, null, { timeout: 20000 });
+		const picker = await template_picker(page);
 		facts.first = await page.evaluate(() => cur_dialog.get_value("template"));
 		await page.evaluate((id) => cur_dialog.set_value("template", id), args.template);
 		await page.waitForTimeout(500);
