@@ -46,6 +46,10 @@ READING_FIELDS = {"order_by", "modified_field", "filters", "page_size", "deletio
 FIELD_MAP_KEYS = {"afas_key_field", "link_with", "erpnext_key_field"}
 FILES_IN = {"image_field", "dossier_attachments"}
 FILES_OUT = {"send_attachments"}
+#: Submit Documents and One Document per Day (issue 28 §3): inbound field maps only; the day range's two
+#: fields only once One Document per Day is ticked.
+BOOKING = {"submit_documents", "one_per_day"}
+DAY_RANGE = {"day_from_field", "day_to_field"}
 
 
 def insert(name: str, **fields) -> str:
@@ -116,6 +120,18 @@ class TestOneFormPerKind(DeskTestCase):
 			image_id_field="Image",
 			field_mappings=[{"afas_field": "Description", "erpnext_field": "item_name"}],
 		)
+		cls.names["per-day"] = insert(
+			f"{PREFIX}Leave per day",
+			direction="Inbound",
+			afas_connector="Profit_Leaves",
+			erpnext_doctype="Customer",  # the form's fields do not depend on the DocType (HRMS's Attendance)
+			afas_key_field="LeaveId",
+			submit_documents=1,
+			one_per_day=1,
+			day_from_field="StartDate",
+			day_to_field="EndDate",
+			field_mappings=[{"afas_field": "(day)", "erpnext_field": "customer_name"}],
+		)
 		cleanup_mapping(f"{PREFIX}VAT codes")
 		cls.names["template"] = create_mapping("vat-codes-in", {}, f"{PREFIX}VAT codes")["mapping"]
 		frappe.db.commit()
@@ -169,8 +185,9 @@ class TestOneFormPerKind(DeskTestCase):
 		self.check(
 			facts,
 			"inbound",
-			shows={"field_mappings", "schedule", *FIELD_MAP_KEYS, *READING_FIELDS, *FILES_IN},
+			shows={"field_mappings", "schedule", *FIELD_MAP_KEYS, *READING_FIELDS, *FILES_IN, *BOOKING},
 			hides={
+				*DAY_RANGE,
 				*LEDGER_FIELDS,
 				*PUSH_FIELDS,
 				*FILES_OUT,
@@ -180,6 +197,7 @@ class TestOneFormPerKind(DeskTestCase):
 				"template",
 			},
 		)
+		self.check(facts, "per-day", shows={*BOOKING, *DAY_RANGE}, hides=set())
 		inbound = self.sections(facts, "inbound")
 		self.assertNotIn("ledger_section", inbound)
 		self.assertNotIn("ledger_maps_section", inbound)
@@ -200,7 +218,15 @@ class TestOneFormPerKind(DeskTestCase):
 				*FIELD_MAP_KEYS,
 				*FILES_OUT,
 			},
-			hides={*LEDGER_FIELDS, *READING_FIELDS, *FILES_IN, "schedule", "ledger_mapping", "template"},
+			hides={
+				*LEDGER_FIELDS,
+				*READING_FIELDS,
+				*FILES_IN,
+				*BOOKING,
+				"schedule",
+				"ledger_mapping",
+				"template",
+			},
 		)
 		outbound = self.sections(facts, "outbound")
 		self.assertNotIn("inbound_section", outbound)
