@@ -42,9 +42,26 @@ def check_submitting(doc: Any) -> None:
 				_("Submit Documents: {0} is not submittable; switch it off").format(_(doc.erpnext_doctype)),
 				title=_("Submit Documents"),
 			)
+		if doc.enabled and (other := both_kinds_of_leave(doc)):
+			# HRMS marks Attendance for a submitted Leave Application and cancels it with the application:
+			# an Attendance-per-day mapping over the same leave would have its days changed under it
+			frappe.msgprint(
+				_(
+					"{0} books HRMS's {1} and {2} books {3} for the same employees: a Leave Application "
+					"makes (and on cancel removes) its own Attendance, so choose one of the two per kind of leave"
+				).format(doc.name, _(doc.erpnext_doctype), other.name, _(other.erpnext_doctype)),
+				title=_("Leave twice"),
+				indicator="orange",
+				alert=True,
+			)
+	span = [(doc.get(f) or "").strip() for f in ("day_from_field", "day_to_field")]
+	if any(span) and not all(span):
+		frappe.throw(
+			_("Day From and Day To go together: fill in both, or neither"), title=_("Day From / Day To")
+		)
 	if not doc.get("one_per_day"):
 		return
-	if not ((doc.day_from_field or "").strip() and (doc.day_to_field or "").strip()):
+	if not all(span):
 		frappe.throw(
 			_("One Document per Day needs Day From and Day To: the AFAS fields of the range"),
 			title=_("One Document per Day"),
@@ -56,6 +73,30 @@ def check_submitting(doc: Any) -> None:
 			).format(DAY),
 			title=_("One Document per Day"),
 		)
+
+
+#: HRMS's two ways of booking leave, which Leave Application's own Attendance makes overlap.
+LEAVE_DOCTYPES = ("Leave Application", "Attendance")
+
+
+def both_kinds_of_leave(doc: Any) -> Any | None:
+	"""Another enabled inbound mapping that books the other of :data:`LEAVE_DOCTYPES` (from any AFAS
+	connector: a Leave Application changes and cancels every Attendance of its days), or None."""
+	if doc.erpnext_doctype not in LEAVE_DOCTYPES:
+		return None
+	other = next(d for d in LEAVE_DOCTYPES if d != doc.erpnext_doctype)
+	found = frappe.get_all(
+		"AFAS Connector Mapping",
+		filters={
+			"enabled": 1,
+			"direction": "Inbound",
+			"erpnext_doctype": other,
+			"name": ["!=", doc.name or ""],
+		},
+		fields=["name", "erpnext_doctype"],
+		limit=1,
+	)
+	return found[0] if found else None
 
 
 def check_filters(doc: Any) -> None:

@@ -161,9 +161,9 @@ def book(mapping: Any, entry: PlannedEntry) -> RecordError | None:
 	(nothing is written then)."""
 	frappe.db.savepoint("afas_journal_entry")
 	frappe.flags.afas_inbound = True  # from AFAS: a Ledger mapping must not book it back
+	author = write_rules.author_of(mapping)
 	try:
 		doc = journal_entry(mapping, entry)
-		author = write_rules.author_of(mapping)
 		if not write_rules.may_write(doc, author, new=True):
 			raise frappe.PermissionError(
 				_("{0} (Runs As of this mapping) may not {1} {2} {3}").format(
@@ -172,8 +172,9 @@ def book(mapping: Any, entry: PlannedEntry) -> RecordError | None:
 			)
 		doc.flags.afas_inbound = True
 		doc.flags.ignore_permissions = True  # the author's permission, checked just above
-		doc.insert()
-		doc.submit()
+		with write_rules.acting_as(author):  # ERPNext's own checks (frozen accounts) see the author
+			doc.insert()
+			doc.submit()
 		link_document(mapping.name, entry.key, "Journal Entry", doc.name)
 	except Exception as exc:
 		frappe.db.rollback(save_point="afas_journal_entry")

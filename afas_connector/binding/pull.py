@@ -45,7 +45,7 @@ from afas_connector.binding.record_links import (
 	links_by_key,
 	update_link,
 )
-from afas_connector.binding.submitting import amend, cancel_gone, submit, submits
+from afas_connector.binding.submitting import amend, cancel_gone, newest_amendment, submit, submits
 from afas_connector.binding.sync_log import (
 	create_log,
 	error_fields,
@@ -56,7 +56,7 @@ from afas_connector.binding.sync_log import (
 	set_log,
 )
 from afas_connector.binding.usage import budget_message, calls_today, today
-from afas_connector.sync.days import record_key
+from afas_connector.sync.days import bounded, record_key
 from afas_connector.sync.inbound_plan import (
 	BRING_BACK,
 	KEEP_DELETED,
@@ -476,9 +476,7 @@ def preview(mapping: Any, *, limit: int, full: bool = False) -> dict[str, Any]:
 		)
 	rows, _ = unique_rows(writer.scrub(page.rows), spec.key_field)
 	keys = [str(r.get(spec.key_field)) for r in rows]
-	unreadable: dict[str, RecordError] = {}
-	if writer.days:  # a document per day, as the run writes them
-		keys, rows, unreadable = writer.days.expand(keys, rows)
+	keys, rows, unreadable = writer._spans(keys, rows)  # a document per day, or a bounded range
 	links = links_by_key(mapping.name, keys)
 	present = writer._present([link.reference_name for link in links.values()])
 	results = [
@@ -488,12 +486,13 @@ def preview(mapping: Any, *, limit: int, full: bool = False) -> dict[str, Any]:
 	frappe.flags.afas_inbound = True
 	guard = _PreviewGuard()
 	try:
-		for key, row in zip(keys, rows):
-			writer._write_row(key, row, links.get(key), present, [])
-			result = {"errors": [], **writer.last}
-			if result.get("action") == "insert":  # rolled back: the name it got is not one it will have
-				result["document"] = None
-			results.append(result)
+		with write_rules.acting_as(writer.author):  # as the run writes them
+			for key, row in zip(keys, rows):
+				writer._write_row(key, row, links.get(key), present, [])
+				result = {"errors": [], **writer.last}
+				if result.get("action") == "insert":  # rolled back: the name it got is not one it will have
+					result["document"] = None
+				results.append(result)
 	finally:
 		frappe.flags.afas_inbound = False
 		guard.lift()
@@ -635,6 +634,10 @@ class _Writer:
 		#: Submit Documents and One Document per Day (``binding/submitting.py``, ``binding/per_day.py``).
 		self.submits = submits(mapping)
 		self.days = Days.of(mapping)
+		#: Day From / Day To without a document per day (a Leave Application): a range that cannot be
+		#: read or is longer than ``sync/days.MAX_DAYS`` is a row error before anything is written.
+		span = ((mapping.get("day_from_field") or "").strip(), (mapping.get("day_to_field") or "").strip())
+		self.span = span if not self.days and all(span) else None
 		self.cancelled = 0  # documents cancelled: their AFAS record (or day) is gone
 		self.days_off = 0  # day rows skipped: a day off of the employee
 
@@ -681,8 +684,8 @@ class _Writer:
 				self.highest_key = self.estimate[0]()
 		record_keys = keys
 		failed: set[str] = set()
-		if self.days:  # a document per day: each day is a record of its own (``AFAS key/date``)
-			keys, rows, unreadable = self.days.expand(keys, rows)
+		if self.days or self.span:  # a document per day (``AFAS key/date``), or a bounded range
+			keys, rows, unreadable = self._spans(keys, rows)
 			for key, error in unreadable.items():
 				self._fail([error])
 				failed.add(key)
@@ -693,15 +696,16 @@ class _Writer:
 		self._map_ahead(keys, rows, links)
 		frappe.flags.afas_inbound = True  # the outbound side must not echo these writes back
 		try:
-			for number, (key, row) in enumerate(zip(keys, rows), start=1):
-				if not self._write_row(key, row, links.get(key), present, new_links):
-					failed.add(record_key(key) if self.days else key)
-				if number % PROGRESS_ROWS == 0:  # a large page shows progress while it is written
-					self.notify()
-			if self.days:  # days a record no longer spans: cancelled, their links dropped
-				self._count_cancelled(
-					*self.days.drop_stale(set(record_keys) - failed, set(keys), self.author)
-				)
+			with write_rules.acting_as(self.author):  # ERPNext's own checks see the author, as in the desk
+				for number, (key, row) in enumerate(zip(keys, rows), start=1):
+					if not self._write_row(key, row, links.get(key), present, new_links):
+						failed.add(record_key(key) if self.days else key)
+					if number % PROGRESS_ROWS == 0:  # a large page shows progress while it is written
+						self.notify()
+				if self.days:  # days a record no longer spans: cancelled, their links dropped
+					self._count_cancelled(
+						*self.days.drop_stale(set(record_keys) - failed, set(keys), self.author)
+					)
 		finally:
 			frappe.flags.afas_inbound = False
 		insert_links(self.mapping.name, self.doctype, new_links)
@@ -710,6 +714,17 @@ class _Writer:
 		set_log(self.log, self.counts())
 		frappe.db.commit()
 		self.notify()
+
+	def _spans(
+		self, keys: list[str], rows: list[dict[str, Any]]
+	) -> tuple[list[str], list[dict[str, Any]], dict[str, RecordError]]:
+		"""The page's rows as written: each as its days (One Document per Day), or those whose Day From /
+		Day To range reads (``sync/days.py``); the errors of the others by AFAS key."""
+		if self.days:
+			return self.days.expand(keys, rows)
+		if self.span:
+			return bounded(keys, rows, *self.span)
+		return keys, rows, {}
 
 	def _map_ahead(self, keys: list[str], rows: list[dict[str, Any]], links: dict[str, Any]) -> None:
 		"""Map the page's rows, and read the match rule's candidates of the new ones in one go."""
@@ -877,6 +892,10 @@ class _Writer:
 	def _save(self, target: Any, values: dict[str, Any]) -> Any:
 		"""Write ``values`` into ``target``; returns the document written: ``target``, or under Submit
 		Documents the amendment of a submitted (or cancelled) ``target``."""
+		if self.submits and target.docstatus == 2:  # amended in ERPNext since: the newest amendment is it
+			newest = newest_amendment(self.doctype, target.name)
+			if newest != target.name:
+				target = frappe.get_doc(self.doctype, newest)
 		if self.submits and target.docstatus:  # booked: cancel and amend, as the desk's Amend does
 			return amend(target, self.author, lambda new: self._apply(new, values))
 		self._apply(target, values)
@@ -1044,7 +1063,8 @@ class _Writer:
 				)
 				frappe.flags.afas_inbound = True
 				try:
-					self._count_cancelled(*cancel_gone(self.doctype, names, self.author))
+					with write_rules.acting_as(self.author):
+						self._count_cancelled(*cancel_gone(self.doctype, names, self.author))
 				finally:
 					frappe.flags.afas_inbound = False
 		frappe.db.commit()

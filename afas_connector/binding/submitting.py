@@ -4,13 +4,15 @@ Attendance from AFAS's leave and absence): written as ERPNext's desk would book 
 - a new document is inserted and submitted;
 - a changed AFAS record cancels its submitted document and books an amendment (``amended_from``, named
   ``X-1`` by Frappe), as the desk's Cancel → Amend does: a submitted document is never edited in place,
-  and the Record Link moves to the amendment;
+  and the Record Link moves to the amendment. Where the author may not amend (HRMS gives no role Amend
+  on Attendance) the replacement is a new document, as such a user makes one in the desk;
+- a document a user amended in ERPNext is followed to its newest amendment, which is the one changed;
 - a document a user cancelled in ERPNext stays cancelled until AFAS changes the record, which is then
   booked as an amendment of it;
 - a record gone from AFAS (the mapping's *Deletions*) has its document cancelled, never deleted.
 
-Each step is one the mapping's author (*Runs As*) may take in the desk (submit, cancel, amend: checked per
-document, User Permissions included; ``binding/write_rules.py``).
+Each step is one the mapping's author (*Runs As*) may take in the desk (submit, cancel, amend, create:
+checked per document, User Permissions included; ``binding/write_rules.py``).
 """
 
 from __future__ import annotations
@@ -61,12 +63,12 @@ def amend(old: Any, author: str, apply: Callable[[Any], None]) -> Any:
 
 	Returns the new document. Raises what ERPNext raises (a closed period, a validation) or
 	``frappe.PermissionError``; the caller's savepoint undoes the cancel with it."""
-	check(old, author, "amend")
+	amends = write_rules.may(old, author, "amend")  # else a new document, as the author makes one
 	new = frappe.copy_doc(old, ignore_no_copy=False)  # as the desk's Amend: no-copy fields left out
 	if old.docstatus == 1:
 		cancel(old, author)
 	new.docstatus = 0
-	new.amended_from = old.name
+	new.amended_from = old.name if amends else None
 	apply(new)
 	check(new, author, "create")
 	new.flags.afas_inbound = True
@@ -74,6 +76,18 @@ def amend(old: Any, author: str, apply: Callable[[Any], None]) -> Any:
 	new.insert()
 	submit(new, author)
 	return new
+
+
+def newest_amendment(doctype: str, name: str) -> str:
+	"""The newest document amended from ``name`` (through every amendment of amendments), or ``name``:
+	a user who amended the document in ERPNext made it the one the AFAS record is now."""
+	seen = {name}
+	while True:
+		later = frappe.db.get_value(doctype, {"amended_from": name}, "name", order_by="creation desc")
+		if not later or later in seen:
+			return name
+		seen.add(later)
+		name = later
 
 
 def cancel_gone(doctype: str, names: list[str], author: str) -> tuple[int, list[str]]:

@@ -22,8 +22,10 @@ from afas_connector.sync.mapping_errors import RecordError
 
 #: The AFAS Field of a field-mapping row that reads a per-day row's day (``YYYY-MM-DD``).
 DAY = "(day)"
-#: At most this many days per AFAS row: a year of leave; a longer range is a row error (bounded work).
-MAX_DAYS = 366
+#: At most this many days per AFAS row: three years (AFAS's sick leave runs up to 104 weeks, and may be
+#: extended); a longer range is a row error (bounded work: HRMS marks Attendance for each day of a Leave
+#: Application, and One Document per Day writes one).
+MAX_DAYS = 1098
 _SEPARATOR = "/"
 
 
@@ -94,6 +96,25 @@ def expand(
 			day_keys.append(day_key(key, day))
 			day_rows.append({**row, DAY: day.isoformat()})
 	return day_keys, day_rows, errors
+
+
+def bounded(
+	keys: list[str], rows: list[dict[str, Any]], from_field: str, to_field: str
+) -> tuple[list[str], list[dict[str, Any]], dict[str, RecordError]]:
+	"""The rows whose range :func:`days_of` can read, as they are (a mapping with Day From/To but not
+	one document per day: a Leave Application), and the errors of the others by AFAS key."""
+	kept_keys: list[str] = []
+	kept_rows: list[dict[str, Any]] = []
+	errors: dict[str, RecordError] = {}
+	for key, row in zip(keys, rows):
+		try:
+			days_of(row, from_field, to_field)
+		except ValueError as exc:
+			errors[key] = RecordError(key, from_field, str(exc))
+			continue
+		kept_keys.append(key)
+		kept_rows.append(row)
+	return kept_keys, kept_rows, errors
 
 
 def is_weekend(day: dt.date) -> bool:

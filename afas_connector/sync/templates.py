@@ -940,8 +940,15 @@ _BALANCES = (
 )
 #: Leave and absence as booked in HRMS (issue 28 §3): submitted; a change in AFAS cancels and amends; a
 #: leave withdrawn in AFAS (gone from the connector: Full Reconcile) is cancelled.
-_BOOKED = {"submit_documents": 1, "deletion_mode": "Full Reconcile"}
-_PER_DAY = {**_BOOKED, "one_per_day": 1, "day_from_field": "StartDate", "day_to_field": "EndDate"}
+#: Day From / Day To bound each leave's range (``sync/days.MAX_DAYS``): HRMS marks Attendance for every
+#: day of a Leave Application it submits.
+_BOOKED = {
+	"submit_documents": 1,
+	"deletion_mode": "Full Reconcile",
+	"day_from_field": "StartDate",
+	"day_to_field": "EndDate",
+}
+_PER_DAY = {**_BOOKED, "one_per_day": 1}
 
 
 def _hr_in(**fields: Any) -> Template:

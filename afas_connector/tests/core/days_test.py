@@ -7,7 +7,16 @@ import datetime as dt
 
 import pytest
 
-from afas_connector.sync.days import DAY, MAX_DAYS, day_key, days_of, expand, is_weekend, record_key
+from afas_connector.sync.days import (
+	DAY,
+	MAX_DAYS,
+	bounded,
+	day_key,
+	days_of,
+	expand,
+	is_weekend,
+	record_key,
+)
 
 
 def test_a_leave_becomes_its_days_with_the_day_in_each_row():
@@ -30,7 +39,7 @@ def test_a_leave_becomes_its_days_with_the_day_in_each_row():
 		({"StartDate": "2024-01-02", "EndDate": None}, "EndDate is empty (open in AFAS)"),
 		({"StartDate": "2024-01-05", "EndDate": "2024-01-02"}, "is before"),
 		({"StartDate": "not a date", "EndDate": "2024-01-02"}, "not a date"),
-		({"StartDate": "2020-01-01", "EndDate": "2024-01-01"}, f"at most {MAX_DAYS}"),
+		({"StartDate": "2015-01-01", "EndDate": "2024-12-31"}, f"at most {MAX_DAYS}"),
 	],
 )
 def test_a_range_that_cannot_be_read_is_a_row_error(row, reason):
@@ -40,10 +49,23 @@ def test_a_range_that_cannot_be_read_is_a_row_error(row, reason):
 	assert reason.lower() in errors["7"].message.lower()
 
 
-def test_a_year_is_the_most_one_row_spans():
-	assert len(days_of({"a": "2024-01-01", "b": "2024-12-31"}, "a", "b")) == 366
+def test_three_years_is_the_most_one_row_spans():
+	"""AFAS's sick leave may run 104 weeks and be extended: three years pass, a day more does not."""
+	assert len(days_of({"a": "2024-01-01", "b": "2026-12-31"}, "a", "b")) == MAX_DAYS - 2  # 2024 is leap
+	assert len(days_of({"a": "2024-01-01", "b": "2027-01-02"}, "a", "b")) == MAX_DAYS
 	with pytest.raises(ValueError):
-		days_of({"a": "2024-01-01", "b": "2025-01-01"}, "a", "b")
+		days_of({"a": "2024-01-01", "b": "2027-01-03"}, "a", "b")
+
+
+def test_bounded_keeps_the_rows_whose_range_reads_and_names_the_others():
+	rows = [
+		{"StartDate": "2024-07-15", "EndDate": "2024-07-26"},
+		{"StartDate": "2015-01-01", "EndDate": "2024-12-31"},
+		{"StartDate": "2024-07-26", "EndDate": "2024-07-15"},
+	]
+	keys, kept, errors = bounded(["1", "2", "3"], rows, "StartDate", "EndDate")
+	assert keys == ["1"] and kept == rows[:1]
+	assert set(errors) == {"2", "3"} and f"at most {MAX_DAYS}" in errors["2"].message
 
 
 @pytest.mark.parametrize("key", ["501", "7C1D2E3F-0000-4000-8000-000000000001", "a/b", "x/2024-13-01"])

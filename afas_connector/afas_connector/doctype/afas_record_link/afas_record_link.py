@@ -6,13 +6,31 @@ hash and "missing in AFAS" flag have a home. Reads and writes go through ``bindi
 """
 
 import frappe
+from frappe import _
 from frappe.model.document import Document
 
 from afas_connector.binding.constants import LINK
 
+#: What a link says: which AFAS record is which ERPNext document. Only the app writes these (runs,
+#: pushes, a lost answer settled through its own method): a link aimed by hand at a document would let
+#: the next run update, amend or cancel that document with the mapping author's rights.
+IDENTITY = ("mapping", "environment", "afas_key", "reference_doctype", "reference_name")
+
 
 class AFASRecordLink(Document):
-	pass
+	def validate(self) -> None:
+		if self.flags.ignore_permissions or frappe.session.user == "Administrator":
+			return  # the app's own writes (binding/record_links.py), or the site's owner
+		changed = [f for f in IDENTITY if self.is_new() or self.has_value_changed(f)]
+		if changed:
+			frappe.throw(
+				_(
+					"Record Links are written by the connector's runs and pushes: {0} cannot be set by hand "
+					"(delete the link to unlink a record)"
+				).format(", ".join(changed)),
+				frappe.PermissionError,
+				title=_("Not allowed"),
+			)
 
 
 def on_doctype_update() -> None:
