@@ -16,11 +16,10 @@ from typing import Any
 import frappe
 
 from afas_connector.binding.connection import environment
-from afas_connector.binding.constants import LINK, LOG, MAPPING
+from afas_connector.binding.constants import LINK, LOG
 from afas_connector.binding.outbox import queue_change
 from afas_connector.binding.pull import load_state, save_state, sync_mapping
 from afas_connector.binding.push import push_pending
-from afas_connector.binding.templates import create_mapping
 from afas_connector.devtools.samples import (
 	INBOUND,
 	OUTBOUND,
@@ -36,6 +35,7 @@ from afas_connector.devtools.samples import (
 from afas_connector.simulator import AfasSimulator
 from afas_connector.simulator.demo_data import generate_rows
 from afas_connector.sync.inbound_plan import InboundState
+from afas_connector.sync.templates import TEMPLATES, apply_template
 
 #: The demo's simulator is an AFAS environment of its own, so its keys never mix with a real one's.
 DEMO_ENVIRONMENT = {"environment_id": "99999", "environment_type": "Test"}
@@ -87,8 +87,10 @@ def add_generated_debtors(sim: AfasSimulator, n: int) -> None:
 
 
 LEDGER_MAPPING = "Sales Invoice → AFAS Ledger"
-#: The demo's people side: made from the template once, its watermark kept on a rerun (AFAS's employee
-#: numbers are the same in every simulator), so a rerun reads no employee again.
+#: The demo's people side: the employees template's fields, kept like the demo's other mappings (not
+#: marked as made from the template, so the templates a user makes later build on their own employees
+#: mapping); its watermark is kept on a rerun (AFAS's employee numbers are the same in every
+#: simulator), so a rerun reads no employee again.
 EMPLOYEES_MAPPING = "AFAS Employees → Employee"
 
 
@@ -219,10 +221,9 @@ def _sync_demo_employees(company: str | None) -> str:
 	of the demo's company: the template's mapping, made once and switched on, and one run."""
 	if not company:
 		return "people: Employees skipped (no company)"
-	if not frappe.db.exists(MAPPING, EMPLOYEES_MAPPING):
-		create_mapping("employees-in", {"company": company}, EMPLOYEES_MAPPING)
-	if not frappe.db.get_value(MAPPING, EMPLOYEES_MAPPING, "enabled"):
-		frappe.db.set_value(MAPPING, EMPLOYEES_MAPPING, "enabled", 1, update_modified=False)
+	fields = apply_template(TEMPLATES["employees-in"], {"company": company})
+	fields.update(mapping_name=EMPLOYEES_MAPPING, template=None, enabled=1)
+	upsert_mapping(fields)
 	frappe.db.commit()
 	log = sync_mapping(EMPLOYEES_MAPPING, trigger="Manual")
 	log.reload()

@@ -770,7 +770,7 @@ def _employees_in() -> Template:
 		id="employees-in",
 		title="AFAS Employees (ERP_Employees) → Employee",
 		description=(
-			"AFAS's employees become Employees of the company, matched by employee number; a rehire or a "
+			"AFAS's employees become Employees of the company, matched by employee number in it; a rehire or a "
 			"termination is an update of the same Employee (status, relieving date). Reads the App "
 			"Connector's own GetConnector ERP_Employees on 'Actuele medewerkergegevens' (AFAS's how-to for "
 			"employee synchronisation builds one). BSN, IBAN and salary are personal data: no row reads them, "
@@ -782,7 +782,7 @@ def _employees_in() -> Template:
 		doctype="Employee",
 		key_field="EmployeeId",
 		modified_field="Modified",
-		match="employee_number",
+		match="employee_number, company",  # AFAS numbers employees per employer
 		rows=(
 			_row("EmployeeId", "employee_number", "strip", required=1),
 			_row("FirstName", "first_name", "strip", required=1),

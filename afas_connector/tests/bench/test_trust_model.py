@@ -26,6 +26,7 @@ from afas_connector.tests.bench.fixtures import (
 )
 
 MAPPING = "AFAS Connector Mapping"
+LINK = "AFAS Record Link"
 PREFIX = "Test Trust "
 MANAGER = "afas-trust-manager@example.com"
 MASTER = "afas-trust-master@example.com"
@@ -208,7 +209,7 @@ class TestWhatAMappingMayWrite(TrustCase):
 			},
 			pluck="owner",
 		)
-		self.assertEqual(len(owners), 3)
+		self.assertEqual(owners, [MASTER] * 3, "written as the author: ERPNext's own checks see them")
 		api_user(MASTER, ["AFAS Manager"])  # the author loses the role that let them create Customers
 		frappe.clear_cache(user=MASTER)
 		for row in self.sim.rows("ERP_Debtors"):
@@ -220,6 +221,67 @@ class TestWhatAMappingMayWrite(TrustCase):
 		self.assertIn("may not", log.error)
 		api_user(MASTER, ["AFAS Manager", "Sales Master Manager"])
 		record_attack("inbound run after its author lost the role", refused=True)
+
+	def test_a_record_link_cannot_be_made_or_aimed_by_hand(self):
+		"""A Record Link says which ERPNext document an AFAS record is: a run updates, amends or cancels
+		that document with the mapping author's rights. An AFAS Manager can delete one (unlink), not make
+		one or point one at another document."""
+		from afas_connector.binding.pull import sync_mapping
+
+		name = f"{PREFIX}Links"
+		fields = {
+			"mapping_name": name,
+			"direction": "Inbound",
+			"afas_connector": "ERP_Debtors",
+			"erpnext_doctype": "Customer",
+			"afas_key_field": "DebtorId",
+			"schedule": "Manual Only",
+			"enabled": 1,
+			"field_mappings": [dict(row) for row in DEBTOR_TO_CUSTOMER],
+		}
+		master = api_user(MASTER, ["AFAS Manager", "Sales Master Manager"])  # keys of their own here
+		self.assertEqual(self.rest("POST", f"/api/resource/{MAPPING}", master, fields).status_code, 200)
+		frappe.db.commit()
+		self.sim.generate_rows("ERP_Debtors", n=2, seed=31)
+		sync_mapping(name)
+		frappe.db.commit()
+		links = frappe.get_all(LINK, filters={"mapping": name}, fields=["name", "afas_key", "reference_name"])
+		self.assertEqual(len(links), 2)
+		victim = frappe.get_doc(
+			{
+				"doctype": "Customer",
+				"customer_name": f"{PREFIX}not from AFAS",
+				"customer_group": "All Customer Groups",
+			}
+		).insert(ignore_permissions=True)
+		frappe.db.commit()
+		forged = self.rest(
+			"POST",
+			f"/api/resource/{LINK}",
+			self.manager,
+			{
+				"mapping": name,
+				"environment": frappe.db.get_value(LINK, links[0].name, "environment"),
+				"afas_key": "999999",
+				"reference_doctype": "Customer",
+				"reference_name": victim.name,
+			},
+		)
+		self.assertEqual(forged.status_code, 403, forged.text[:300])
+		aimed = self.rest(
+			"PUT", f"/api/resource/{LINK}/{links[0].name}", self.manager, {"reference_name": victim.name}
+		)
+		self.assertEqual(aimed.status_code, 403, aimed.text[:300])
+		frappe.db.commit()
+		self.assertEqual(frappe.db.get_value(LINK, links[0].name, "reference_name"), links[0].reference_name)
+		self.assertFalse(frappe.db.exists(LINK, {"reference_name": victim.name}))
+		unlinked = self.rest("DELETE", f"/api/resource/{LINK}/{links[1].name}", self.manager)
+		self.assertEqual(unlinked.status_code, 202, unlinked.text[:300])
+		frappe.db.commit()
+		self.assertFalse(frappe.db.exists(LINK, links[1].name))
+		frappe.delete_doc("Customer", victim.name, force=True, ignore_permissions=True)
+		frappe.db.commit()
+		record_attack("Record Link made or re-aimed by an AFAS Manager over REST", refused=True)
 
 	def test_a_preview_can_never_commit(self):
 		from afas_connector.binding.pull import PreviewWouldCommit, _PreviewGuard
