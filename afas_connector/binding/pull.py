@@ -684,11 +684,10 @@ class _Writer:
 				self.highest_key = self.estimate[0]()
 		record_keys = keys
 		failed: set[str] = set()
-		if self.days or self.span:  # a document per day (``AFAS key/date``), or a bounded range
-			keys, rows, unreadable = self._spans(keys, rows)
-			for key, error in unreadable.items():
-				self._fail([error])
-				failed.add(key)
+		keys, rows, unreadable = self._spans(keys, rows)  # a document per day, or a bounded range
+		for key, error in unreadable.items():
+			self._fail([error])
+			failed.add(key)
 		links = links_by_key(self.mapping.name, keys)
 		present = self._present([link.reference_name for link in links.values()])
 		new_links: list[tuple] = []

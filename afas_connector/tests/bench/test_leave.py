@@ -68,7 +68,11 @@ def leave_types(allow_negative: int = 1) -> None:
 
 if _hrms_installed():
 
-	class TestLeaveWithHrms(TemplateCase):
+	class LeaveCase(TemplateCase):
+		"""The test company with weekends as holidays, HRMS's leave types as AFAS's balances need them, the
+		simulator's employees synced; HRMS's documents of them removed after each test. No tests of its
+		own: ``test_leave_attacks`` builds on it too."""
+
 		@classmethod
 		def setUpClass(cls):
 			super().setUpClass()
@@ -98,6 +102,7 @@ if _hrms_installed():
 		def leave(self, key: str, **changes) -> None:
 			self.sim.update_row("Profit_Leaves", key, changes)
 
+	class TestLeaveWithHrms(LeaveCase):
 		def test_leave_applications_booked_amended_and_cancelled_as_afas_changes_them(self):
 			leaves = self.make("leaves-in")
 			rows = self.sim.rows("Profit_Leaves")

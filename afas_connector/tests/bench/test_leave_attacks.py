@@ -29,8 +29,8 @@ from afas_connector.binding.constants import LINK, MAPPING
 from afas_connector.binding.templates import create_mapping
 from afas_connector.sync.days import MAX_DAYS
 from afas_connector.tests.bench.fixtures import COMPANY, api_user, record_attack, site_server
-from afas_connector.tests.bench.test_leave import HR_DOCTYPES, _hrms_installed, leave_types, weekends
-from afas_connector.tests.bench.test_templates import ANSWERS, PREFIX, TemplateCase, genders
+from afas_connector.tests.bench.test_leave import _hrms_installed
+from afas_connector.tests.bench.test_templates import ANSWERS, PREFIX
 
 NO_HR = "afas-leave-nohr@example.com"  # AFAS Manager only
 CREATOR = "afas-leave-creator@example.com"  # AFAS Manager + Employee: creates a Leave Application, no submit
@@ -67,45 +67,35 @@ def illness_row(guid: str, employee: str, start: str, end: str | None, **extra) 
 
 
 if _hrms_installed():
+	from afas_connector.tests.bench.test_leave import LeaveCase
 
-	class LeaveAttackCase(TemplateCase):
+	class LeaveAttackCase(LeaveCase):
 		@classmethod
 		def setUpClass(cls):
 			super().setUpClass()
-			genders()
-			weekends()
-			leave_types()
 			cls.saved_settings = frappe.db.get_value("HR Settings", None, HR_SETTINGS, as_dict=True)
 			frappe.db.commit()
 
 		@classmethod
 		def tearDownClass(cls):
+			cls.restore_settings()
+			super().tearDownClass()
+
+		@classmethod
+		def restore_settings(cls):
 			for field, value in (cls.saved_settings or {}).items():
 				frappe.db.set_single_value("HR Settings", field, value)
 			frappe.db.commit()
-			super().tearDownClass()
 
 		def setUp(self):
-			super().setUp()
 			frappe.set_user("Administrator")
 			frappe.cache.delete_keys("rl:")  # the API's rate limits: this module calls it often
-			leave_types()
-			frappe.db.commit()
-			self.employees = self.make("employees-in")
-			log = self.pull(self.employees)
-			self.assertEqual(log.failed, 0, log.record_errors)
-			self.staff = self.links(self.employees)
+			super().setUp()
 
 		def tearDown(self):
 			frappe.set_user("Administrator")
-			employees = list(self.staff.values())
-			for doctype in HR_DOCTYPES:
-				frappe.db.delete(doctype, {"employee": ["in", employees]})
 			frappe.db.delete("User Permission", {"user": ["in", USERS]})
-			for field, value in (self.saved_settings or {}).items():
-				frappe.db.set_single_value("HR Settings", field, value)
-			frappe.db.commit()
-			self.sim.reset_data()
+			self.restore_settings()
 			super().tearDown()
 
 		# ------------------------------------------------------------------ helpers
@@ -117,9 +107,6 @@ if _hrms_installed():
 			frappe.db.set_value(MAPPING, made["mapping"], "enabled", 1)
 			frappe.db.commit()
 			return made["mapping"]
-
-		def leave(self, key, **changes) -> None:
-			self.sim.update_row("Profit_Leaves", key, changes)
 
 		def booked(self, doctype: str = "Leave Application", **filters) -> list[str]:
 			return frappe.get_all(

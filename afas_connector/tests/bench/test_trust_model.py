@@ -65,6 +65,21 @@ def user_mapping_fields(name: str) -> dict:
 	}
 
 
+def debtors_mapping(name: str, **more) -> dict:
+	"""An enabled inbound mapping of the simulator's debtors onto Customer, as a REST body."""
+	return {
+		"mapping_name": name,
+		"direction": "Inbound",
+		"afas_connector": "ERP_Debtors",
+		"erpnext_doctype": "Customer",
+		"afas_key_field": "DebtorId",
+		"schedule": "Manual Only",
+		"enabled": 1,
+		"field_mappings": [dict(row) for row in DEBTOR_TO_CUSTOMER],
+		**more,
+	}
+
+
 class TrustCase(IntegrationTestCase):
 	@classmethod
 	def setUpClass(cls):
@@ -180,17 +195,7 @@ class TestWhatAMappingMayWrite(TrustCase):
 		from afas_connector.binding.pull import sync_mapping
 
 		name = f"{PREFIX}Debtors"
-		fields = {
-			"mapping_name": name,
-			"direction": "Inbound",
-			"afas_connector": "ERP_Debtors",
-			"erpnext_doctype": "Customer",
-			"afas_key_field": "DebtorId",
-			"schedule": "Manual Only",
-			"page_size": 10,
-			"enabled": 1,
-			"field_mappings": [dict(row) for row in DEBTOR_TO_CUSTOMER],
-		}
+		fields = debtors_mapping(name, page_size=10)
 		refused = self.rest("POST", f"/api/resource/{MAPPING}", self.manager, fields)
 		self.assertEqual(refused.status_code, 403, refused.text[:500])
 		self.assertIn("may not create Customer", refused.text)
@@ -229,16 +234,7 @@ class TestWhatAMappingMayWrite(TrustCase):
 		from afas_connector.binding.pull import sync_mapping
 
 		name = f"{PREFIX}Links"
-		fields = {
-			"mapping_name": name,
-			"direction": "Inbound",
-			"afas_connector": "ERP_Debtors",
-			"erpnext_doctype": "Customer",
-			"afas_key_field": "DebtorId",
-			"schedule": "Manual Only",
-			"enabled": 1,
-			"field_mappings": [dict(row) for row in DEBTOR_TO_CUSTOMER],
-		}
+		fields = debtors_mapping(name)
 		master = api_user(MASTER, ["AFAS Manager", "Sales Master Manager"])  # keys of their own here
 		self.assertEqual(self.rest("POST", f"/api/resource/{MAPPING}", master, fields).status_code, 200)
 		frappe.db.commit()
